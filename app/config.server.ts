@@ -1,0 +1,76 @@
+import { z } from "zod";
+
+const booleanFromEnv = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+/** Extra shard servers: `SHARD_URLS="eu=postgres://…,us=postgres://…"`. The main shard is DATABASE_URL. */
+const shardList = z
+  .string()
+  .default("")
+  .transform((value, ctx) => {
+    const shards: Array<{ id: string; url: string }> = [];
+    for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+      const eq = entry.indexOf("=");
+      const id = entry.slice(0, eq).trim();
+      const url = entry.slice(eq + 1).trim();
+      if (eq <= 0 || !/^[a-z][a-z0-9_-]{0,30}$/.test(id) || !/^postgres(ql)?:\/\//.test(url)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${entry.replace(/:[^:@/]*@/, ":***@")}" is not <name>=postgres://… (name: lowercase letters, digits, - or _)`,
+        });
+        continue;
+      }
+      shards.push({ id, url });
+    }
+    return shards;
+  });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  APP_DOMAIN: z
+    .string()
+    .default("localhost")
+    .transform((value) => value.trim().toLowerCase().replace(/\.$/, ""))
+    .pipe(z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a host name such as conductor.example.com")),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres://").optional(),
+  SHARD_URLS: shardList,
+  DATA_DIR: z.string().min(1).default(".data"),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  TRUST_PROXY: booleanFromEnv.default(false),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  SMTP_URL: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SEED_DEMO: booleanFromEnv.default(true),
+  DB_SUBPOOLS: z.coerce.number().int().min(1).max(64).default(4),
+  DB_SUBPOOL_MAX: z.coerce.number().int().min(1).max(100).default(3),
+  DB_MAX_USES: z.coerce.number().int().min(0).default(5000),
+  DB_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(0).default(1800),
+  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+});
+
+export type AppConfig = z.infer<typeof envSchema>;
+
+const REQUIRED_IN_PRODUCTION = ["DATABASE_URL", "SESSION_SECRET", "APP_DOMAIN", "SMTP_URL"] as const;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Conductor cannot start; fix these settings (environment or .env):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  if (parsed.data.NODE_ENV === "production") {
+    const missing = REQUIRED_IN_PRODUCTION.filter((name) => !env[name]);
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map((name) => `${name} is required when NODE_ENV=production`));
+    }
+  }
+  return parsed.data;
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Response } from "express";
+import type { Logger } from "pino";
+import { pinoHttp } from "pino-http";
+
+const INCOMING_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** One structured line per request: id, tenant, method, path, status, duration. */
+export function requestLogging(logger: Logger) {
+  return pinoHttp({
+    logger,
+    genReqId: (req: IncomingMessage, res: ServerResponse) => {
+      const incoming = req.headers["x-request-id"];
+      const id = typeof incoming === "string" && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader("X-Request-Id", id);
+      return id;
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+    customSuccessMessage: (req, res) => `${req.method} ${req.url?.split("?")[0]} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${req.url?.split("?")[0]} ${res.statusCode}`,
+    // Called when the request starts and again when it ends; the tenant is known only by then.
+    customProps: (_req, res) => {
+      const tenant = (res as unknown as Response).locals?.tenantSlug;
+      return tenant ? { tenant } : {};
+    },
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split("?")[0] }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+    customAttributeKeys: { responseTime: "durationMs" },
+    autoLogging: { ignore: (req) => req.url === "/healthz" },
+  });
+}

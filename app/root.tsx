@@ -1,0 +1,71 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import stylesheet from "~/tailwind.css";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export const meta: MetaFunction = (args) => {
+  const workspace = (args.data as { workspace?: { name: string } } | undefined)?.workspace;
+  return [{ title: workspace ? `${workspace.name} · Conductor` : "Conductor" }];
+};
+
+export function loader({ context }: LoaderFunctionArgs) {
+  return { workspace: { name: context.tenant.name, slug: context.tenant.slug } };
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en" className="h-full bg-slate-50">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body className="h-full font-sans text-slate-800 antialiased">
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  useLoaderData<typeof loader>();
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const { title, message } = describeStatus(status);
+  return (
+    <main className="grid min-h-full place-items-center px-6 py-24">
+      <div className="max-w-md text-center">
+        <p className="text-gradient-primary text-5xl font-bold">{status}</p>
+        <h1 className="mt-4 text-2xl font-semibold text-slate-900">{title}</h1>
+        <p className="mt-3 text-slate-600">{message}</p>
+        <a href="/" className="mt-8 inline-block rounded-lg bg-gradient-primary px-4 py-2 font-medium text-white shadow">
+          Back to the start
+        </a>
+      </div>
+    </main>
+  );
+}
+
+function describeStatus(status: number) {
+  switch (status) {
+    case 404:
+      return { title: "Page not found", message: "There is nothing at this address in this workspace." };
+    case 403:
+      return { title: "Not allowed", message: "Your role does not give you access to this page." };
+    case 429:
+      return { title: "Slow down", message: "Too many requests. Please wait a moment and try again." };
+    default:
+      return { title: "Something went wrong", message: "We could not complete this request. Please try again; if it keeps happening, tell your administrator." };
+  }
+}

@@ -1,0 +1,169 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  type PgTableFn,
+} from "drizzle-orm/pg-core";
+
+export const USER_ROLES = ["admin", "agent"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+export const TICKET_STATUSES = ["open", "pending", "on_hold", "solved", "closed"] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const TICKET_PRIORITIES = ["low", "normal", "high", "urgent"] as const;
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+export const TICKET_CHANNELS = ["web", "email", "portal", "api", "phone"] as const;
+export type TicketChannel = (typeof TICKET_CHANNELS)[number];
+export const AUTHOR_TYPES = ["customer", "agent", "system"] as const;
+export type AuthorType = (typeof AUTHOR_TYPES)[number];
+
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+};
+
+const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(", "));
+
+/**
+ * Every tenant schema holds these tables. The same definition serves two masters:
+ * drizzle-kit generates the migration SQL from `pgTable` (unqualified, see tenant-template.ts),
+ * and the router builds schema-qualified copies with `pgSchema(name).table` per tenant.
+ * There is no tenant id column anywhere: the schema is the boundary.
+ */
+export function defineTenantTables<TSchema extends string | undefined>(table: PgTableFn<TSchema>) {
+  const users = table(
+    "users",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      email: text("email").notNull(),
+      name: text("name").notNull(),
+      role: text("role").$type<UserRole>().notNull(),
+      passwordHash: text("password_hash"),
+      active: boolean("active").notNull().default(true),
+      lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+      ...timestamps,
+    },
+    (t) => [
+      uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
+      check("users_role_check", sql`${t.role} in (${oneOf(USER_ROLES)})`),
+    ],
+  );
+
+  const sessions = table(
+    "sessions",
+    {
+      id: text("id").primaryKey(),
+      userId: bigint("user_id", { mode: "number" })
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+      lastActiveAt: timestamp("last_active_at", { withTimezone: true }).notNull().defaultNow(),
+      expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    },
+    (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
+  );
+
+  const customers = table(
+    "customers",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text("name").notNull(),
+      email: text("email").notNull(),
+      company: text("company"),
+      phone: text("phone"),
+      ...timestamps,
+    },
+    (t) => [uniqueIndex("customers_email_key").on(sql`lower(${t.email})`)],
+  );
+
+  const tickets = table(
+    "tickets",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      number: integer("number").notNull().generatedAlwaysAsIdentity({ startWith: 1001 }),
+      subject: text("subject").notNull(),
+      status: text("status").$type<TicketStatus>().notNull().default("open"),
+      priority: text("priority").$type<TicketPriority>().notNull().default("normal"),
+      channel: text("channel").$type<TicketChannel>().notNull().default("web"),
+      customerId: bigint("customer_id", { mode: "number" })
+        .notNull()
+        .references(() => customers.id),
+      assigneeId: bigint("assignee_id", { mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+      tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+      /** Bumped on every change: the lost-update guard compares it. */
+      version: integer("version").notNull().default(1),
+      firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
+      solvedAt: timestamp("solved_at", { withTimezone: true }),
+      ...timestamps,
+    },
+    (t) => [
+      uniqueIndex("tickets_number_key").on(t.number),
+      index("tickets_status_updated_idx").on(t.status, t.updatedAt),
+      index("tickets_customer_idx").on(t.customerId),
+      index("tickets_assignee_idx").on(t.assigneeId),
+      check("tickets_status_check", sql`${t.status} in (${oneOf(TICKET_STATUSES)})`),
+      check("tickets_priority_check", sql`${t.priority} in (${oneOf(TICKET_PRIORITIES)})`),
+      check("tickets_channel_check", sql`${t.channel} in (${oneOf(TICKET_CHANNELS)})`),
+    ],
+  );
+
+  const ticketMessages = table(
+    "ticket_messages",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      ticketId: bigint("ticket_id", { mode: "number" })
+        .notNull()
+        .references(() => tickets.id, { onDelete: "cascade" }),
+      authorType: text("author_type").$type<AuthorType>().notNull(),
+      authorUserId: bigint("author_user_id", { mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+      authorCustomerId: bigint("author_customer_id", { mode: "number" }).references(() => customers.id, {
+        onDelete: "set null",
+      }),
+      /** Internal notes are for agents only and never reach a customer. */
+      internal: boolean("internal").notNull().default(false),
+      body: text("body").notNull(),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      index("ticket_messages_ticket_idx").on(t.ticketId, t.createdAt),
+      check("ticket_messages_author_type_check", sql`${t.authorType} in (${oneOf(AUTHOR_TYPES)})`),
+    ],
+  );
+
+  const activityLogs = table(
+    "activity_logs",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      actorType: text("actor_type").$type<AuthorType>().notNull(),
+      actorUserId: bigint("actor_user_id", { mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+      actorCustomerId: bigint("actor_customer_id", { mode: "number" }).references(() => customers.id, {
+        onDelete: "set null",
+      }),
+      action: text("action").notNull(),
+      entityType: text("entity_type").notNull(),
+      entityId: bigint("entity_id", { mode: "number" }),
+      ticketId: bigint("ticket_id", { mode: "number" }).references(() => tickets.id, { onDelete: "cascade" }),
+      changes: jsonb("changes").$type<Record<string, { from: unknown; to: unknown }>>(),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      index("activity_logs_created_idx").on(t.createdAt),
+      index("activity_logs_ticket_idx").on(t.ticketId, t.createdAt),
+      index("activity_logs_entity_idx").on(t.entityType, t.entityId),
+    ],
+  );
+
+  return { users, sessions, customers, tickets, ticketMessages, activityLogs };
+}
+
+export type TenantTables = ReturnType<typeof defineTenantTables<string>>;
+
+/** Unqualified copies, used only by drizzle-kit to generate tenant migrations. */
+export const templateTables = () => defineTenantTables(pgTable);

@@ -1,0 +1,5 @@
+// drizzle-kit reads this file to generate tenant migrations (drizzle.tenant.config.ts).
+// The app never queries these unqualified tables: it uses tenantTables(schemaName).
+import { templateTables } from "./tenant-tables";
+
+export const { users, sessions, customers, tickets, ticketMessages, activityLogs } = templateTables();

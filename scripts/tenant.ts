@@ -1,0 +1,158 @@
+// Operator CLI: `npm run tenant -- <command>`. Run with --help for the commands.
+import "dotenv/config";
+import { Command, CommanderError, Option } from "commander";
+import { ConfigError, loadConfig } from "../app/config.server";
+import { openPlatform, type OpenedPlatform } from "../tenancy/platform";
+import { createTenant, dropTenant, requireTenant, setTenantStatus, ProvisioningError } from "../tenancy/provisioning";
+import { checkSlug } from "../tenancy/slug";
+import { latestTenantVersion } from "../tenancy/tenant-migrations";
+import { MigrationLeaseHeldError, migrateAllTenants } from "../tenancy/tenant-migrator";
+import { listTenants } from "../tenancy/tenant-registry";
+
+/** Thrown for operator mistakes: printed without a stack, exit code 2. */
+class UsageError extends Error {}
+
+let opened: OpenedPlatform | undefined;
+async function platform(): Promise<OpenedPlatform> {
+  const config = loadConfig();
+  opened ??= await openPlatform(config, { debug: () => {}, error: (error, message) => console.error(message, error) });
+  return opened;
+}
+
+function requireSlug(input: string): string {
+  const check = checkSlug(input);
+  if (!check.ok) throw new UsageError(`${check.problem}.\nSlugs are 3–40 lowercase letters, digits and dashes, start with a letter, and are not reserved (www, api, admin, portal, …).`);
+  return check.slug;
+}
+
+const program = new Command("tenant")
+  .description("Manage Conductor tenants (workspaces): create, list, show, migrate, suspend, resume, drop.")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride();
+
+program
+  .command("create")
+  .description("Create a tenant: its registry row, its schema and its first admin, atomically.")
+  .argument("<slug>", "subdomain of the workspace, e.g. acme for acme.<APP_DOMAIN>")
+  .requiredOption("--name <name>", 'display name, e.g. "Acme Inc"')
+  .requiredOption("--admin-email <email>", "email of the first admin")
+  .option("--admin-name <name>", "name of the first admin (default: from the email)")
+  .option("--admin-password <password>", "password of the first admin (at least 10 characters); without it the admin signs in via an invite link")
+  .option("--shard <id>", "database server to place the tenant on (main or a name from SHARD_URLS)", "main")
+  .action(async (slug: string, options: { name: string; adminEmail: string; adminName?: string; adminPassword?: string; shard: string }) => {
+    requireSlug(slug);
+    const p = await platform();
+    const started = Date.now();
+    const { tenant, adminEmail } = await createTenant(p.control, p.router, { slug, ...options });
+    console.log(`Created tenant ${tenant.slug} (${tenant.name}) on shard ${tenant.shard}, schema ${tenant.schemaName}, version ${tenant.schemaVersion}, in ${Date.now() - started} ms.`);
+    console.log(`First admin: ${adminEmail}${options.adminPassword ? " (password set)" : " (no password yet: set one through an invite link once sign-in is available)"}`);
+  });
+
+program
+  .command("list")
+  .description("List tenants with status, shard and schema version.")
+  .option("--json", "print JSON for scripts")
+  .action(async (options: { json?: boolean }) => {
+    const tenants = await listTenants((await platform()).control.db);
+    if (options.json) return console.log(JSON.stringify(tenants, null, 2));
+    if (tenants.length === 0) return console.log("No tenants yet. Create one with: npm run tenant -- create <slug> --name <name> --admin-email <email>");
+    const target = latestTenantVersion();
+    console.table(tenants.map((t) => ({ slug: t.slug, name: t.name, status: t.status, shard: t.shard, schema: t.schemaName, version: `${t.schemaVersion}/${target}` })));
+  });
+
+program
+  .command("show")
+  .description("Show one tenant.")
+  .argument("<slug>")
+  .action(async (slug: string) => {
+    const tenant = await requireTenant((await platform()).control, requireSlug(slug));
+    console.log(JSON.stringify({ ...tenant, latestVersion: latestTenantVersion() }, null, 2));
+  });
+
+program
+  .command("migrate")
+  .description("Apply pending tenant migrations, one transaction per tenant, with bounded concurrency.")
+  .argument("[slug]", "one tenant")
+  .option("--all", "every tenant behind the latest version")
+  .addOption(new Option("--concurrency <n>", "tenants migrated at once").default(4).argParser(positiveInt))
+  .action(async (slug: string | undefined, options: { all?: boolean; concurrency: number }) => {
+    if (Boolean(slug) === Boolean(options.all)) throw new UsageError("name one tenant (migrate <slug>) or pass --all");
+    const p = await platform();
+    const slugs = slug ? [(await requireTenant(p.control, requireSlug(slug))).slug] : undefined;
+    const started = Date.now();
+    const result = await migrateAllTenants(p.control.db, (tenant) => p.router.poolFor(tenant), {
+      slugs,
+      concurrency: options.concurrency,
+      onProgress: ({ done, total, failed }) => {
+        if (total === 0) return;
+        const line = `migrating tenants: ${done}/${total} done, ${failed} failed`;
+        if (process.stdout.isTTY) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
+        else if (done === total || done % 50 === 0) console.log(line);
+      },
+    });
+    if (result.total === 0) console.log(`All tenants are at version ${result.target}; nothing to do.`);
+    else console.log(`Migrated ${result.migrated} of ${result.total} tenants to version ${result.target} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    if (result.failures.length > 0) {
+      for (const failure of result.failures) console.error(`  ${failure.slug}: ${failure.error}`);
+      console.error(`${result.failures.length} tenant(s) failed and stay at their old version. Fix the cause and run the same command again: it resumes where it stopped.`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command("suspend")
+  .description("Suspend a tenant: its workspace shows a suspended page; data is kept.")
+  .argument("<slug>")
+  .action(async (slug: string) => {
+    const tenant = await setTenantStatus((await platform()).control, requireSlug(slug), "suspended");
+    console.log(`Suspended ${tenant.slug}. Resume with: npm run tenant -- resume ${tenant.slug}`);
+  });
+
+program
+  .command("resume")
+  .description("Resume a suspended tenant.")
+  .argument("<slug>")
+  .action(async (slug: string) => {
+    const tenant = await setTenantStatus((await platform()).control, requireSlug(slug), "active");
+    console.log(`Resumed ${tenant.slug}.`);
+  });
+
+program
+  .command("drop")
+  .description("Delete a tenant and ALL its data (its schema is dropped). Cannot be undone.")
+  .argument("<slug>")
+  .option("--yes", "confirm that the tenant and all its data are to be deleted")
+  .action(async (slug: string, options: { yes?: boolean }) => {
+    requireSlug(slug);
+    if (!options.yes) throw new UsageError(`dropping deletes every ticket, customer and user of "${slug}". Re-run with --yes to confirm.`);
+    const p = await platform();
+    const tenant = await dropTenant(p.control, p.router, slug);
+    console.log(`Dropped ${tenant.slug} (schema ${tenant.schemaName} on shard ${tenant.shard}).`);
+  });
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, not "${value}"`);
+  return n;
+}
+
+async function run() {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+    } else if (error instanceof UsageError || error instanceof ProvisioningError || error instanceof ConfigError || error instanceof MigrationLeaseHeldError) {
+      console.error(`error: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      if (process.env.LOG_LEVEL === "debug" && error instanceof Error) console.error(error.stack);
+      process.exitCode = 1;
+    }
+  } finally {
+    await opened?.close();
+  }
+}
+
+await run();

@@ -1,0 +1,114 @@
+import { eq } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
+import { tenants } from "../db/control-schema";
+import { createTenant, dropTenant, ProvisioningError, setTenantStatus } from "../tenancy/provisioning";
+import { latestTenantVersion, loadTenantMigrations } from "../tenancy/tenant-migrations";
+import { listTenants } from "../tenancy/tenant-registry";
+import { createTestTenant, openTestPlatform, uniqueSlug } from "./support/test-platform";
+
+const platform = openTestPlatform();
+afterAll(() => platform.close());
+
+async function schemaExists(name: string) {
+  const { rows } = await platform.control.pool.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [name]);
+  return rows.length === 1;
+}
+
+async function tenantSchemaCount() {
+  const { rows } = await platform.control.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname LIKE 't\\_%'");
+  return rows[0]!.n;
+}
+
+describe("tenant provisioning", () => {
+  it("creates an active tenant with its own schema at the latest version and its first admin", async () => {
+    const tenant = await createTestTenant(platform, { name: "Acme Inc", adminEmail: "Boss@Acme.test", adminPassword: "correct horse battery" });
+    expect(tenant.status).toBe("active");
+    expect(tenant.schemaName).toMatch(/^t_[a-z2-7]{10}$/);
+    expect(tenant.schemaVersion).toBe(latestTenantVersion());
+    expect(await schemaExists(tenant.schemaName)).toBe(true);
+
+    const handle = platform.router.forTenant(tenant);
+    const users = await handle.db.select().from(handle.t.users);
+    expect(users).toHaveLength(1);
+    expect(users[0]).toMatchObject({ email: "boss@acme.test", role: "admin", active: true });
+    expect(users[0]!.passwordHash).toMatch(/^\$argon2id\$/);
+    const { rows } = await platform.control.pool.query(`SELECT version FROM "${tenant.schemaName}"._schema_version`);
+    expect(rows[0].version).toBe(latestTenantVersion());
+  });
+
+  it("lists, suspends, resumes and drops a tenant", async () => {
+    const tenant = await createTestTenant(platform);
+    expect((await listTenants(platform.control.db)).map((t) => t.slug)).toContain(tenant.slug);
+
+    expect((await setTenantStatus(platform.control, tenant.slug, "suspended")).status).toBe("suspended");
+    expect((await platform.directory.lookup(tenant.slug))?.status).toBe("suspended");
+    expect((await setTenantStatus(platform.control, tenant.slug, "active")).status).toBe("active");
+
+    await dropTenant(platform.control, platform.router, tenant.slug);
+    expect(await schemaExists(tenant.schemaName)).toBe(false);
+    expect(await platform.control.db.select().from(tenants).where(eq(tenants.slug, tenant.slug))).toEqual([]);
+  });
+
+  const badSlugs: Array<[string, string]> = [
+    ["too short", "ab"],
+    ["too long", `a${"b".repeat(40)}`],
+    ["uppercase", "Acme"],
+    ["starts with a digit", "1acme"],
+    ["starts with a dash", "-acme"],
+    ["ends with a dash", "acme-"],
+    ["underscore", "ac_me"],
+    ["dot", "ac.me"],
+    ["quote", 'ac"me'],
+    ["space", "ac me"],
+    ["non-ASCII", "acmé"],
+    ["punycode", "xn--acme"],
+    ["reserved www", "www"],
+    ["reserved api", "api"],
+    ["reserved admin", "admin"],
+    ["reserved portal", "portal"],
+    ["reserved app", "app"],
+    ["reserved mail", "mail"],
+    ["reserved public", "public"],
+    ["reserved control", "control"],
+    ["pg prefix", "pg-tenant"],
+    ["pg prefix, no dash", "pgacme"],
+    ["empty", ""],
+  ];
+
+  it.each(badSlugs)("refuses a slug that is %s and leaves nothing behind", async (_why, slug) => {
+    const before = { rows: (await listTenants(platform.control.db)).length, schemas: await tenantSchemaCount() };
+    await expect(createTenant(platform.control, platform.router, { slug, name: "X", adminEmail: "a@x.test" })).rejects.toBeInstanceOf(ProvisioningError);
+    expect({ rows: (await listTenants(platform.control.db)).length, schemas: await tenantSchemaCount() }).toEqual(before);
+  });
+
+  it("refuses a taken slug, a bad email and an unknown shard with a clear message", async () => {
+    const tenant = await createTestTenant(platform);
+    await expect(createTestTenant(platform, { slug: tenant.slug })).rejects.toThrow(/already exists/);
+    await expect(createTestTenant(platform, { adminEmail: "not-an-email" })).rejects.toThrow(/--admin-email must be an email/);
+    await expect(createTestTenant(platform, { shard: "nowhere" })).rejects.toThrow(/shard "nowhere" is not configured/);
+    await expect(createTestTenant(platform, { adminPassword: "short" })).rejects.toThrow(/--admin-password must be at least 10/);
+  });
+
+  it("is atomic: a failure while building the schema leaves no row and no schema", async () => {
+    const slug = uniqueSlug();
+    const schemasBefore = await tenantSchemaCount();
+    const broken = [...loadTenantMigrations(), { version: 99, tag: "9999_broken", statements: ["CREATE TABLE widgets (id int)", "SELECT 1/0"] }];
+    await expect(createTenant(platform.control, platform.router, { slug, name: "Doomed", adminEmail: "a@doomed.test" }, { migrations: broken })).rejects.toThrow(
+      /division by zero/,
+    );
+    expect(await tenantSchemaCount()).toBe(schemasBefore);
+    expect(await platform.control.db.select().from(tenants).where(eq(tenants.slug, slug))).toEqual([]);
+  });
+
+  it("creates exactly one tenant when the same slug is created twice at once", async () => {
+    const slug = uniqueSlug();
+    const schemasBefore = await tenantSchemaCount();
+    const results = await Promise.allSettled([
+      createTenant(platform.control, platform.router, { slug, name: "Racer", adminEmail: "a@race.test" }),
+      createTenant(platform.control, platform.router, { slug, name: "Racer twin", adminEmail: "b@race.test" }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(await tenantSchemaCount()).toBe(schemasBefore + 1);
+    expect(await platform.control.db.select().from(tenants).where(eq(tenants.slug, slug))).toHaveLength(1);
+  });
+});

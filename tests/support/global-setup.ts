@@ -1,0 +1,24 @@
+import type { TestProject } from "vitest/node";
+import { migrateControlPlane, prepareShardDatabase } from "../../db/prepare-database";
+import { startScratchPostgres } from "./scratch-postgres";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
+
+/** One real PostgreSQL for the whole run: DATABASE_URL when given, else a fresh embedded server. */
+export default async function setup(project: TestProject) {
+  let url = process.env.DATABASE_URL;
+  let stop = async () => {};
+  if (!url) {
+    const server = await startScratchPostgres();
+    url = server.url;
+    stop = server.stop;
+  }
+  await prepareShardDatabase(url);
+  await migrateControlPlane(url);
+  project.provide("databaseUrl", url);
+  return stop;
+}
