@@ -1,3 +1,5 @@
+import { execSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { migrateControlPlane, prepareShardDatabase } from "../../db/prepare-database";
 import { startScratchPostgres } from "./scratch-postgres";
@@ -10,6 +12,8 @@ declare module "vitest" {
 
 /** One real PostgreSQL for the whole run: DATABASE_URL when given, else a fresh embedded server. */
 export default async function setup(project: TestProject) {
+  // HTTP tests load the real Remix server build.
+  if (!existsSync("build/index.js")) execSync("npx remix build", { stdio: "inherit" });
   let url = process.env.DATABASE_URL;
   let stop = async () => {};
   if (!url) {

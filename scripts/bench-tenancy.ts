@@ -1,0 +1,370 @@
+// Tenancy benchmark: `npm run bench:tenancy -- --help`. Results go to stdout, progress to stderr.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { eq, inArray } from "drizzle-orm";
+import pLimit from "p-limit";
+import type pg from "pg";
+import { tenantMigrations } from "../db/control-schema";
+import { startEmbeddedPostgres } from "../db/embedded-postgres";
+import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
+import { TICKET_STATUSES } from "../db/tenant-tables";
+import { freePort } from "../tests/support/free-port";
+import type { ConnectionRouter, TenantHandle } from "../tenancy/connection-router";
+import { createPlatform, type Platform } from "../tenancy/platform";
+import { createTenant, dropTenant } from "../tenancy/provisioning";
+import { latestTenantVersion, loadTenantMigrations, type TenantMigration } from "../tenancy/tenant-migrations";
+import { migrateAllTenants } from "../tenancy/tenant-migrator";
+import type { TenantRecord } from "../tenancy/tenant-record";
+
+const TARGETS = { provisionMedianMs: 40, fanOutSecondsPer1000: 30, routerOverheadPercent: 10 };
+const SETUP_CONCURRENCY = 4;
+const FAN_OUT_CONCURRENCY = 4;
+const ROUTER_TENANTS = 20;
+const ROUTER_IN_FLIGHT = 16;
+const ROUTER_ROUNDS = 2;
+const WARM_UP_MS = 1000;
+const TICKETS_PER_TENANT = 50;
+const CUSTOMERS_PER_TENANT = 10;
+
+type Options = { tenants: number; schemas: number; seconds: number };
+type Provisioning = { count: number; medianMs: number; p95Ms: number };
+type FanOut = { schemas: number; seconds: number };
+type RawQuery = { pool: pg.Pool; query: { sql: string; params: unknown[] } };
+type RouterOverhead = { routerOps: number; rawOps: number; overheadPercent: number };
+
+const HELP_DETAILS = `
+Steps:
+  1. Provisioning: createTenant --tenants times, one at a time, without an
+     admin password. Target: median <= ${TARGETS.provisionMedianMs} ms.
+  2. Migration fan-out: provisions more tenants up to --schemas, then times
+     migrateAllTenants (concurrency ${FAN_OUT_CONCURRENCY}) applying one extra migration
+     (ADD COLUMN + CREATE INDEX on tickets). Target: <= ${TARGETS.fanOutSecondsPer1000} s per 1,000 schemas.
+  3. Router overhead: a 10-row ticket query through router.forTenant + drizzle
+     against the same SQL text with pool.query on the same sub-pool, ${ROUTER_IN_FLIGHT} in
+     flight over ${ROUTER_TENANTS} tenants, alternating ${ROUTER_ROUNDS} times, each run after a ${WARM_UP_MS / 1000} s
+     warm-up. Target: <= ${TARGETS.routerOverheadPercent} % fewer ops/s through the router.
+
+Database: a throw-away embedded PostgreSQL in a temp dir, removed at the end.
+With DATABASE_URL in the environment (.env is not read) it uses that server
+instead and drops the tenants it created.
+
+Results go to stdout, progress to stderr. Exits non-zero only on an error;
+a missed target is reported as MISS.`;
+
+function parseOptions(): Options {
+  const positiveInt = (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of at least 1");
+    return n;
+  };
+  return new Command("bench-tenancy")
+    .description("Benchmark tenant provisioning, migration fan-out and connection-router overhead.")
+    .addOption(new Option("--tenants <n>", "tenants provisioned in step 1").default(200).argParser(positiveInt))
+    .addOption(new Option("--schemas <n>", "tenant schemas migrated in step 2 (step 1's tenants plus more)").default(1000).argParser(positiveInt))
+    .addOption(new Option("--seconds <n>", "measured seconds per router/raw run in step 3").default(5).argParser(positiveInt))
+    .addHelpText("after", HELP_DETAILS)
+    .parse()
+    .opts<Options>();
+}
+
+/** Cleanup steps run once, last added first: at the end, on failure, or on SIGINT/SIGTERM. */
+class Cleanup {
+  private readonly steps: Array<() => Promise<void>> = [];
+  private running?: Promise<void>;
+
+  add(step: () => Promise<void>): void {
+    this.steps.push(step);
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) await step().catch((error) => log(`cleanup failed: ${messageOf(error)}`));
+    })();
+    return this.running;
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function progress(label: string, total: number): (done: number) => void {
+  const every = Math.max(1, Math.ceil(total / 10));
+  return (done) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r${label}: ${done}/${total}${done === total ? "\n" : ""}`);
+    else if (done === total || (done > 0 && done % every === 0)) log(`${label}: ${done}/${total}`);
+  };
+}
+
+// --- database ---------------------------------------------------------------------------------
+
+async function openDatabase(cleanup: Cleanup): Promise<{ url: string; external: boolean }> {
+  const external = process.env.DATABASE_URL;
+  const url = external ?? (await startThrowawayPostgres(cleanup));
+  log(external ? "using DATABASE_URL" : `started a throw-away PostgreSQL`);
+  await prepareShardDatabase(url);
+  await migrateControlPlane(url);
+  return { url, external: Boolean(external) };
+}
+
+async function startThrowawayPostgres(cleanup: Cleanup): Promise<string> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "conductor-bench-"));
+  cleanup.add(() => rm(dataDir, { recursive: true, force: true }));
+  const serverLog: string[] = [];
+  try {
+    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), log: (line) => serverLog.push(line) });
+    cleanup.add(() => server.stop());
+    return server.url;
+  } catch (error) {
+    log(serverLog.join("\n"));
+    throw error;
+  }
+}
+
+async function dropBenchTenants(platform: Platform, tenants: TenantRecord[]): Promise<void> {
+  const report = progress("dropping bench tenants", tenants.length);
+  const limit = pLimit(SETUP_CONCURRENCY);
+  let done = 0;
+  await Promise.all(tenants.map((tenant) => limit(async () => {
+    await dropTenant(platform.control, platform.router, tenant.slug);
+    report(++done);
+  })));
+  // dropTenant keeps the migration audit trail; the bench's rows are noise in a shared database.
+  await platform.control.db.delete(tenantMigrations).where(inArray(tenantMigrations.tenantId, tenants.map((tenant) => tenant.id)));
+}
+
+// --- 1. provisioning --------------------------------------------------------------------------
+
+async function provision(platform: Platform, slug: string): Promise<TenantRecord> {
+  // No adminPassword: argon2 hashing would dominate the timing.
+  const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` });
+  return tenant;
+}
+
+async function benchProvisioning(platform: Platform, count: number, nextSlug: () => string, created: TenantRecord[]): Promise<Provisioning> {
+  const report = progress("provisioning (timed, sequential)", count);
+  const durations: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const tenant = await provision(platform, nextSlug());
+    durations.push(performance.now() - started);
+    created.push(tenant);
+    report(i + 1);
+  }
+  durations.sort((a, b) => a - b);
+  return { count, medianMs: percentile(durations, 0.5), p95Ms: percentile(durations, 0.95) };
+}
+
+/** Nearest-rank percentile of ascending values. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+// --- 2. migration fan-out ---------------------------------------------------------------------
+
+async function provisionUntimed(platform: Platform, count: number, nextSlug: () => string, created: TenantRecord[]): Promise<void> {
+  if (count <= 0) return;
+  const report = progress("provisioning more schemas for the fan-out", count);
+  const limit = pLimit(SETUP_CONCURRENCY);
+  let done = 0;
+  await Promise.all(Array.from({ length: count }, () => limit(async () => {
+    created.push(await provision(platform, nextSlug()));
+    report(++done);
+  })));
+}
+
+function withBenchMigration(migrations: TenantMigration[]): TenantMigration[] {
+  return [
+    ...migrations,
+    {
+      version: latestTenantVersion(migrations) + 1,
+      tag: "bench_add_column",
+      statements: ["ALTER TABLE tickets ADD COLUMN bench_note text", "CREATE INDEX tickets_bench_note_idx ON tickets (bench_note)"],
+    },
+  ];
+}
+
+async function benchFanOut(platform: Platform, schemas: number, nextSlug: () => string, created: TenantRecord[]): Promise<FanOut> {
+  await provisionUntimed(platform, schemas - created.length, nextSlug, created);
+  const slugs = created.slice(0, schemas).map((tenant) => tenant.slug);
+  const report = progress("migrating (timed)", slugs.length);
+  const started = performance.now();
+  const result = await migrateAllTenants(platform.control.db, (tenant) => platform.router.poolFor(tenant), {
+    migrations: withBenchMigration(loadTenantMigrations()),
+    concurrency: FAN_OUT_CONCURRENCY,
+    slugs,
+    onProgress: ({ done }) => report(done),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.failures.length > 0) {
+    const sample = result.failures.slice(0, 3).map((failure) => `${failure.slug}: ${failure.error}`);
+    throw new Error(`${result.failures.length} of ${result.total} tenant migrations failed, e.g.\n  ${sample.join("\n  ")}`);
+  }
+  if (result.migrated !== slugs.length) throw new Error(`expected to migrate ${slugs.length} schemas, migrateAllTenants planned ${result.total}`);
+  return { schemas: result.migrated, seconds };
+}
+
+// --- 3. router overhead -----------------------------------------------------------------------
+
+function openTicketsQuery({ db, t }: TenantHandle) {
+  return db.select({ id: t.tickets.id, subject: t.tickets.subject }).from(t.tickets).where(eq(t.tickets.status, "open")).limit(10);
+}
+
+async function seedTickets({ db, t }: TenantHandle): Promise<void> {
+  const customers = await db
+    .insert(t.customers)
+    .values(Array.from({ length: CUSTOMERS_PER_TENANT }, (_, i) => ({ name: `Customer ${i}`, email: `customer-${i}@bench.test` })))
+    .returning({ id: t.customers.id });
+  await db.insert(t.tickets).values(
+    Array.from({ length: TICKETS_PER_TENANT }, (_, i) => ({
+      subject: `Bench ticket ${i}`,
+      status: TICKET_STATUSES[i % TICKET_STATUSES.length]!,
+      customerId: customers[i % customers.length]!.id,
+    })),
+  );
+}
+
+/** Runs `op` from `inFlight` loops until `ms` have passed. */
+async function runLoad(op: () => Promise<unknown>, inFlight: number, ms: number): Promise<{ ops: number; ms: number }> {
+  const started = performance.now();
+  const deadline = started + ms;
+  let ops = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < deadline) {
+        await op();
+        ops += 1;
+      }
+    }),
+  );
+  return { ops, ms: performance.now() - started };
+}
+
+function pick<T>(items: T[]): T {
+  return items[Math.floor(Math.random() * items.length)]!;
+}
+
+async function benchRouter(router: ConnectionRouter, created: TenantRecord[], seconds: number): Promise<RouterOverhead> {
+  const tenants = created.slice(0, ROUTER_TENANTS);
+  log(`seeding ${tenants.length} tenants with ${TICKETS_PER_TENANT} tickets each`);
+  await Promise.all(tenants.map((tenant) => seedTickets(router.forTenant(tenant))));
+  // The raw baseline gets the SQL text drizzle generates, built once, on the sub-pool the router picks.
+  const raw: RawQuery[] = tenants.map((tenant) => ({ pool: router.poolFor(tenant), query: openTicketsQuery(router.forTenant(tenant)).toSQL() }));
+  const variants = {
+    router: () => openTicketsQuery(router.forTenant(pick(tenants))),
+    raw: () => {
+      const { pool, query } = pick(raw);
+      return pool.query(query.sql, query.params);
+    },
+  };
+  await assertSameTickets(router, tenants[0]!, raw[0]!);
+
+  const totals = { router: { ops: 0, ms: 0 }, raw: { ops: 0, ms: 0 } };
+  for (let round = 1; round <= ROUTER_ROUNDS; round++) {
+    for (const name of ["router", "raw"] as const) {
+      await runLoad(variants[name], ROUTER_IN_FLIGHT, WARM_UP_MS);
+      const run = await runLoad(variants[name], ROUTER_IN_FLIGHT, seconds * 1000);
+      totals[name].ops += run.ops;
+      totals[name].ms += run.ms;
+      log(`router overhead round ${round}/${ROUTER_ROUNDS}, ${name}: ${Math.round(run.ops / (run.ms / 1000))} ops/s`);
+    }
+  }
+  const routerOps = totals.router.ops / (totals.router.ms / 1000);
+  const rawOps = totals.raw.ops / (totals.raw.ms / 1000);
+  return { routerOps, rawOps, overheadPercent: (1 - routerOps / rawOps) * 100 };
+}
+
+/** Guards the comparison: on one tenant both variants must return the same 10 tickets. */
+async function assertSameTickets(router: ConnectionRouter, tenant: TenantRecord, { pool, query }: RawQuery): Promise<void> {
+  const [viaRouter, viaRaw] = await Promise.all([openTicketsQuery(router.forTenant(tenant)), pool.query<{ id: string }>(query.sql, query.params)]);
+  const ids = (rows: Array<{ id: number | string }>) => rows.map((row) => String(row.id)).sort().join(",");
+  if (viaRouter.length !== 10 || ids(viaRouter) !== ids(viaRaw.rows)) {
+    throw new Error(`the router and raw queries disagree: ${ids(viaRouter)} vs ${ids(viaRaw.rows)}`);
+  }
+}
+
+// --- report -----------------------------------------------------------------------------------
+
+function printSection(title: string, lines: string[]): void {
+  console.log(`\n${title}`);
+  for (const line of lines) console.log(`  ${line}`);
+}
+
+function printSummary(provisioning: Provisioning, fanOut: FanOut, overhead: RouterOverhead): void {
+  const per1000 = (fanOut.seconds * 1000) / fanOut.schemas;
+  const rows: Array<[string, string, string, boolean]> = [
+    ["provisioning median", `${provisioning.medianMs.toFixed(1)} ms`, `≤ ${TARGETS.provisionMedianMs} ms`, provisioning.medianMs <= TARGETS.provisionMedianMs],
+    [
+      fanOut.schemas === 1000 ? "migration fan-out, 1,000 schemas" : `migration fan-out per 1,000 schemas (scaled from ${fanOut.schemas})`,
+      `${per1000.toFixed(1)} s`,
+      `≤ ${TARGETS.fanOutSecondsPer1000} s`,
+      per1000 <= TARGETS.fanOutSecondsPer1000,
+    ],
+    ["router overhead", `${overhead.overheadPercent.toFixed(1)} %`, `≤ ${TARGETS.routerOverheadPercent} %`, overhead.overheadPercent <= TARGETS.routerOverheadPercent],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  console.log("\nSummary");
+  for (const [name, value, target, pass] of rows) {
+    console.log(`  ${name.padEnd(width)}  ${value.padStart(9)}  target ${target.padEnd(8)}  ${pass ? "PASS" : "MISS"}`);
+  }
+}
+
+// --- main -------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      log(`\n${signal}: cleaning up`);
+      void cleanup.run().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    const { url, external } = await openDatabase(cleanup);
+    const platform = createPlatform([{ id: "main", url }], { tenantCacheTtlMs: 0 });
+    cleanup.add(() => platform.close());
+    const created: TenantRecord[] = [];
+    if (external) cleanup.add(() => dropBenchTenants(platform, created));
+    const runId = randomBytes(3).toString("hex");
+    let counter = 0;
+    const nextSlug = () => `bench-${runId}-${counter++}`;
+
+    const provisioning = await benchProvisioning(platform, options.tenants, nextSlug, created);
+    printSection(`Provisioning: ${provisioning.count} tenants, one at a time`, [
+      `median ${provisioning.medianMs.toFixed(1)} ms, p95 ${provisioning.p95Ms.toFixed(1)} ms`,
+    ]);
+
+    const fanOut = await benchFanOut(platform, options.schemas, nextSlug, created);
+    printSection(`Migration fan-out: ${fanOut.schemas} schemas, concurrency ${FAN_OUT_CONCURRENCY}`, [
+      `${fanOut.seconds.toFixed(1)} s total, ${((fanOut.seconds * 1000) / fanOut.schemas).toFixed(1)} ms per tenant, ${(fanOut.schemas / fanOut.seconds).toFixed(1)} tenants/s`,
+    ]);
+
+    const overhead = await benchRouter(platform.router, created, options.seconds);
+    printSection(
+      `Router overhead: ${ROUTER_IN_FLIGHT} in flight over ${Math.min(ROUTER_TENANTS, created.length)} tenants, ${ROUTER_ROUNDS} × ${options.seconds} s per variant`,
+      [`router ${Math.round(overhead.routerOps)} ops/s, raw pg ${Math.round(overhead.rawOps)} ops/s, overhead ${overhead.overheadPercent.toFixed(1)} %`],
+    );
+
+    printSummary(provisioning, fanOut, overhead);
+  } catch (error) {
+    if (interrupted) return;
+    log(`error: ${messageOf(error)}`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+await main();

@@ -1,0 +1,67 @@
+import { existsSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import { pino } from "pino";
+import { createExpressApp } from "../../app/http/create-express-app.server";
+import type { Platform } from "../../tenancy/platform";
+
+export type TestServer = {
+  port: number;
+  /** GET (or any method) with an explicit Host header, as a browser on `<host>` would send it. */
+  request(host: string, pathname?: string, init?: RequestInit): Promise<Response>;
+  logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+};
+
+/** The real Express app and Remix build on a random port, over the given platform. */
+export async function startTestServer(platform: Platform, { trustProxy = false, appDomain = "localhost" } = {}): Promise<TestServer> {
+  const buildPath = path.resolve("build/index.js");
+  if (!existsSync(buildPath)) throw new Error("build/index.js is missing: run `npx remix build` (npm test does it first)");
+  const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const app = createExpressApp({ platform, logger: pino({ level: "info" }, sink), appDomain, trustProxy, mode: "production", getBuild: async () => build });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    logs,
+    request: (host, pathname = "/", init = {}) => rawRequest(port, host, pathname, init),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** fetch() cannot set the Host header, so tests speak node:http. */
+async function rawRequest(port: number, host: string, pathname: string, init: RequestInit): Promise<Response> {
+  const http = await import("node:http");
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host, ...(init.headers as Record<string, string> | undefined) };
+    const req = http.request({ host: "127.0.0.1", port, path: pathname, method: init.method ?? "GET", headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
+        }
+        resolve(new Response(res.statusCode === 204 || res.statusCode === 304 ? null : Buffer.concat(chunks), { status: res.statusCode, headers: responseHeaders }));
+      });
+    });
+    req.on("error", reject);
+    if (init.body) req.write(init.body);
+    req.end();
+  });
+}
