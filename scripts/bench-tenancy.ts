@@ -45,8 +45,8 @@ Steps:
      (ADD COLUMN + CREATE INDEX on tickets). Target: <= ${TARGETS.fanOutSecondsPer1000} s per 1,000 schemas.
   3. Router overhead: a 10-row ticket query through router.forTenant + drizzle
      against the same SQL text with pool.query on the same sub-pool, ${ROUTER_IN_FLIGHT} in
-     flight over ${ROUTER_TENANTS} tenants, alternating ${ROUTER_ROUNDS} times, each run after a ${WARM_UP_MS / 1000} s
-     warm-up. Target: <= ${TARGETS.routerOverheadPercent} % fewer ops/s through the router.
+     flight over ${ROUTER_TENANTS} tenants; runs router, raw, router, raw for --seconds each,
+     each after a ${WARM_UP_MS / 1000} s warm-up. Target: <= ${TARGETS.routerOverheadPercent} % fewer ops/s via the router.
 
 Database: a throw-away embedded PostgreSQL in a temp dir, removed at the end.
 With DATABASE_URL in the environment (.env is not read) it uses that server
@@ -82,7 +82,7 @@ class Cleanup {
 
   run(): Promise<void> {
     this.running ??= (async () => {
-      for (const step of this.steps.reverse()) await step().catch((error) => log(`cleanup failed: ${messageOf(error)}`));
+      for (const step of [...this.steps].reverse()) await step().catch((error) => log(`cleanup failed: ${messageOf(error)}`));
     })();
     return this.running;
   }
@@ -109,7 +109,7 @@ function progress(label: string, total: number): (done: number) => void {
 async function openDatabase(cleanup: Cleanup): Promise<{ url: string; external: boolean }> {
   const external = process.env.DATABASE_URL;
   const url = external ?? (await startThrowawayPostgres(cleanup));
-  log(external ? "using DATABASE_URL" : `started a throw-away PostgreSQL`);
+  log(external ? "using DATABASE_URL" : "started a throw-away PostgreSQL");
   await prepareShardDatabase(url);
   await migrateControlPlane(url);
   return { url, external: Boolean(external) };
@@ -209,7 +209,16 @@ async function benchFanOut(platform: Platform, schemas: number, nextSlug: () => 
     throw new Error(`${result.failures.length} of ${result.total} tenant migrations failed, e.g.\n  ${sample.join("\n  ")}`);
   }
   if (result.migrated !== slugs.length) throw new Error(`expected to migrate ${slugs.length} schemas, migrateAllTenants planned ${result.total}`);
+  await assertColumnAdded(platform, created.slice(0, schemas));
   return { schemas: result.migrated, seconds };
+}
+
+async function assertColumnAdded(platform: Platform, tenants: TenantRecord[]): Promise<void> {
+  const { rows } = await platform.control.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'tickets' AND column_name = 'bench_note' AND table_schema = ANY($1)",
+    [tenants.map((tenant) => tenant.schemaName)],
+  );
+  if (rows[0]?.n !== tenants.length) throw new Error(`the bench migration reports success but only ${rows[0]?.n} of ${tenants.length} schemas have the new column`);
 }
 
 // --- 3. router overhead -----------------------------------------------------------------------
