@@ -1,19 +1,21 @@
 // Tenancy benchmark: `npm run bench:tenancy -- --help`. Results go to stdout, progress to stderr.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { eq, inArray } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
 import pLimit from "p-limit";
 import type pg from "pg";
 import { tenantMigrations } from "../db/control-schema";
 import { startEmbeddedPostgres } from "../db/embedded-postgres";
 import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
+import { tenantTables } from "../db/tenant-schema";
 import { TICKET_STATUSES } from "../db/tenant-tables";
-import { freePort } from "../tests/support/free-port";
-import type { ConnectionRouter, TenantHandle } from "../tenancy/connection-router";
+import type { ConnectionRouter, TenantDatabase, TenantHandle } from "../tenancy/connection-router";
 import { createPlatform, type Platform } from "../tenancy/platform";
 import { createTenant, dropTenant } from "../tenancy/provisioning";
 import { latestTenantVersion, loadTenantMigrations, type TenantMigration } from "../tenancy/tenant-migrations";
@@ -25,7 +27,8 @@ const SETUP_CONCURRENCY = 4;
 const FAN_OUT_CONCURRENCY = 4;
 const ROUTER_TENANTS = 20;
 const ROUTER_IN_FLIGHT = 16;
-const ROUTER_ROUNDS = 2;
+/** Step 3 alternates the variants in slices this long, so load from elsewhere hits all of them alike. */
+const ROUTER_SLICE_MS = 500;
 const WARM_UP_MS = 1000;
 const TICKETS_PER_TENANT = 50;
 const CUSTOMERS_PER_TENANT = 10;
@@ -34,7 +37,17 @@ type Options = { tenants: number; schemas: number; seconds: number };
 type Provisioning = { count: number; medianMs: number; p95Ms: number };
 type FanOut = { schemas: number; seconds: number };
 type RawQuery = { pool: pg.Pool; query: { sql: string; params: unknown[] } };
-type RouterOverhead = { routerOps: number; rawOps: number; overheadPercent: number };
+type BoundTables = Pick<TenantHandle, "db" | "t">;
+type RouterOverhead = {
+  rounds: number;
+  routerOps: number;
+  directOps: number;
+  rawOps: number;
+  overheadPercent: number;
+  drizzlePercent: number;
+  /** Quartiles of the per-round router overhead: how noisy the machine was. */
+  roundOverheadQuartiles: [number, number, number];
+};
 
 const HELP_DETAILS = `
 Steps:
@@ -43,10 +56,16 @@ Steps:
   2. Migration fan-out: provisions more tenants up to --schemas, then times
      migrateAllTenants (concurrency ${FAN_OUT_CONCURRENCY}) applying one extra migration
      (ADD COLUMN + CREATE INDEX on tickets). Target: <= ${TARGETS.fanOutSecondsPer1000} s per 1,000 schemas.
-  3. Router overhead: a 10-row ticket query through router.forTenant + drizzle
-     against the same SQL text with pool.query on the same sub-pool, ${ROUTER_IN_FLIGHT} in
-     flight over ${ROUTER_TENANTS} tenants; runs router, raw, router, raw for --seconds each,
-     each after a ${WARM_UP_MS / 1000} s warm-up. Target: <= ${TARGETS.routerOverheadPercent} % fewer ops/s via the router.
+  3. Router overhead: the same 10-row ticket query, ${ROUTER_IN_FLIGHT} in flight over
+     ${ROUTER_TENANTS} tenants, each tenant on the sub-pool the router picks for it, three ways:
+       router  router.forTenant(tenant) per operation, then the drizzle query;
+       direct  the same drizzle query on a drizzle instance over the same sub-pool,
+               with the tenant's tables obtained once up front (no router per operation);
+       raw     pool.query with the SQL text drizzle generates, built once.
+     After a ${WARM_UP_MS / 1000} s warm-up of each, the variants take turns in ${ROUTER_SLICE_MS} ms slices (router,
+     direct, raw, then direct, raw, router, ...) until each has run --seconds in all.
+     Target: router overhead (1 - router/direct ops/s) <= ${TARGETS.routerOverheadPercent} %. Drizzle versus
+     raw pg (1 - direct/raw) is printed for information.
 
 Database: a throw-away embedded PostgreSQL in a temp dir, removed at the end.
 With DATABASE_URL in the environment (.env is not read) it uses that server
@@ -65,7 +84,7 @@ function parseOptions(): Options {
     .description("Benchmark tenant provisioning, migration fan-out and connection-router overhead.")
     .addOption(new Option("--tenants <n>", "tenants provisioned in step 1").default(200).argParser(positiveInt))
     .addOption(new Option("--schemas <n>", "tenant schemas migrated in step 2 (step 1's tenants plus more)").default(1000).argParser(positiveInt))
-    .addOption(new Option("--seconds <n>", "measured seconds per router/raw run in step 3").default(5).argParser(positiveInt))
+    .addOption(new Option("--seconds <n>", "measured seconds per variant in step 3").default(10).argParser(positiveInt))
     .addHelpText("after", HELP_DETAILS)
     .parse()
     .opts<Options>();
@@ -113,6 +132,19 @@ async function openDatabase(cleanup: Cleanup): Promise<{ url: string; external: 
   await prepareShardDatabase(url);
   await migrateControlPlane(url);
   return { url, external: Boolean(external) };
+}
+
+/** A TCP port free right now on 127.0.0.1, for the throw-away server. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 async function startThrowawayPostgres(cleanup: Cleanup): Promise<string> {
@@ -223,11 +255,11 @@ async function assertColumnAdded(platform: Platform, tenants: TenantRecord[]): P
 
 // --- 3. router overhead -----------------------------------------------------------------------
 
-function openTicketsQuery({ db, t }: TenantHandle) {
+function openTicketsQuery({ db, t }: BoundTables) {
   return db.select({ id: t.tickets.id, subject: t.tickets.subject }).from(t.tickets).where(eq(t.tickets.status, "open")).limit(10);
 }
 
-async function seedTickets({ db, t }: TenantHandle): Promise<void> {
+async function seedTickets({ db, t }: BoundTables): Promise<void> {
   const customers = await db
     .insert(t.customers)
     .values(Array.from({ length: CUSTOMERS_PER_TENANT }, (_, i) => ({ name: `Customer ${i}`, email: `customer-${i}@bench.test` })))
@@ -257,46 +289,82 @@ async function runLoad(op: () => Promise<unknown>, inFlight: number, ms: number)
   return { ops, ms: performance.now() - started };
 }
 
-function pick<T>(items: T[]): T {
-  return items[Math.floor(Math.random() * items.length)]!;
-}
-
 async function benchRouter(router: ConnectionRouter, created: TenantRecord[], seconds: number): Promise<RouterOverhead> {
   const tenants = created.slice(0, ROUTER_TENANTS);
   log(`seeding ${tenants.length} tenants with ${TICKETS_PER_TENANT} tickets each`);
   await Promise.all(tenants.map((tenant) => seedTickets(router.forTenant(tenant))));
-  // The raw baseline gets the SQL text drizzle generates, built once, on the sub-pool the router picks.
-  const raw: RawQuery[] = tenants.map((tenant) => ({ pool: router.poolFor(tenant), query: openTicketsQuery(router.forTenant(tenant)).toSQL() }));
+  // Everything the router resolves per operation, resolved once: one drizzle instance per
+  // sub-pool the router picks, and the tenant's schema-bound tables.
+  const drizzleOver = new Map<pg.Pool, TenantDatabase>();
+  const direct: BoundTables[] = tenants.map((tenant) => {
+    const pool = router.poolFor(tenant);
+    if (!drizzleOver.has(pool)) drizzleOver.set(pool, drizzle(pool));
+    return { db: drizzleOver.get(pool)!, t: tenantTables(tenant.schemaName) };
+  });
+  // The raw baseline gets the SQL text drizzle generates, built once, on the same sub-pool.
+  const raw: RawQuery[] = tenants.map((tenant, i) => ({ pool: router.poolFor(tenant), query: openTicketsQuery(direct[i]!).toSQL() }));
   const variants = {
-    router: () => openTicketsQuery(router.forTenant(pick(tenants))),
+    router: () => openTicketsQuery(router.forTenant(tenants[pickIndex(tenants.length)]!)),
+    direct: () => openTicketsQuery(direct[pickIndex(direct.length)]!),
     raw: () => {
-      const { pool, query } = pick(raw);
+      const { pool, query } = raw[pickIndex(raw.length)]!;
       return pool.query(query.sql, query.params);
     },
   };
-  await assertSameTickets(router, tenants[0]!, raw[0]!);
+  await assertSameTickets(router, tenants[0]!, direct[0]!, raw[0]!);
 
-  const totals = { router: { ops: 0, ms: 0 }, raw: { ops: 0, ms: 0 } };
-  for (let round = 1; round <= ROUTER_ROUNDS; round++) {
-    for (const name of ["router", "raw"] as const) {
-      await runLoad(variants[name], ROUTER_IN_FLIGHT, WARM_UP_MS);
-      const run = await runLoad(variants[name], ROUTER_IN_FLIGHT, seconds * 1000);
+  const names = ["router", "direct", "raw"] as const;
+  for (const name of names) await runLoad(variants[name], ROUTER_IN_FLIGHT, WARM_UP_MS);
+  const rounds = Math.max(1, Math.round((seconds * 1000) / ROUTER_SLICE_MS));
+  const report = progress("router overhead (timed)", rounds);
+  const totals = { router: { ops: 0, ms: 0 }, direct: { ops: 0, ms: 0 }, raw: { ops: 0, ms: 0 } };
+  const roundOverheads: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const rates = { router: 0, direct: 0, raw: 0 };
+    // Rotate who goes first, so no variant always follows the same one.
+    for (let turn = 0; turn < names.length; turn++) {
+      const name = names[(round + turn) % names.length]!;
+      const run = await runLoad(variants[name], ROUTER_IN_FLIGHT, ROUTER_SLICE_MS);
       totals[name].ops += run.ops;
       totals[name].ms += run.ms;
-      log(`router overhead round ${round}/${ROUTER_ROUNDS}, ${name}: ${Math.round(run.ops / (run.ms / 1000))} ops/s`);
+      rates[name] = run.ops / (run.ms / 1000);
     }
+    roundOverheads.push(percentBelow(rates.router, rates.direct));
+    report(round + 1);
   }
-  const routerOps = totals.router.ops / (totals.router.ms / 1000);
-  const rawOps = totals.raw.ops / (totals.raw.ms / 1000);
-  return { routerOps, rawOps, overheadPercent: (1 - routerOps / rawOps) * 100 };
+  const rate = (name: (typeof names)[number]) => totals[name].ops / (totals[name].ms / 1000);
+  const [routerOps, directOps, rawOps] = [rate("router"), rate("direct"), rate("raw")];
+  roundOverheads.sort((a, b) => a - b);
+  return {
+    rounds,
+    routerOps,
+    directOps,
+    rawOps,
+    overheadPercent: percentBelow(routerOps, directOps),
+    drizzlePercent: percentBelow(directOps, rawOps),
+    roundOverheadQuartiles: [percentile(roundOverheads, 0.25), percentile(roundOverheads, 0.5), percentile(roundOverheads, 0.75)],
+  };
 }
 
-/** Guards the comparison: on one tenant both variants must return the same 10 tickets. */
-async function assertSameTickets(router: ConnectionRouter, tenant: TenantRecord, { pool, query }: RawQuery): Promise<void> {
-  const [viaRouter, viaRaw] = await Promise.all([openTicketsQuery(router.forTenant(tenant)), pool.query<{ id: string }>(query.sql, query.params)]);
+/** How many percent fewer ops/s `ops` achieved than `baseline`. */
+function percentBelow(ops: number, baseline: number): number {
+  return (1 - ops / baseline) * 100;
+}
+
+function pickIndex(length: number): number {
+  return Math.floor(Math.random() * length);
+}
+
+/** Guards the comparison: on one tenant all three variants must return the same 10 tickets. */
+async function assertSameTickets(router: ConnectionRouter, tenant: TenantRecord, direct: BoundTables, { pool, query }: RawQuery): Promise<void> {
+  const [viaRouter, viaDirect, viaRaw] = await Promise.all([
+    openTicketsQuery(router.forTenant(tenant)),
+    openTicketsQuery(direct),
+    pool.query<{ id: string }>(query.sql, query.params),
+  ]);
   const ids = (rows: Array<{ id: number | string }>) => rows.map((row) => String(row.id)).sort().join(",");
-  if (viaRouter.length !== 10 || ids(viaRouter) !== ids(viaRaw.rows)) {
-    throw new Error(`the router and raw queries disagree: ${ids(viaRouter)} vs ${ids(viaRaw.rows)}`);
+  if (viaRouter.length !== 10 || ids(viaRouter) !== ids(viaDirect) || ids(viaRouter) !== ids(viaRaw.rows)) {
+    throw new Error(`the router, direct and raw queries disagree: ${ids(viaRouter)} vs ${ids(viaDirect)} vs ${ids(viaRaw.rows)}`);
   }
 }
 
@@ -317,13 +385,14 @@ function printSummary(provisioning: Provisioning, fanOut: FanOut, overhead: Rout
       `≤ ${TARGETS.fanOutSecondsPer1000} s`,
       per1000 <= TARGETS.fanOutSecondsPer1000,
     ],
-    ["router overhead", `${overhead.overheadPercent.toFixed(1)} %`, `≤ ${TARGETS.routerOverheadPercent} %`, overhead.overheadPercent <= TARGETS.routerOverheadPercent],
+    ["router overhead (vs direct drizzle)", `${overhead.overheadPercent.toFixed(1)} %`, `≤ ${TARGETS.routerOverheadPercent} %`, overhead.overheadPercent <= TARGETS.routerOverheadPercent],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   console.log("\nSummary");
   for (const [name, value, target, pass] of rows) {
     console.log(`  ${name.padEnd(width)}  ${value.padStart(9)}  target ${target.padEnd(8)}  ${pass ? "PASS" : "MISS"}`);
   }
+  console.log(`  ${"drizzle vs raw pg (information)".padEnd(width)}  ${`${overhead.drizzlePercent.toFixed(1)} %`.padStart(9)}`);
 }
 
 // --- main -------------------------------------------------------------------------------------
@@ -362,8 +431,13 @@ async function main(): Promise<void> {
 
     const overhead = await benchRouter(platform.router, created, options.seconds);
     printSection(
-      `Router overhead: ${ROUTER_IN_FLIGHT} in flight over ${Math.min(ROUTER_TENANTS, created.length)} tenants, ${ROUTER_ROUNDS} × ${options.seconds} s per variant`,
-      [`router ${Math.round(overhead.routerOps)} ops/s, raw pg ${Math.round(overhead.rawOps)} ops/s, overhead ${overhead.overheadPercent.toFixed(1)} %`],
+      `Router overhead: ${ROUTER_IN_FLIGHT} in flight over ${Math.min(ROUTER_TENANTS, created.length)} tenants, ${options.seconds} s per variant in ${overhead.rounds} alternating rounds`,
+      [
+        `router ${Math.round(overhead.routerOps)} ops/s, direct drizzle ${Math.round(overhead.directOps)} ops/s, raw pg ${Math.round(overhead.rawOps)} ops/s`,
+        `router overhead ${overhead.overheadPercent.toFixed(1)} % (1 - router/direct); per round: median ${overhead.roundOverheadQuartiles[1].toFixed(1)} %, ` +
+          `middle half ${overhead.roundOverheadQuartiles[0].toFixed(1)} .. ${overhead.roundOverheadQuartiles[2].toFixed(1)} %`,
+        `drizzle vs raw pg ${overhead.drizzlePercent.toFixed(1)} % (1 - direct/raw, information)`,
+      ],
     );
 
     printSummary(provisioning, fanOut, overhead);

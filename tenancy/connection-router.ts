@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { tenantTables } from "../db/tenant-schema";
@@ -40,7 +39,10 @@ export type TenantHandle = {
 };
 export type TenantTransaction = Parameters<Parameters<TenantDatabase["transaction"]>[0]>[0];
 
-type SubPool = { pool: pg.Pool; db: TenantDatabase };
+type SubPool = { pool: pg.Pool; db: TenantDatabase; transaction: TenantHandle["transaction"] };
+
+/** A handle cached for one tenant record object, with the routing fields it was built from. */
+type CachedHandle = { handle: TenantHandle; id: string; schemaName: string; shard: string };
 
 export type PoolErrorHandler = (error: Error, shardId: string) => void;
 
@@ -52,6 +54,14 @@ export type PoolErrorHandler = (error: Error, shardId: string) => void;
 export class ConnectionRouter {
   private readonly shards = new Map<string, SubPool[]>();
   private readonly options: PoolOptions;
+  /**
+   * forTenant's handles, keyed by the record object: the request path passes the same cached
+   * record (TenantDirectory) for a tenant until it is refreshed, so a hit allocates nothing, and a
+   * refreshed record (new status or name) is a new key, so a handle never carries a stale record.
+   * Entries go when their record is garbage; a record mutated in place in id, schema or shard is
+   * caught by comparing the routing fields the handle was built from.
+   */
+  private handles = new WeakMap<TenantRecord, CachedHandle>();
 
   constructor(shards: ShardConfig[], options: Partial<PoolOptions> = {}, private readonly onPoolError: PoolErrorHandler = () => {}) {
     this.options = { ...DEFAULT_POOL_OPTIONS, ...options };
@@ -75,14 +85,14 @@ export class ConnectionRouter {
   }
 
   forTenant(tenant: TenantRecord): TenantHandle {
-    const { db } = this.subPoolFor(tenant);
+    const cached = this.handles.get(tenant);
+    if (cached && cached.id === tenant.id && cached.schemaName === tenant.schemaName && cached.shard === tenant.shard) return cached.handle;
+    const { db, transaction } = this.subPoolFor(tenant);
     const t = tenantTables(tenant.schemaName);
-    return {
-      tenant,
-      db,
-      t,
-      transaction: (work) => db.transaction(work),
-    };
+    // Frozen: one handle object is shared by every caller holding this record.
+    const handle: TenantHandle = Object.freeze({ tenant, db, t, transaction });
+    this.handles.set(tenant, { handle, id: tenant.id, schemaName: tenant.schemaName, shard: tenant.shard });
+    return handle;
   }
 
   stats() {
@@ -95,6 +105,7 @@ export class ConnectionRouter {
   }
 
   async close(): Promise<void> {
+    this.handles = new WeakMap();
     await Promise.all([...this.shards.values()].flat().map(({ pool }) => pool.end().catch(() => {})));
     this.shards.clear();
   }
@@ -118,11 +129,28 @@ export class ConnectionRouter {
     // An idle client's error (the server restarting) must never crash the process: pg-pool drops
     // the broken client and the next checkout opens a fresh connection.
     pool.on("error", (error) => this.onPoolError(error, shard.id));
-    return { pool, db: drizzle(pool) };
+    const db: TenantDatabase = drizzle(pool);
+    return { pool, db, transaction: (work) => db.transaction(work) };
   }
 }
 
+/**
+ * A tenant's sub-pool: FNV-1a (32-bit) over the id's UTF-16 code units, then murmur3's finalizer
+ * so every output bit depends on every input bit before the modulo. Only placement within this
+ * process depends on it (nothing is persisted), so it needs to be cheap and spread well, not be
+ * cryptographic.
+ */
 function affinityIndex(tenantId: string, buckets: number): number {
   if (buckets === 1) return 0;
-  return createHash("sha1").update(tenantId).digest().readUInt32BE(0) % buckets;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < tenantId.length; i += 1) {
+    hash ^= tenantId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return (hash >>> 0) % buckets;
 }

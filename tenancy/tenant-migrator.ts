@@ -11,47 +11,94 @@ import { toTenantRecord } from "./tenant-registry";
 
 export type MigrateOptions = { lockTimeout?: string; statementTimeout?: string; migrations?: TenantMigration[] };
 
+/** A PostgreSQL duration such as `5s`, `500ms` or `5min`; these are spliced into SET LOCAL. */
+const DURATION = /^\d+(\.\d+)?(us|ms|s|min|h|d)?$/;
+
 /**
  * Brings one tenant schema to the latest version inside one transaction on an open client,
  * which must already be in a transaction (BEGIN issued by the caller). The tenant-local
  * `_schema_version` row, written in the same transaction as the DDL, is the source of truth.
  * Returns the version before and after.
+ *
+ * Two round trips at most, each one simple-protocol query of `;`-separated statements that
+ * PostgreSQL runs in order, each statement with its own snapshot and (PostgreSQL 13+) its own
+ * statement_timeout:
+ * 1. timeouts, the per-schema advisory lock, then (under the lock) the version table and version;
+ * 2. if anything is pending: search_path, every pending statement, the version upsert.
+ * A failing statement aborts the rest of its query and the caller's transaction.
  */
 export async function migrateSchemaInTransaction(
   client: pg.PoolClient | pg.Client,
   schemaName: string,
   { lockTimeout = "5s", statementTimeout = "5min", migrations = loadTenantMigrations() }: MigrateOptions = {},
 ): Promise<{ from: number; to: number }> {
+  // quoteSchema validates the name (t_[a-z0-9_]+), which also makes it safe as a string literal below.
   const schema = quoteSchema(schemaName);
-  await client.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
-  await client.query(`SET LOCAL statement_timeout = '${statementTimeout}'`);
-  await client.query("SELECT pg_advisory_xact_lock(hashtextextended('migrate:' || $1, 0))", [schemaName]);
-  const exists = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schemaName]);
-  if (exists.rowCount === 0) throw new Error(`schema ${schemaName} does not exist`);
-  await client.query(
-    `CREATE TABLE IF NOT EXISTS ${schema}."_schema_version" (
-       singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-       version integer NOT NULL,
-       updated_at timestamptz NOT NULL DEFAULT now())`,
-  );
-  const current = await client.query<{ version: number }>(`SELECT version FROM ${schema}."_schema_version"`);
-  const from = current.rows[0]?.version ?? 0;
+  for (const [name, value] of [["lockTimeout", lockTimeout], ["statementTimeout", statementTimeout]] as const) {
+    if (!DURATION.test(value)) throw new Error(`${name} must be a duration such as '5s' or '500ms', not ${JSON.stringify(value)}`);
+  }
+  let versionRows: Array<{ version: number }>;
+  try {
+    const results = await simpleQuery<{ version: number }>(
+      client,
+      [
+        `SET LOCAL lock_timeout = '${lockTimeout}'`,
+        `SET LOCAL statement_timeout = '${statementTimeout}'`,
+        // Taken before the version is read, so two runners on one schema go one after the other.
+        // The key text must stay 'migrate:<schema>': every runner, of any version, must agree on it.
+        `SELECT pg_advisory_xact_lock(hashtextextended('migrate:${schemaName}', 0))`,
+        `CREATE TABLE IF NOT EXISTS ${schema}."_schema_version" (
+           singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+           version integer NOT NULL,
+           updated_at timestamptz NOT NULL DEFAULT now())`,
+        `SELECT version FROM ${schema}."_schema_version"`,
+      ].join(";\n"),
+    );
+    versionRows = results.at(-1)!.rows;
+  } catch (error) {
+    // 3F000 invalid_schema_name: the CREATE TABLE found no such schema.
+    if (pgErrorCode(error) === "3F000") throw new Error(`schema ${schemaName} does not exist`);
+    throw error;
+  }
+  const from = versionRows[0]?.version ?? 0;
   const pending = migrations.filter((migration) => migration.version > from);
   if (pending.length === 0) return { from, to: from };
-  // Generated DDL names no schema; SET LOCAL scopes it to this transaction only.
-  await client.query(`SET LOCAL search_path TO ${schema}, extensions`);
-  for (const migration of pending) {
-    for (const statement of migration.statements) await client.query(statement);
-  }
   const to = pending.at(-1)!.version;
+  if (!Number.isSafeInteger(to)) throw new Error(`tenant migration versions must be integers, not ${String(to)}`);
   await client.query(
-    `INSERT INTO ${schema}."_schema_version" (singleton, version) VALUES (true, $1)
-     ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, updated_at = now()`,
-    [to],
+    [
+      // Generated DDL names no schema; SET LOCAL scopes it to this transaction only.
+      `SET LOCAL search_path TO ${schema}, extensions;`,
+      ...pending.flatMap((migration) => migration.statements.map(terminated)),
+      `INSERT INTO ${schema}."_schema_version" (singleton, version) VALUES (true, ${to})
+       ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, updated_at = now();`,
+      "SET LOCAL search_path TO extensions;",
+    ].join("\n"),
   );
-  await client.query("SET LOCAL search_path TO extensions");
   return { from, to };
 }
+
+/**
+ * Ends one complete migration statement for joining with others. drizzle-kit's statements may
+ * or may not end with `;`, or may end in a `--` comment: the newline closes any such comment, and
+ * a doubled `;` is an empty statement, which PostgreSQL skips.
+ */
+function terminated(statement: string): string {
+  return `${statement}\n;`;
+}
+
+/** Runs a parameterless query; with several statements, pg returns one result per statement. */
+async function simpleQuery<R extends pg.QueryResultRow>(client: pg.PoolClient | pg.Client, text: string): Promise<Array<pg.QueryResult<R>>> {
+  const result = (await client.query<R>(text)) as pg.QueryResult<R> | Array<pg.QueryResult<R>>;
+  return Array.isArray(result) ? result : [result];
+}
+
+function pgErrorCode(error: unknown): string | undefined {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" ? code : undefined;
+}
+
+export type MigrationOutcome = { from: number; to: number; durationMs: number };
 
 /** Migrates one tenant in its own transaction on its shard, then mirrors the version to the control plane. */
 export async function migrateTenant(
@@ -59,7 +106,18 @@ export async function migrateTenant(
   shardPool: pg.Pool,
   tenant: Pick<TenantRecord, "id" | "schemaName">,
   options: MigrateOptions = {},
-): Promise<{ from: number; to: number; durationMs: number }> {
+): Promise<MigrationOutcome> {
+  const result = await migrateTenantSchema(shardPool, tenant, options);
+  await mirrorVersion(control, tenant, result.to);
+  return result;
+}
+
+/** The shard half of migrateTenant: one transaction; once this resolves, the migration has committed. */
+async function migrateTenantSchema(
+  shardPool: pg.Pool,
+  tenant: Pick<TenantRecord, "schemaName">,
+  options: MigrateOptions,
+): Promise<MigrationOutcome> {
   const started = performance.now();
   const client = await shardPool.connect();
   let result: { from: number; to: number };
@@ -73,8 +131,11 @@ export async function migrateTenant(
     throw error;
   }
   client.release();
-  await control.update(tenants).set({ schemaVersion: result.to, updatedAt: sql`now()` }).where(eq(tenants.id, tenant.id));
   return { ...result, durationMs: Math.round(performance.now() - started) };
+}
+
+async function mirrorVersion(control: ControlDatabase, tenant: Pick<TenantRecord, "id">, version: number): Promise<void> {
+  await control.update(tenants).set({ schemaVersion: version, updatedAt: sql`now()` }).where(eq(tenants.id, tenant.id));
 }
 
 export type FanOutProgress = { done: number; total: number; failed: number; current?: string };
@@ -82,7 +143,15 @@ export type FanOutResult = {
   target: number;
   total: number;
   migrated: number;
+  /** Tenants whose migration did not commit; they stay at their old version. */
   failures: Array<{ slug: string; error: string }>;
+  /**
+   * Tenants whose migration committed (they count as migrated) but whose control-plane
+   * bookkeeping (the mirrored version or the audit row) could not be written. A stale mirrored
+   * version only makes the next run plan the tenant again, which then finds nothing pending and
+   * rewrites the mirror.
+   */
+  bookkeepingErrors: Array<{ slug: string; error: string }>;
 };
 
 export type FanOutOptions = {
@@ -122,26 +191,34 @@ export async function migrateAllTenants(
     if (slugs) conditions.push(inArray(tenants.slug, slugs));
     const planned = (await control.select().from(tenants).where(and(...conditions))).map(toTenantRecord);
     const failures: FanOutResult["failures"] = [];
+    const bookkeepingErrors: FanOutResult["bookkeepingErrors"] = [];
     let done = 0;
     onProgress?.({ done, total: planned.length, failed: 0 });
     const limit = pLimit(Math.max(1, concurrency));
     await Promise.all(
       planned.map((tenant) =>
         limit(async () => {
+          let result: MigrationOutcome | undefined;
           try {
-            const result = await migrateTenant(control, poolFor(tenant), tenant, { migrations });
-            await recordAttempt(control, tenant, result.from, result.to, result.durationMs, null);
+            result = await migrateTenantSchema(poolFor(tenant), tenant, { migrations });
           } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
+            const message = messageOf(error);
             failures.push({ slug: tenant.slug, error: message });
             await recordAttempt(control, tenant, tenant.schemaVersion, target, 0, message).catch(() => {});
+          }
+          if (result) {
+            // The migration has committed: a failure from here on is bookkeeping, not a failed migration.
+            const { from, to, durationMs } = result;
+            const bookkeeping = (what: string) => (error: unknown) => void bookkeepingErrors.push({ slug: tenant.slug, error: `${what}: ${messageOf(error)}` });
+            await mirrorVersion(control, tenant, to).catch(bookkeeping("mirroring the schema version"));
+            await recordAttempt(control, tenant, from, to, durationMs, null).catch(bookkeeping("recording the attempt"));
           }
           done += 1;
           onProgress?.({ done, total: planned.length, failed: failures.length, current: tenant.slug });
         }),
       ),
     );
-    return { target, total: planned.length, migrated: planned.length - failures.length, failures };
+    return { target, total: planned.length, migrated: planned.length - failures.length, failures, bookkeepingErrors };
   } finally {
     clearInterval(heartbeat);
     await control.execute(sql`DELETE FROM control.migration_leases WHERE name = ${LEASE_NAME} AND owner = ${owner}`);
@@ -171,4 +248,8 @@ async function recordAttempt(
   error: string | null,
 ): Promise<void> {
   await control.insert(tenantMigrations).values({ tenantId: tenant.id, fromVersion: from, toVersion: to, durationMs, error });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

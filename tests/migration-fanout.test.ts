@@ -100,6 +100,35 @@ describe("migration fan-out", () => {
     expect(await localVersion(migrated)).toBe(next);
     expect(await describeSchema(migrated.schemaName)).toEqual(await describeSchema(fresh.schemaName));
   });
+
+  it("reports a committed migration whose control-plane bookkeeping fails as migrated, and a re-run repairs the mirror", async () => {
+    const three = tenants.slice(0, 3);
+    const withGadgets: TenantMigration[] = [...withWidgets, { version: next + 1, tag: "9001_gadgets", statements: ["ALTER TABLE tickets ADD COLUMN gadget_id bigint"] }];
+    // The control plane accepts reads and the lease, but every insert (audit row) and update (mirrored version) fails.
+    const control = platform.control.db;
+    const flaky = new Proxy(control, {
+      get: (target, property, receiver) =>
+        property === "insert" || property === "update"
+          ? () => {
+              throw new Error("control plane hiccup");
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const first = await migrateAllTenants(flaky, poolFor, { slugs: three.map((t) => t.slug), migrations: withGadgets });
+    expect(first).toMatchObject({ target: next + 1, total: 3, migrated: 3, failures: [] });
+    expect(first.bookkeepingErrors).toHaveLength(6);
+    expect(first.bookkeepingErrors.map((e) => e.error)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^mirroring the schema version: control plane hiccup/), expect.stringMatching(/^recording the attempt: control plane hiccup/)]),
+    );
+    for (const tenant of three) expect(await localVersion(tenant)).toBe(next + 1);
+    expect((await versions()).get(three[0]!.slug)).toBe(next);
+
+    // The stale mirror only plans them again; nothing is pending, the mirror is rewritten.
+    const second = await migrateAllTenants(control, poolFor, { slugs: three.map((t) => t.slug), migrations: withGadgets });
+    expect(second).toMatchObject({ total: 3, migrated: 3, failures: [], bookkeepingErrors: [] });
+    const after = await versions();
+    for (const tenant of three) expect(after.get(tenant.slug)).toBe(next + 1);
+  });
 });
 
 describe("migration lint", () => {
