@@ -7,6 +7,7 @@ import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
 import { pino } from "pino";
 import { ConfigError, loadConfig } from "./app/config.server";
 import { createExpressApp } from "./app/http/create-express-app.server";
+import { createAppServices } from "./app/services.server";
 import { DEMO_TENANT } from "./db/demo-seed";
 import { provisionDemoWorkspaceOnFirstRun } from "./scripts/demo-workspace";
 import { openPlatform } from "./tenancy/platform";
@@ -45,11 +46,12 @@ async function main() {
 
   const app = createExpressApp({
     platform,
+    services: createAppServices(config, platform),
     logger,
     appDomain: config.APP_DOMAIN,
     trustProxy: config.TRUST_PROXY,
     mode: underRemixDev ? "development" : "production",
-    getBuild: async () => build,
+    build: underRemixDev ? async () => build : build,
   });
 
   const server = app.listen(config.PORT, config.HOST, () => {

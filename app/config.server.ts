@@ -49,6 +49,13 @@ const envSchema = z.object({
   DB_MAX_USES: z.coerce.number().int().min(0).default(5000),
   DB_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(0).default(1800),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(12 * 60),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).default(14 * 24),
+  INVITE_TTL_HOURS: z.coerce.number().int().min(1).default(72),
+  LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  GLOBAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
@@ -61,7 +68,7 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));

@@ -1,11 +1,25 @@
 import type { TenantHandle } from "../tenancy/connection-router";
 import type { TenantRecord } from "../tenancy/tenant-record";
+import type { AuthSettings } from "./auth/auth-settings.server";
+import type { RequestAuth } from "./auth/current-user";
+import type { RateLimits } from "./auth/rate-limits.server";
+
+/** Process-wide services a loader or action may need besides the tenant's database. */
+export type AppServices = {
+  auth: AuthSettings;
+  rateLimits: RateLimits;
+};
 
 export type ConductorLoadContext = {
   tenant: TenantRecord;
   /** The tenant-bound database handle from the connection router. */
   db: TenantHandle;
+  /** The signed-in team member, or null for anonymous requests. */
+  auth: RequestAuth | null;
   requestId: string;
+  clientIp: string;
+  cspNonce: string;
+  services: AppServices;
 };
 
 declare module "@remix-run/node" {

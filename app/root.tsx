@@ -1,6 +1,10 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteError } from "@remix-run/react";
+import { access } from "~/auth/access";
+import { useNonce } from "~/components/nonce";
 import stylesheet from "~/tailwind.css";
+
+export const handle = access("public");
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: stylesheet },
@@ -13,10 +17,16 @@ export const meta: MetaFunction = (args) => {
 };
 
 export function loader({ context }: LoaderFunctionArgs) {
-  return { workspace: { name: context.tenant.name, slug: context.tenant.slug } };
+  const auth = context.auth;
+  return {
+    workspace: { name: context.tenant.name, slug: context.tenant.slug },
+    user: auth?.user ?? null,
+    csrfToken: auth?.via === "session" ? auth.csrfToken : null,
+  };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en" className="h-full bg-slate-50">
       <head>
@@ -27,22 +37,21 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body className="h-full font-sans text-slate-800 antialiased">
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
 }
 
 export default function App() {
-  useLoaderData<typeof loader>();
   return <Outlet />;
 }
 
 export function ErrorBoundary() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const { title, message } = describeStatus(status);
+  const { title, message } = describeStatus(status, isRouteErrorResponse(error) ? error.data : null);
   return (
     <main className="grid min-h-full place-items-center px-6 py-24">
       <div className="max-w-md text-center">
@@ -57,14 +66,15 @@ export function ErrorBoundary() {
   );
 }
 
-function describeStatus(status: number) {
+function describeStatus(status: number, detail: unknown) {
+  const text = typeof detail === "string" && detail.length < 200 ? detail : null;
   switch (status) {
     case 404:
       return { title: "Page not found", message: "There is nothing at this address in this workspace." };
     case 403:
-      return { title: "Not allowed", message: "Your role does not give you access to this page." };
+      return { title: "Not allowed", message: text ?? "Your role does not give you access to this page." };
     case 429:
-      return { title: "Slow down", message: "Too many requests. Please wait a moment and try again." };
+      return { title: "Slow down", message: text ?? "Too many requests. Please wait a moment and try again." };
     default:
       return { title: "Something went wrong", message: "We could not complete this request. Please try again; if it keeps happening, tell your administrator." };
   }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, check, index, integer, jsonb, pgSchema, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, check, index, integer, jsonb, pgSchema, text, timestamp, varchar } from "drizzle-orm/pg-core";
 
 /** Shared tables live in `control`, never in `public`: see TENANCY-NOTES.md. */
 export const control = pgSchema("control");
@@ -55,5 +55,12 @@ export const tenantMigrations = control.table(
   },
   (table) => [index("tenant_migrations_tenant_idx").on(table.tenantId, table.createdAt)],
 );
+
+/** rate-limiter-flexible's Postgres store, shared by every process. Keys always include the tenant id. */
+export const rateLimits = control.table("rate_limits", {
+  key: varchar("key", { length: 255 }).primaryKey(),
+  points: integer("points").notNull().default(0),
+  expire: bigint("expire", { mode: "number" }),
+});
 
 export type TenantRow = typeof tenants.$inferSelect;

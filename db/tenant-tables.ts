@@ -22,6 +22,9 @@ export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
 export const TICKET_CHANNELS = ["web", "email", "portal", "api", "phone"] as const;
 export type TicketChannel = (typeof TICKET_CHANNELS)[number];
 export const AUTHOR_TYPES = ["customer", "agent", "system"] as const;
+/** How a team member came to exist: only explicitly chosen emails may be linked to an SSO identity. */
+export const USER_ORIGINS = ["provisioning", "invite", "sso"] as const;
+export type UserOrigin = (typeof USER_ORIGINS)[number];
 export type AuthorType = (typeof AUTHOR_TYPES)[number];
 
 const timestamps = {
@@ -47,19 +50,26 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       role: text("role").$type<UserRole>().notNull(),
       passwordHash: text("password_hash"),
       active: boolean("active").notNull().default(true),
+      origin: text("origin").$type<UserOrigin>().notNull().default("provisioning"),
+      invitedByUserId: bigint("invited_by_user_id", { mode: "number" }),
       lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
       ...timestamps,
     },
     (t) => [
       uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
       check("users_role_check", sql`${t.role} in (${oneOf(USER_ROLES)})`),
+      check("users_origin_check", sql`${t.origin} in (${oneOf(USER_ORIGINS)})`),
     ],
   );
 
+  /** The id is the SHA-256 of the cookie's token, so a database leak does not leak live sessions. */
   const sessions = table(
     "sessions",
     {
       id: text("id").primaryKey(),
+      authMethod: text("auth_method").notNull().default("password"),
+      ipAddress: text("ip_address"),
+      userAgent: text("user_agent"),
       userId: bigint("user_id", { mode: "number" })
         .notNull()
         .references(() => users.id, { onDelete: "cascade" }),
@@ -160,7 +170,77 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ],
   );
 
-  return { users, sessions, customers, tickets, ticketMessages, activityLogs };
+  const invites = table(
+    "invites",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      email: text("email").notNull(),
+      role: text("role").$type<UserRole>().notNull(),
+      tokenHash: text("token_hash").notNull(),
+      invitedByUserId: bigint("invited_by_user_id", { mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+      expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+      acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+      revokedAt: timestamp("revoked_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      uniqueIndex("invites_token_hash_key").on(t.tokenHash),
+      index("invites_email_idx").on(sql`lower(${t.email})`),
+      check("invites_role_check", sql`${t.role} in (${oneOf(USER_ROLES)})`),
+    ],
+  );
+
+  const apiTokens = table(
+    "api_tokens",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      userId: bigint("user_id", { mode: "number" })
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      name: text("name").notNull(),
+      tokenHash: text("token_hash").notNull(),
+      /** The first characters of the token, shown in lists so a user can tell tokens apart. */
+      tokenPrefix: text("token_prefix").notNull(),
+      lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+      revokedAt: timestamp("revoked_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [uniqueIndex("api_tokens_token_hash_key").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
+  );
+
+  const ssoIdentities = table(
+    "sso_identities",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      userId: bigint("user_id", { mode: "number" })
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      issuer: text("issuer").notNull(),
+      subject: text("subject").notNull(),
+      email: text("email"),
+      lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [uniqueIndex("sso_identities_issuer_subject_key").on(t.issuer, t.subject), index("sso_identities_user_idx").on(t.userId)],
+  );
+
+  /** The workspace's OpenID Connect provider; one row at most. The client secret is stored encrypted. */
+  const ssoSettings = table(
+    "sso_settings",
+    {
+      singleton: boolean("singleton").primaryKey().default(true),
+      enabled: boolean("enabled").notNull().default(false),
+      issuer: text("issuer").notNull(),
+      clientId: text("client_id").notNull(),
+      clientSecretEncrypted: text("client_secret_encrypted").notNull(),
+      autoCreateUsers: boolean("auto_create_users").notNull().default(false),
+      allowedDomains: text("allowed_domains").array().notNull().default(sql`'{}'::text[]`),
+      updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [check("sso_settings_singleton_check", sql`${t.singleton}`)],
+  );
+
+  return { users, sessions, customers, tickets, ticketMessages, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings };
 }
 
 export type TenantTables = ReturnType<typeof defineTenantTables<string>>;

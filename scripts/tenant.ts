@@ -37,15 +37,22 @@ program
   .requiredOption("--name <name>", 'display name, e.g. "Acme Inc"')
   .requiredOption("--admin-email <email>", "email of the first admin")
   .option("--admin-name <name>", "name of the first admin (default: from the email)")
-  .option("--admin-password <password>", "password of the first admin (at least 10 characters); without it the admin signs in via an invite link")
+  .option("--admin-password <password>", "password of the first admin (at least 10 characters); without it a one-time invite link is printed")
   .option("--shard <id>", "database server to place the tenant on (main or a name from SHARD_URLS)", "main")
   .action(async (slug: string, options: { name: string; adminEmail: string; adminName?: string; adminPassword?: string; shard: string }) => {
     requireSlug(slug);
     const p = await platform();
     const started = Date.now();
-    const { tenant, adminEmail } = await createTenant(p.control, p.router, { slug, ...options });
+    const config = loadConfig();
+    const { tenant, adminEmail, inviteToken } = await createTenant(p.control, p.router, { slug, ...options }, { inviteTtlHours: config.INVITE_TTL_HOURS });
     console.log(`Created tenant ${tenant.slug} (${tenant.name}) on shard ${tenant.shard}, schema ${tenant.schemaName}, version ${tenant.schemaVersion}, in ${Date.now() - started} ms.`);
-    console.log(`First admin: ${adminEmail}${options.adminPassword ? " (password set)" : " (no password yet: set one through an invite link once sign-in is available)"}`);
+    if (inviteToken) {
+      const port = config.PORT === 80 ? "" : `:${config.PORT}`;
+      console.log(`First admin: ${adminEmail} joins through this one-time link (valid ${config.INVITE_TTL_HOURS} hours):`);
+      console.log(`  http://${tenant.slug}.${config.APP_DOMAIN}${port}/invite/${inviteToken}`);
+    } else {
+      console.log(`First admin: ${adminEmail} (password set)`);
+    }
   });
 
 program

@@ -1,7 +1,9 @@
 import { eq, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/node-postgres";
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { z } from "zod";
 import { hashPassword } from "../app/auth/password.server";
+import { hashToken, randomToken } from "../app/auth/tokens.server";
+import type { TenantTables } from "../db/tenant-tables";
 import { tenants } from "../db/control-schema";
 import { tenantTables } from "../db/tenant-schema";
 import type { ControlPlane } from "./control-plane";
@@ -26,7 +28,8 @@ export const createTenantInput = z.object({
 });
 export type CreateTenantInput = z.input<typeof createTenantInput>;
 
-export type CreatedTenant = { tenant: TenantRecord; adminEmail: string };
+/** `inviteToken` is set when no admin password was given: the admin then joins through `/invite/<token>`. */
+export type CreatedTenant = { tenant: TenantRecord; adminEmail: string; inviteToken: string | null };
 
 /**
  * Creates a tenant atomically: the registry row and the schema (tables, migrations, first admin)
@@ -37,7 +40,7 @@ export async function createTenant(
   control: ControlPlane,
   router: ConnectionRouter,
   rawInput: CreateTenantInput,
-  { migrations }: { migrations?: TenantMigration[] } = {},
+  { migrations, inviteTtlHours = 72 }: { migrations?: TenantMigration[]; inviteTtlHours?: number } = {},
 ): Promise<CreatedTenant> {
   const input = parseInput(createTenantInput, rawInput);
   if (!router.hasShard(input.shard)) {
@@ -60,22 +63,10 @@ export async function createTenant(
       .values({ id, slug: input.slug, name: input.name, schemaName, shard: input.shard, status: "provisioning" })
       .returning();
 
-    await shardClient.query("BEGIN");
-    await shardClient.query(`CREATE SCHEMA ${quoteSchema(schemaName)}`);
+    // One round trip: a parameterless query may carry several statements.
+    await shardClient.query(`BEGIN; CREATE SCHEMA ${quoteSchema(schemaName)}`);
     const { to } = await migrateSchemaInTransaction(shardClient, schemaName, { migrations });
-    const t = tenantTables(schemaName);
-    const shardDb = drizzle(shardClient);
-    const [admin] = await shardDb
-      .insert(t.users)
-      .values({ email: input.adminEmail, name: input.adminName ?? defaultNameFromEmail(input.adminEmail), role: "admin", passwordHash })
-      .returning({ id: t.users.id });
-    await shardDb.insert(t.activityLogs).values({
-      actorType: "system",
-      action: "workspace.created",
-      entityType: "user",
-      entityId: admin!.id,
-      changes: { name: { from: null, to: input.name } },
-    });
+    const inviteToken = await writeFirstAdmin(drizzle(shardClient), tenantTables(schemaName), input, passwordHash, inviteTtlHours);
     await shardClient.query("COMMIT");
     shardCommitted = true;
 
@@ -85,7 +76,7 @@ export async function createTenant(
       .where(eq(tenants.id, row!.id))
       .returning();
     await controlClient.query("COMMIT");
-    return { tenant: toTenantRecord(active!), adminEmail: input.adminEmail };
+    return { tenant: toTenantRecord(active!), adminEmail: input.adminEmail, inviteToken };
   } catch (error) {
     await controlClient.query("ROLLBACK").catch(() => {});
     if (shardCommitted) {
@@ -93,12 +84,49 @@ export async function createTenant(
     } else {
       await shardClient.query("ROLLBACK").catch(() => {});
     }
-    if (isUniqueViolation(error)) throw new ProvisioningError(`a tenant with slug "${input.slug}" already exists`);
+    // Only the slug's constraint means "taken"; any other unique violation is a bug to surface as is.
+    if (uniqueViolationConstraint(error) === SLUG_CONSTRAINT) throw new ProvisioningError(`a tenant with slug "${input.slug}" already exists`);
     throw error;
   } finally {
     controlClient.release();
     shardClient.release();
   }
+}
+
+/**
+ * With a password the first admin is created at once (with its activity row, in one statement);
+ * without one, a single-use admin invite is written instead and its token returned.
+ */
+async function writeFirstAdmin(
+  shardDb: NodePgDatabase<Record<string, unknown>>,
+  t: TenantTables,
+  input: z.output<typeof createTenantInput>,
+  passwordHash: string | null,
+  inviteTtlHours: number,
+): Promise<string | null> {
+  const workspaceCreated = { actorType: "system" as const, action: "workspace.created", changes: { name: { from: null, to: input.name } } };
+  if (!passwordHash) {
+    const token = randomToken();
+    const [invite] = await shardDb
+      .insert(t.invites)
+      .values({ email: input.adminEmail, role: "admin", tokenHash: hashToken(token), expiresAt: sql`now() + make_interval(hours => ${inviteTtlHours})` })
+      .returning({ id: t.invites.id });
+    await shardDb.insert(t.activityLogs).values({ ...workspaceCreated, entityType: "invite", entityId: invite!.id });
+    return token;
+  }
+  const admin = shardDb.$with("admin").as(
+    shardDb
+      .insert(t.users)
+      .values({ email: input.adminEmail, name: input.adminName ?? defaultNameFromEmail(input.adminEmail), role: "admin", passwordHash })
+      .returning({ id: t.users.id }),
+  );
+  const [created] = await shardDb
+    .with(admin)
+    .insert(t.activityLogs)
+    .values({ ...workspaceCreated, entityType: "user", entityId: sql`(SELECT ${admin.id} FROM ${admin})` })
+    .returning({ adminId: t.activityLogs.entityId });
+  if (created?.adminId == null) throw new Error("creating the first admin returned no id");
+  return null;
 }
 
 export async function setTenantStatus(control: ControlPlane, slug: string, status: "active" | "suspended"): Promise<TenantRecord> {
@@ -159,6 +187,18 @@ function defaultNameFromEmail(email: string): string {
   return local.replace(/[._-]+/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: string }).code === "23505";
+/** The unique constraint on control.tenants.slug (drizzle's default name for `.unique()`). */
+const SLUG_CONSTRAINT = "tenants_slug_unique";
+
+/**
+ * The constraint a unique violation (23505) names, else undefined. drizzle wraps driver errors
+ * (DrizzleQueryError), so the pg error may sit further down the `cause` chain.
+ */
+function uniqueViolationConstraint(error: unknown): string | undefined {
+  for (let current = error, depth = 0; typeof current === "object" && current !== null && depth < 5; depth += 1) {
+    const { code, constraint, cause } = current as { code?: unknown; constraint?: unknown; cause?: unknown };
+    if (code === "23505") return typeof constraint === "string" ? constraint : undefined;
+    current = cause;
+  }
+  return undefined;
 }

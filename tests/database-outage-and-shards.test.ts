@@ -27,7 +27,7 @@ describe("a database restart while the server runs", () => {
       onPoolError: (error) => poolErrors.push(error.message),
     });
     slug = uniqueSlug();
-    await createTenant(platform.control, platform.router, { slug, name: "Resilient", adminEmail: "a@resilient.test" });
+    await createTenant(platform.control, platform.router, { slug, name: "Resilient", adminEmail: "a@resilient.test", adminPassword: "a long password" });
     server = await startTestServer(platform);
   }, 120_000);
 

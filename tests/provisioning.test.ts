@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { tenants } from "../db/control-schema";
 import { createTenant, dropTenant, ProvisioningError, setTenantStatus } from "../tenancy/provisioning";
@@ -14,9 +14,33 @@ async function schemaExists(name: string) {
   return rows.length === 1;
 }
 
-async function tenantSchemaCount() {
-  const { rows } = await platform.control.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname LIKE 't\\_%'");
-  return rows[0]!.n;
+async function tenantSchemas(): Promise<Set<string>> {
+  const { rows } = await platform.control.pool.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'");
+  return new Set(rows.map((row) => row.nspname));
+}
+
+/**
+ * Fails if a tenant schema created since `before` belongs to no registered tenant. Other test
+ * files provision tenants in the same database at the same time, so global counts are not
+ * stable; their schemas get a registry row (a moment after the schema commits, hence the poll),
+ * while a schema a failed createTenant left behind never would.
+ */
+async function expectNoOrphanSchemasSince(before: Set<string>) {
+  await expect
+    .poll(
+      async () => {
+        const fresh = [...(await tenantSchemas())].filter((name) => !before.has(name));
+        if (fresh.length === 0) return [];
+        const registered = await platform.control.db.select({ schemaName: tenants.schemaName }).from(tenants).where(inArray(tenants.schemaName, fresh));
+        return fresh.filter((name) => !registered.some((row) => row.schemaName === name));
+      },
+      { timeout: 5000 },
+    )
+    .toEqual([]);
+}
+
+async function rowsWithSlug(...slugs: string[]) {
+  return platform.control.db.select().from(tenants).where(inArray(tenants.slug, slugs));
 }
 
 describe("tenant provisioning", () => {
@@ -76,9 +100,10 @@ describe("tenant provisioning", () => {
   ];
 
   it.each(badSlugs)("refuses a slug that is %s and leaves nothing behind", async (_why, slug) => {
-    const before = { rows: (await listTenants(platform.control.db)).length, schemas: await tenantSchemaCount() };
+    const before = await tenantSchemas();
     await expect(createTenant(platform.control, platform.router, { slug, name: "X", adminEmail: "a@x.test" })).rejects.toBeInstanceOf(ProvisioningError);
-    expect({ rows: (await listTenants(platform.control.db)).length, schemas: await tenantSchemaCount() }).toEqual(before);
+    expect(await rowsWithSlug(slug, slug.trim().toLowerCase())).toEqual([]);
+    await expectNoOrphanSchemasSince(before);
   });
 
   it("refuses a taken slug, a bad email and an unknown shard with a clear message", async () => {
@@ -91,24 +116,42 @@ describe("tenant provisioning", () => {
 
   it("is atomic: a failure while building the schema leaves no row and no schema", async () => {
     const slug = uniqueSlug();
-    const schemasBefore = await tenantSchemaCount();
+    const before = await tenantSchemas();
     const broken = [...loadTenantMigrations(), { version: 99, tag: "9999_broken", statements: ["CREATE TABLE widgets (id int)", "SELECT 1/0"] }];
     await expect(createTenant(platform.control, platform.router, { slug, name: "Doomed", adminEmail: "a@doomed.test" }, { migrations: broken })).rejects.toThrow(
       /division by zero/,
     );
-    expect(await tenantSchemaCount()).toBe(schemasBefore);
-    expect(await platform.control.db.select().from(tenants).where(eq(tenants.slug, slug))).toEqual([]);
+    expect(await rowsWithSlug(slug)).toEqual([]);
+    await expectNoOrphanSchemasSince(before);
+  });
+
+  it("reports a unique violation other than the slug's as it is, not as a taken slug", async () => {
+    const slug = uniqueSlug();
+    const before = await tenantSchemas();
+    const clashing = [...loadTenantMigrations(), { version: 99, tag: "9999_dupes", statements: ["CREATE TABLE dupes (id int UNIQUE)", "INSERT INTO dupes VALUES (1), (1)"] }];
+    const error: unknown = await createTenant(platform.control, platform.router, { slug, name: "Dupes", adminEmail: "a@dupes.test" }, { migrations: clashing }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).not.toBeInstanceOf(ProvisioningError);
+    expect(error).toMatchObject({ code: "23505", constraint: "dupes_id_key" });
+    expect(await rowsWithSlug(slug)).toEqual([]);
+    await expectNoOrphanSchemasSince(before);
   });
 
   it("creates exactly one tenant when the same slug is created twice at once", async () => {
     const slug = uniqueSlug();
-    const schemasBefore = await tenantSchemaCount();
+    const before = await tenantSchemas();
     const results = await Promise.allSettled([
       createTenant(platform.control, platform.router, { slug, name: "Racer", adminEmail: "a@race.test" }),
       createTenant(platform.control, platform.router, { slug, name: "Racer twin", adminEmail: "b@race.test" }),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
-    expect(await tenantSchemaCount()).toBe(schemasBefore + 1);
-    expect(await platform.control.db.select().from(tenants).where(eq(tenants.slug, slug))).toHaveLength(1);
+    const loser = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!;
+    expect(loser.reason).toBeInstanceOf(ProvisioningError);
+    expect(loser.reason).toHaveProperty("message", expect.stringMatching(/already exists/));
+    const rows = await rowsWithSlug(slug);
+    expect(rows).toHaveLength(1);
+    expect(await schemaExists(rows[0]!.schemaName)).toBe(true);
+    await expectNoOrphanSchemasSince(before);
   });
 });

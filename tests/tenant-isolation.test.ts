@@ -94,6 +94,28 @@ describe.each([1, 2])("isolation through the router with a pool of %i connection
   });
 });
 
+describe("router handles", () => {
+  it("reuses the handle of a record object, and never serves a stale record, schema or an unchecked name", () => {
+    const record = tenants[0]!;
+    const handle = setup.router.forTenant(record);
+    expect(setup.router.forTenant(record)).toBe(handle);
+    expect(Object.isFrozen(handle)).toBe(true);
+
+    // A refreshed record (as the tenant directory hands out after a status change) is a new object.
+    const refreshed: TenantRecord = { ...record, status: "suspended" };
+    expect(setup.router.forTenant(refreshed).tenant).toBe(refreshed);
+    expect(setup.router.forTenant(record).tenant).toBe(record);
+
+    // A record changed in place in what routes it gets a handle built for its new values.
+    const mutable: TenantRecord = { ...record };
+    expect(setup.router.forTenant(mutable).t).toBe(handle.t);
+    mutable.schemaName = tenants[1]!.schemaName;
+    expect(setup.router.forTenant(mutable).t).toBe(setup.router.forTenant(tenants[1]!).t);
+    mutable.schemaName = "public";
+    expect(() => setup.router.forTenant(mutable)).toThrow(/unsafe tenant schema name/);
+  });
+});
+
 describe("SQL that is not bound to a tenant", () => {
   it("fails with 42P01 instead of reading another schema", async () => {
     const handle = setup.router.forTenant(tenants[0]!);

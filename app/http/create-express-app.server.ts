@@ -1,35 +1,64 @@
+import { randomBytes } from "node:crypto";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
-import express from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import type { Platform } from "../../tenancy/platform";
 import type { TenantRecord } from "../../tenancy/tenant-record";
-import type { ConductorLoadContext } from "../load-context";
+import { secureServerBuild } from "../auth/route-access.server";
+import type { AppServices, ConductorLoadContext } from "../load-context";
+import { authentication } from "./authentication.server";
+import { globalRateLimit } from "./global-rate-limit.server";
 import { healthz, readyz } from "./health.server";
+import { originCheck } from "./origin-check.server";
 import { requestLogging } from "./request-logging.server";
+import { isDatabaseUnavailable, unavailablePage } from "./static-pages.server";
 import { tenantResolution } from "./tenant-resolution.server";
 
 export type ExpressAppOptions = {
   platform: Platform;
+  services: AppServices;
   logger: Logger;
   appDomain: string;
   trustProxy: boolean;
-  mode: "development" | "production" | "test";
-  /** Called per request so `npm run dev` can swap in a rebuilt app. */
-  getBuild: () => Promise<ServerBuild>;
+  mode: "development" | "production";
+  /** The Remix server build, or a getter so `npm run dev` can swap in a rebuilt one. */
+  build: ServerBuild | (() => Promise<ServerBuild>);
   publicDir?: string;
 };
 
-export function createExpressApp({ platform, logger, appDomain, trustProxy, mode, getBuild, publicDir = "public" }: ExpressAppOptions) {
+export function createExpressApp({ platform, services, logger, appDomain, trustProxy, mode, build, publicDir = "public" }: ExpressAppOptions) {
   const app = express();
   app.disable("x-powered-by");
-  // Host resolution reads headers itself (tenancy/host.ts); Express's own trust proxy stays off.
+  // req.ip and req.protocol honour X-Forwarded-* only behind a trusted proxy.
   app.set("trust proxy", trustProxy);
 
   app.use(requestLogging(logger));
-  app.use(helmet({ contentSecurityPolicy: false, hsts: mode === "production" }));
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    next();
+  });
+  app.use(
+    helmet({
+      hsts: services.auth.secureCookies,
+      // Not "no-referrer": with it, browsers send `Origin: null` on same-origin form posts, which the origin check must refuse.
+      referrerPolicy: { policy: "same-origin" },
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          "script-src": ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce}'`],
+          "style-src": ["'self'", "'unsafe-inline'"],
+          "img-src": ["'self'", "data:"],
+          "connect-src": mode === "development" ? ["'self'", "ws:"] : ["'self'"],
+          "form-action": ["'self'"],
+          "frame-ancestors": ["'none'"],
+          "upgrade-insecure-requests": services.auth.secureCookies ? [] : null,
+        },
+      },
+    }),
+  );
   app.use(compression());
 
   app.get("/healthz", healthz);
@@ -38,16 +67,48 @@ export function createExpressApp({ platform, logger, appDomain, trustProxy, mode
   app.use("/build", express.static(`${publicDir}/build`, { immutable: true, maxAge: "1y" }));
   app.use(express.static(publicDir, { maxAge: "1h", index: false }));
 
+  app.use(globalRateLimit(services.rateLimits.global));
   app.use(tenantResolution({ directory: platform.directory, appDomain, trustProxy }));
+  app.use(originCheck({ trustProxy }));
+  app.use(authentication({ router: platform.router, settings: services.auth }));
 
   const remix = createRequestHandler({
-    build: getBuild,
+    build: typeof build === "function" ? securedGetter(build) : secureServerBuild(build),
     mode,
     getLoadContext: (req, res): ConductorLoadContext => {
       const tenant = res.locals.tenant as TenantRecord;
-      return { tenant, db: platform.router.forTenant(tenant), requestId: String(req.id) };
+      return {
+        tenant,
+        db: platform.router.forTenant(tenant),
+        auth: res.locals.auth ?? null,
+        requestId: String(req.id),
+        clientIp: req.ip ?? "unknown",
+        cspNonce: res.locals.cspNonce,
+        services,
+      };
     },
   });
   app.all("*", remix);
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    req.log?.error({ err: error }, "request failed");
+    if (res.headersSent) return;
+    if (isDatabaseUnavailable(error)) return res.status(503).set("Retry-After", "5").type("html").send(unavailablePage());
+    res.status(500).type("text/plain").send("Something went wrong. Please try again.");
+  });
   return app;
+}
+
+/** Secures each new build once (not per request). */
+function securedGetter(getBuild: () => Promise<ServerBuild>) {
+  let source: ServerBuild | undefined;
+  let secured: ServerBuild | undefined;
+  return async () => {
+    const current = await getBuild();
+    if (current !== source) {
+      source = current;
+      secured = secureServerBuild(current);
+    }
+    return secured!;
+  };
 }

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { requestHost, resolveHost } from "../../tenancy/host";
 import type { TenantDirectory } from "../../tenancy/tenant-registry";
-import { landingPage, unavailablePage, workspaceNotFoundPage, workspaceSuspendedPage } from "./static-pages.server";
+import { landingPage, workspaceNotFoundPage, workspaceSuspendedPage } from "./static-pages.server";
 
 /**
  * Resolves the tenant from the Host header before Remix runs. The bare domain gets the landing
@@ -23,8 +23,7 @@ export function tenantResolution({ directory, appDomain, trustProxy }: { directo
     try {
       tenant = await directory.lookup(resolution.slug);
     } catch (error) {
-      req.log?.error({ err: error }, "tenant lookup failed");
-      return res.status(503).set("Retry-After", "5").type("html").send(unavailablePage());
+      return next(error);
     }
     if (!tenant || tenant.status === "provisioning" || tenant.status === "deleting") {
       return res.status(404).type("html").send(workspaceNotFoundPage(host ?? ""));

@@ -1,5 +1,14 @@
+import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
 import { useRouteLoaderData } from "@remix-run/react";
+import { access } from "~/auth/access";
 import type { loader as rootLoader } from "~/root";
+
+export const handle = access("public");
+
+export function loader({ context }: LoaderFunctionArgs) {
+  if (context.auth) throw redirect("/dashboard");
+  return null;
+}
 
 export default function WorkspaceHome() {
   const data = useRouteLoaderData<typeof rootLoader>("root");

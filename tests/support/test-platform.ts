@@ -23,6 +23,8 @@ export async function createTestTenant(platform: Platform, input: Partial<Create
     slug,
     name: input.name ?? `Tenant ${slug}`,
     adminEmail: input.adminEmail ?? `admin@${slug}.test`,
+    // With a password the first admin exists at once (without one, only an invite would).
+    adminPassword: "test admin password",
     ...input,
   });
   return tenant;

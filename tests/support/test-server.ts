@@ -5,8 +5,14 @@ import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { pino } from "pino";
+import { tmpdir } from "node:os";
+import { loadConfig } from "../../app/config.server";
 import { createExpressApp } from "../../app/http/create-express-app.server";
+import { createAppServices } from "../../app/services.server";
 import type { Platform } from "../../tenancy/platform";
+
+export const TEST_SESSION_SECRET = "test-session-secret-that-is-long-enough-0123456789";
+const TEST_DATA_DIR = path.join(tmpdir(), "conductor-test-data");
 
 export type TestServer = {
   port: number;
@@ -17,7 +23,10 @@ export type TestServer = {
 };
 
 /** The real Express app and Remix build on a random port, over the given platform. */
-export async function startTestServer(platform: Platform, { trustProxy = false, appDomain = "localhost" } = {}): Promise<TestServer> {
+export async function startTestServer(
+  platform: Platform,
+  { trustProxy = false, appDomain = "localhost", env = {} as Record<string, string> } = {},
+): Promise<TestServer> {
   const buildPath = path.resolve("build/index.js");
   if (!existsSync(buildPath)) throw new Error("build/index.js is missing: run `npx remix build` (npm test does it first)");
   const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
@@ -28,7 +37,9 @@ export async function startTestServer(platform: Platform, { trustProxy = false, 
       done();
     },
   });
-  const app = createExpressApp({ platform, logger: pino({ level: "info" }, sink), appDomain, trustProxy, mode: "production", getBuild: async () => build });
+  const config = loadConfig({ DATA_DIR: TEST_DATA_DIR, SESSION_SECRET: TEST_SESSION_SECRET, ...env });
+  const services = createAppServices(config, platform);
+  const app = createExpressApp({ platform, services, logger: pino({ level: "info" }, sink), appDomain, trustProxy, mode: "production", build });
   const server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   const { port } = server.address() as AddressInfo;

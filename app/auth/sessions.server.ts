@@ -1,0 +1,78 @@
+import { and, eq, ne, sql } from "drizzle-orm";
+import type { TenantHandle } from "../../tenancy/connection-router";
+import type { AuthSettings } from "./auth-settings.server";
+import type { CurrentUser } from "./current-user";
+import { hashToken, randomToken } from "./tokens.server";
+
+type SessionMeta = { authMethod: "password" | "sso" | "invite"; ipAddress?: string | null; userAgent?: string | null };
+
+/** Writes a session row and returns the token for the cookie; only its hash is stored. */
+export async function createSession(
+  { db, t }: Pick<TenantHandle, "db" | "t">,
+  userId: number,
+  meta: SessionMeta,
+  settings: Pick<AuthSettings, "sessionMaxHours">,
+): Promise<{ token: string; sessionId: string }> {
+  const token = randomToken();
+  const sessionId = hashToken(token);
+  await db.insert(t.sessions).values({
+    id: sessionId,
+    userId,
+    authMethod: meta.authMethod,
+    ipAddress: meta.ipAddress ?? null,
+    userAgent: meta.userAgent?.slice(0, 300) ?? null,
+    expiresAt: sql`now() + make_interval(hours => ${settings.sessionMaxHours})`,
+  });
+  await db.update(t.users).set({ lastSeenAt: sql`now()` }).where(eq(t.users.id, userId));
+  return { token, sessionId };
+}
+
+/**
+ * The signed-in user for a cookie token, or null when the session is unknown, past its absolute
+ * lifetime, idle for too long, or its user is deactivated. Activity is recorded at most once a minute.
+ */
+export async function findActiveSession(
+  { db, t }: Pick<TenantHandle, "db" | "t">,
+  token: string,
+  settings: Pick<AuthSettings, "sessionIdleMinutes">,
+): Promise<{ sessionId: string; user: CurrentUser } | null> {
+  const sessionId = hashToken(token);
+  const [row] = await db
+    .select({
+      lastActiveAt: t.sessions.lastActiveAt,
+      live: sql<boolean>`${t.sessions.expiresAt} > now() AND ${t.sessions.lastActiveAt} > now() - make_interval(mins => ${settings.sessionIdleMinutes})`,
+      stale: sql<boolean>`${t.sessions.lastActiveAt} < now() - interval '1 minute'`,
+      user: { id: t.users.id, email: t.users.email, name: t.users.name, role: t.users.role, active: t.users.active },
+    })
+    .from(t.sessions)
+    .innerJoin(t.users, eq(t.users.id, t.sessions.userId))
+    .where(eq(t.sessions.id, sessionId))
+    .limit(1);
+  if (!row) return null;
+  if (!row.live || !row.user.active) {
+    await db.delete(t.sessions).where(eq(t.sessions.id, sessionId));
+    return null;
+  }
+  if (row.stale) {
+    await db.update(t.sessions).set({ lastActiveAt: sql`now()` }).where(eq(t.sessions.id, sessionId));
+    await db.update(t.users).set({ lastSeenAt: sql`now()` }).where(eq(t.users.id, row.user.id));
+  }
+  const { active: _active, ...user } = row.user;
+  return { sessionId, user };
+}
+
+export async function deleteSession({ db, t }: Pick<TenantHandle, "db" | "t">, sessionId: string): Promise<void> {
+  await db.delete(t.sessions).where(eq(t.sessions.id, sessionId));
+}
+
+/** Signs a user out everywhere (or everywhere but the current session). */
+export async function deleteUserSessions(
+  db: Pick<TenantHandle["db"], "delete">,
+  t: TenantHandle["t"],
+  userId: number,
+  exceptSessionId?: string,
+): Promise<void> {
+  await db
+    .delete(t.sessions)
+    .where(exceptSessionId ? and(eq(t.sessions.userId, userId), ne(t.sessions.id, exceptSessionId)) : eq(t.sessions.userId, userId));
+}

@@ -1,0 +1,32 @@
+import type { NextFunction, Request, Response } from "express";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A state-changing request must come from a page of the same origin (scheme + host, so a sibling
+ * tenant's subdomain is foreign). Requests authenticated only by a bearer token carry no ambient
+ * credentials and are exempt.
+ */
+export function originCheck({ trustProxy }: { trustProxy: boolean }) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const bearerOnly = /^Bearer\s/i.test(req.headers.authorization ?? "") && !req.headers.cookie;
+    if (bearerOnly) return next();
+    const host = (trustProxy ? String(req.headers["x-forwarded-host"] ?? "").split(",")[0]?.trim() : "") || req.headers.host;
+    const expected = `${req.protocol}://${host}`.toLowerCase();
+    const source = req.headers.origin ?? refererOrigin(req.headers.referer);
+    if (source && source.toLowerCase() === expected) return next();
+    const message = source ? "This request came from another site and was refused." : "This request did not say where it came from (no Origin header) and was refused.";
+    if (req.path.startsWith("/api/")) return res.status(403).json({ error: { code: "bad_origin", message, details: null } });
+    return res.status(403).type("text/plain").send(message);
+  };
+}
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  if (!referer) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return undefined;
+  }
+}

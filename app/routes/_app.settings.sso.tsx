@@ -1,0 +1,112 @@
+import { getFormProps, getInputProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { access } from "~/auth/access";
+import { requireUser } from "~/auth/guards.server";
+import { discoverProvider, SsoRefusedError } from "~/auth/oidc.server";
+import { ssoSettingsSchema } from "~/auth/sso-schema";
+import { getSsoSettings, MissingClientSecretError, saveSsoSettings } from "~/auth/sso-settings.server";
+import { Button, CsrfInput, FieldErrors, FormErrors, TextField } from "~/components/form-fields";
+import { Notice, Section } from "~/components/section";
+
+export const handle = access("admin");
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  return { settings: await getSsoSettings(context.db), callbackUrl: new URL("/auth/sso/callback", new URL(request.url).origin).toString() };
+}
+
+type TestResult = { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string; jwksUri: string } | { ok: false; message: string };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const actor = requireUser(context);
+  const form = await request.formData();
+  const submission = parseWithZod(form, { schema: ssoSettingsSchema });
+  if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["clientSecret"] }) }, { status: 400 });
+  if (form.get("intent") === "test") {
+    let test: TestResult;
+    try {
+      const found = await discoverProvider(submission.value.issuer, { fresh: true });
+      test = { ok: true, issuer: found.issuer, authorizationEndpoint: found.authorization_endpoint, tokenEndpoint: found.token_endpoint, jwksUri: found.jwks_uri };
+    } catch (error) {
+      if (!(error instanceof SsoRefusedError)) throw error;
+      test = { ok: false, message: error.message };
+    }
+    return { result: submission.reply({ hideFields: ["clientSecret"] }), test };
+  }
+  try {
+    await saveSsoSettings(context.db, actor, submission.value, context.services.auth.sessionSecret);
+  } catch (error) {
+    if (!(error instanceof MissingClientSecretError)) throw error;
+    return data({ result: submission.reply({ fieldErrors: { clientSecret: [error.message] }, hideFields: ["clientSecret"] }) }, { status: 400 });
+  }
+  return { result: submission.reply({ hideFields: ["clientSecret"] }), saved: true };
+}
+
+type ActionData = { result: SubmissionResult<string[]>; test?: TestResult; saved?: boolean };
+
+export default function SsoSettings() {
+  const { settings, callbackUrl } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const [form, fields] = useForm({
+    lastResult: actionData?.result,
+    defaultValue: settings
+      ? { ...settings, enabled: settings.enabled ? "on" : undefined, autoCreateUsers: settings.autoCreateUsers ? "on" : undefined, allowedDomains: settings.allowedDomains.join(", ") }
+      : undefined,
+    constraint: getZodConstraint(ssoSettingsSchema),
+    shouldValidate: "onBlur",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: ssoSettingsSchema }),
+  });
+  const test = actionData?.test;
+  return (
+    <Section
+      title="Single sign-on (OpenID Connect)"
+      description={
+        <>
+          Register Conductor with your identity provider using the redirect URL <code className="rounded bg-slate-100 px-1">{callbackUrl}</code>.
+        </>
+      }
+    >
+      <Form method="post" {...getFormProps(form)} className="grid gap-4">
+        <CsrfInput />
+        <FormErrors id={form.errorId} errors={form.errors} />
+        {actionData?.saved ? <Notice>Single sign-on settings saved.</Notice> : null}
+        {test?.ok ? (
+          <Notice tone="info">
+            Connection works. Found issuer {test.issuer}; authorization endpoint {test.authorizationEndpoint}; token endpoint {test.tokenEndpoint}; keys {test.jwksUri}.
+          </Notice>
+        ) : null}
+        {test && !test.ok ? <FormErrors id="sso-test" errors={[`Connection failed: ${test.message}`]} /> : null}
+        <Checkbox field={fields.enabled} label="Allow sign-in with single sign-on" />
+        <TextField field={fields.issuer} label="Issuer URL" type="url" placeholder="https://login.example.com" />
+        <TextField field={fields.clientId} label="Client ID" />
+        <TextField
+          field={fields.clientSecret}
+          label="Client secret"
+          type="password"
+          autoComplete="off"
+          hint={settings?.hasClientSecret ? "A secret is stored. Leave empty to keep it." : "Stored encrypted."}
+        />
+        <Checkbox field={fields.autoCreateUsers} label="Create an agent account for unknown people on their first sign-in" />
+        <TextField field={fields.allowedDomains} label="Allowed email domains" placeholder="example.com, example.org" hint="Empty allows any domain the provider verifies." />
+        <div className="flex gap-3">
+          <Button name="intent" value="save">Save</Button>
+          <Button name="intent" value="test" variant="secondary">Test connection</Button>
+        </div>
+      </Form>
+    </Section>
+  );
+}
+
+function Checkbox({ field, label }: { field: Parameters<typeof getInputProps>[0]; label: string }) {
+  const { key, ...props } = getInputProps(field, { type: "checkbox" });
+  return (
+    <div>
+      <label className="flex items-center gap-2 text-sm font-medium text-slate-700">
+        <input key={key} {...props} className="h-4 w-4 rounded border-slate-300 accent-brand-600" />
+        {label}
+      </label>
+      <FieldErrors id={field.errorId} errors={field.errors} />
+    </div>
+  );
+}

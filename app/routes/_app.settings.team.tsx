@@ -1,0 +1,195 @@
+import { getFormProps, getSelectProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { formatDistanceToNow } from "date-fns";
+import { z } from "zod";
+import { access } from "~/auth/access";
+import { requireUser } from "~/auth/guards.server";
+import { Button, CsrfInput, FieldErrors, FormErrors, TextField } from "~/components/form-fields";
+import { Notice, Section } from "~/components/section";
+import { createInvite, InviteError } from "~/team/invites.server";
+import { inviteSchema } from "~/team/team-schemas";
+import { changeRole, listTeam, revokeInvite, setActive, TeamRuleError } from "~/team/team.server";
+
+export const handle = access("admin");
+
+const memberSchema = z.object({ userId: z.coerce.number().int().positive() });
+const roleSchema = memberSchema.extend({ role: z.enum(["agent", "admin"]) });
+const inviteIdSchema = z.object({ inviteId: z.coerce.number().int().positive() });
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  const me = requireUser(context);
+  return { me, ...(await listTeam(context.db)) };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const actor = requireUser(context);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  try {
+    switch (intent) {
+      case "invite": {
+        const submission = parseWithZod(form, { schema: inviteSchema });
+        if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
+        try {
+          const { token } = await createInvite(context.db, actor, submission.value, context.services.auth.inviteTtlHours);
+          const link = new URL(`/invite/${token}`, new URL(request.url).origin).toString();
+          return { intent, result: submission.reply({ resetForm: true }), inviteLink: link, notice: `Invite for ${submission.value.email} created. Send them this single-use link; it expires in ${context.services.auth.inviteTtlHours} hours.` };
+        } catch (error) {
+          if (error instanceof InviteError) return data({ intent, result: submission.reply({ fieldErrors: { email: [error.message] } }) }, { status: 409 });
+          throw error;
+        }
+      }
+      case "role": {
+        const { userId, role } = roleSchema.parse(Object.fromEntries(form));
+        await changeRole(context.db, actor, userId, role);
+        return { intent, notice: "Role changed." };
+      }
+      case "deactivate":
+      case "reactivate": {
+        const { userId } = memberSchema.parse(Object.fromEntries(form));
+        await setActive(context.db, actor, userId, intent === "reactivate");
+        return { intent, notice: intent === "reactivate" ? "Member reactivated." : "Member deactivated and signed out." };
+      }
+      case "revoke-invite": {
+        const { inviteId } = inviteIdSchema.parse(Object.fromEntries(form));
+        await revokeInvite(context.db, actor, inviteId);
+        return { intent, notice: "Invite revoked." };
+      }
+      default:
+        return data({ intent, error: "Unknown action." }, { status: 400 });
+    }
+  } catch (error) {
+    if (error instanceof TeamRuleError) return data({ intent, error: error.message }, { status: 409 });
+    if (error instanceof z.ZodError) return data({ intent, error: "That request was not valid." }, { status: 400 });
+    throw error;
+  }
+}
+
+type ActionData = { intent: string; result?: SubmissionResult<string[]>; notice?: string; error?: string; inviteLink?: string };
+
+export default function Team() {
+  const { me, members, invites } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const [inviteForm, inviteFields] = useForm({
+    id: "invite",
+    lastResult: actionData?.intent === "invite" ? actionData.result : undefined,
+    defaultValue: { role: "agent" },
+    constraint: getZodConstraint(inviteSchema),
+    shouldValidate: "onBlur",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: inviteSchema }),
+  });
+  return (
+    <div className="space-y-6">
+      {actionData?.error ? <FormErrors id="team-error" errors={[actionData.error]} /> : null}
+      {actionData?.notice && !actionData.inviteLink ? <Notice>{actionData.notice}</Notice> : null}
+
+      <Section title="Invite a teammate" description="They choose their own password (or sign in with SSO) through a single-use link.">
+        <Form method="post" {...getFormProps(inviteForm)} className="grid gap-3 sm:grid-cols-[1fr_10rem_auto] sm:items-end">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="invite" />
+          <TextField field={inviteFields.email} label="Email" type="email" />
+          <div className="space-y-1.5">
+            <label htmlFor={inviteFields.role.id} className="block text-sm font-medium text-slate-700">
+              Role
+            </label>
+            <select {...getSelectProps(inviteFields.role)} className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900">
+              <option value="agent">Agent</option>
+              <option value="admin">Admin</option>
+            </select>
+            <FieldErrors id={inviteFields.role.errorId} errors={inviteFields.role.errors} />
+          </div>
+          <Button>Create invite</Button>
+        </Form>
+        {actionData?.inviteLink ? (
+          <div className="mt-4">
+            <Notice>
+              {actionData.notice}
+              <code data-testid="invite-link" className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-slate-900">
+                {actionData.inviteLink}
+              </code>
+            </Notice>
+          </div>
+        ) : null}
+      </Section>
+
+      <Section title="Members">
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase tracking-wide text-slate-500">
+              <tr>
+                <th scope="col" className="py-2 pr-4">Name</th>
+                <th scope="col" className="py-2 pr-4">Role</th>
+                <th scope="col" className="py-2 pr-4">Status</th>
+                <th scope="col" className="py-2 pr-4">Last seen</th>
+                <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {members.map((member) => (
+                <tr key={member.id} data-testid={`member-${member.email}`}>
+                  <td className="py-3 pr-4">
+                    <p className="font-medium text-slate-900">{member.name}{member.id === me.id ? " (you)" : ""}</p>
+                    <p className="text-slate-500">{member.email}</p>
+                  </td>
+                  <td className="py-3 pr-4">
+                    <Form method="post" className="flex items-center gap-2">
+                      <CsrfInput />
+                      <input type="hidden" name="intent" value="role" />
+                      <input type="hidden" name="userId" value={member.id} />
+                      <label className="sr-only" htmlFor={`role-${member.id}`}>Role of {member.name}</label>
+                      <select id={`role-${member.id}`} name="role" defaultValue={member.role} className="rounded-lg border border-slate-300 bg-white px-2 py-1">
+                        <option value="agent">Agent</option>
+                        <option value="admin">Admin</option>
+                      </select>
+                      <Button variant="secondary" className="px-2 py-1">Change</Button>
+                    </Form>
+                  </td>
+                  <td className="py-3 pr-4">
+                    <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${member.active ? "bg-emerald-100 text-emerald-800" : "bg-slate-200 text-slate-700"}`}>
+                      {member.active ? "Active" : "Deactivated"}
+                    </span>
+                  </td>
+                  <td className="py-3 pr-4 text-slate-600">{member.lastSeenAt ? formatDistanceToNow(new Date(member.lastSeenAt), { addSuffix: true }) : "Never"}</td>
+                  <td className="py-3 text-right">
+                    <Form method="post">
+                      <CsrfInput />
+                      <input type="hidden" name="intent" value={member.active ? "deactivate" : "reactivate"} />
+                      <input type="hidden" name="userId" value={member.id} />
+                      <Button variant={member.active ? "danger" : "secondary"} className="px-3 py-1">
+                        {member.active ? "Deactivate" : "Reactivate"}
+                      </Button>
+                    </Form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Section>
+
+      <Section title="Pending invites">
+        {invites.length === 0 ? (
+          <p className="text-sm text-slate-500">No pending invites.</p>
+        ) : (
+          <ul className="divide-y divide-slate-100">
+            {invites.map((invite) => (
+              <li key={invite.id} className="flex items-center justify-between py-3 text-sm">
+                <span>
+                  <span className="font-medium text-slate-900">{invite.email}</span> · {invite.role} · expires {formatDistanceToNow(new Date(invite.expiresAt), { addSuffix: true })}
+                </span>
+                <Form method="post">
+                  <CsrfInput />
+                  <input type="hidden" name="intent" value="revoke-invite" />
+                  <input type="hidden" name="inviteId" value={invite.id} />
+                  <Button variant="ghost" className="px-2 py-1">Revoke</Button>
+                </Form>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+import { getFormProps, useForm } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { access } from "~/auth/access";
+import { InvalidLoginForm, passwordAuthenticator } from "~/auth/authenticator.server";
+import { loginSchema } from "~/auth/login-schema";
+import { InvalidCredentialsError } from "~/auth/password-sign-in.server";
+import { RateLimitedError } from "~/auth/rate-limits.server";
+import { safeRedirectTarget } from "~/auth/redirect-target";
+import { sessionCookie } from "~/auth/session-cookie.server";
+import { isSsoEnabled } from "~/auth/sso-settings.server";
+import { AuthCard } from "~/components/auth-card";
+import { Button, FormErrors, TextField } from "~/components/form-fields";
+
+export const handle = access("public");
+
+/** Carries the action's Retry-After onto the document response. */
+export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const url = new URL(request.url);
+  const redirectTo = safeRedirectTarget(url.searchParams.get("redirectTo"));
+  if (context.auth) throw redirect(redirectTo);
+  return { redirectTo, ssoEnabled: await isSsoEnabled(context.db), ssoError: url.searchParams.get("sso_error") };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const formCopy = request.clone(); // remix-auth consumes the body; keep it to echo the email back
+  try {
+    const { token, redirectTo } = await passwordAuthenticator(context, request.headers.get("user-agent")).authenticate("password", request);
+    return redirect(safeRedirectTarget(redirectTo), { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
+  } catch (error) {
+    if (error instanceof InvalidLoginForm) return data({ result: error.submission.reply({ hideFields: ["password"] }) }, { status: 400 });
+    const submission = parseWithZod(await formCopy.formData(), { schema: loginSchema });
+    if (error instanceof InvalidCredentialsError) {
+      return data({ result: submission.reply({ hideFields: ["password"] }), error: error.message }, { status: 401 });
+    }
+    if (error instanceof RateLimitedError) {
+      return data({ result: submission.reply({ hideFields: ["password"] }), error: error.message }, { status: 429, headers: { "Retry-After": String(error.retryAfterSeconds) } });
+    }
+    throw error;
+  }
+}
+
+export default function Login() {
+  const { redirectTo, ssoEnabled, ssoError } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [form, fields] = useForm({
+    lastResult: actionData?.result,
+    constraint: getZodConstraint(loginSchema),
+    shouldValidate: "onBlur",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: loginSchema }),
+  });
+  return (
+    <AuthCard title="Sign in" subtitle="Agents and admins of this workspace">
+      {ssoError ? <FormErrors id="sso-error" errors={[ssoError]} /> : null}
+      <Form method="post" {...getFormProps(form)} className="space-y-4">
+        {/* Server-side refusals stay outside Conform: a form-level error in its result would block the next submit. */}
+        <FormErrors id={form.errorId} errors={actionData && "error" in actionData ? [String(actionData.error)] : form.errors} />
+        <input type="hidden" name="redirectTo" value={redirectTo} />
+        <TextField field={fields.email} label="Email" type="email" autoComplete="username" />
+        <TextField field={fields.password} label="Password" type="password" autoComplete="current-password" />
+        <Button className="w-full" disabled={navigation.state === "submitting"}>
+          {navigation.state === "submitting" ? "Signing in…" : "Sign in"}
+        </Button>
+      </Form>
+      {ssoEnabled ? (
+        <div className="mt-6 border-t border-slate-200 pt-6">
+          <a
+            href={`/auth/sso?${new URLSearchParams({ redirectTo })}`}
+            className="flex w-full items-center justify-center rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-800 hover:bg-slate-50"
+          >
+            Sign in with your company account (SSO)
+          </a>
+        </div>
+      ) : null}
+    </AuthCard>
+  );
+}

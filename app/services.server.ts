@@ -1,0 +1,17 @@
+import type { Platform } from "../tenancy/platform";
+import { authSettingsFrom } from "./auth/auth-settings.server";
+import { createRateLimits } from "./auth/rate-limits.server";
+import type { AppConfig } from "./config.server";
+import type { AppServices } from "./load-context";
+
+export function createAppServices(config: AppConfig, platform: Platform): AppServices {
+  return {
+    auth: authSettingsFrom(config),
+    rateLimits: createRateLimits(platform.control.pool, {
+      loginMaxFailuresPerEmail: config.LOGIN_MAX_FAILURES_PER_EMAIL,
+      loginMaxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+      loginWindowMinutes: config.LOGIN_WINDOW_MINUTES,
+      globalPerMinute: config.GLOBAL_RATE_LIMIT_PER_MINUTE,
+    }),
+  };
+}
