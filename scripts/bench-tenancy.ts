@@ -1,9 +1,5 @@
 // Tenancy benchmark: `npm run bench:tenancy -- --help`. Results go to stdout, progress to stderr.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { eq, inArray } from "drizzle-orm";
@@ -11,8 +7,8 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import pLimit from "p-limit";
 import type pg from "pg";
 import { tenantMigrations } from "../db/control-schema";
-import { startEmbeddedPostgres } from "../db/embedded-postgres";
 import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
+import { startThrowawayPostgres } from "../db/throwaway-postgres";
 import { tenantTables } from "../db/tenant-schema";
 import { TICKET_STATUSES } from "../db/tenant-tables";
 import type { ConnectionRouter, TenantDatabase, TenantHandle } from "../tenancy/connection-router";
@@ -127,32 +123,17 @@ function progress(label: string, total: number): (done: number) => void {
 
 async function openDatabase(cleanup: Cleanup): Promise<{ url: string; external: boolean }> {
   const external = process.env.DATABASE_URL;
-  const url = external ?? (await startThrowawayPostgres(cleanup));
+  const url = external ?? (await startBenchPostgres(cleanup));
   log(external ? "using DATABASE_URL" : "started a throw-away PostgreSQL");
   await prepareShardDatabase(url);
   await migrateControlPlane(url);
   return { url, external: Boolean(external) };
 }
 
-/** A TCP port free right now on 127.0.0.1, for the throw-away server. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startThrowawayPostgres(cleanup: Cleanup): Promise<string> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "conductor-bench-"));
-  cleanup.add(() => rm(dataDir, { recursive: true, force: true }));
+async function startBenchPostgres(cleanup: Cleanup): Promise<string> {
   const serverLog: string[] = [];
   try {
-    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), log: (line) => serverLog.push(line) });
+    const server = await startThrowawayPostgres({ prefix: "conductor-bench-", log: (line) => serverLog.push(line) });
     cleanup.add(() => server.stop());
     return server.url;
   } catch (error) {

@@ -99,6 +99,9 @@ program
     });
     if (result.total === 0) console.log(`All tenants are at version ${result.target}; nothing to do.`);
     else console.log(`Migrated ${result.migrated} of ${result.total} tenants to version ${result.target} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    for (const problem of result.bookkeepingErrors) {
+      console.warn(`  ${problem.slug}: migrated, but ${problem.error} (the next run repairs the control-plane record)`);
+    }
     if (result.failures.length > 0) {
       for (const failure of result.failures) console.error(`  ${failure.slug}: ${failure.error}`);
       console.error(`${result.failures.length} tenant(s) failed and stay at their old version. Fix the cause and run the same command again: it resumes where it stopped.`);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
 import { createPlatform, type Platform } from "../tenancy/platform";
 import { createTenant } from "../tenancy/provisioning";
-import { startScratchPostgres, type ScratchPostgres } from "./support/scratch-postgres";
+import { startThrowawayPostgres as startScratchPostgres, type ThrowawayPostgres as ScratchPostgres } from "../db/throwaway-postgres";
 import { testDatabaseUrl, uniqueSlug } from "./support/test-platform";
 import { startTestServer, type TestServer } from "./support/test-server";
 

@@ -8,13 +8,14 @@ export function healthz(_req: Request, res: Response) {
 
 /** Readiness: the control plane answers within a second. */
 export function readyz(control: ControlPlane) {
-  return async (_req: Request, res: Response) => {
+  return async (req: Request, res: Response) => {
     res.set("Cache-Control", "no-store");
     try {
       await withTimeout(control.pool.query("SELECT 1"), 1000);
       res.json({ status: "ready" });
     } catch (error) {
-      res.status(503).json({ status: "unavailable", reason: "control plane unreachable", detail: error instanceof Error ? error.message : String(error) });
+      req.log?.warn({ err: error }, "readiness check failed");
+      res.status(503).json({ status: "unavailable", reason: "control plane unreachable" });
     }
   };
 }

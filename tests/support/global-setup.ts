@@ -2,7 +2,7 @@ import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { migrateControlPlane, prepareShardDatabase } from "../../db/prepare-database";
-import { startScratchPostgres } from "./scratch-postgres";
+import { startThrowawayPostgres } from "../../db/throwaway-postgres";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,7 +17,7 @@ export default async function setup(project: TestProject) {
   let url = process.env.DATABASE_URL;
   let stop = async () => {};
   if (!url) {
-    const server = await startScratchPostgres();
+    const server = await startThrowawayPostgres();
     url = server.url;
     stop = server.stop;
   }
