@@ -64,3 +64,21 @@ test.describe("single sign-on", () => {
     await expect(page.getByRole("heading", { name: "Welcome back, Ada" })).toBeVisible();
   });
 });
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the sign-in form shows field errors, signs in and signs out", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill("agent@acme.test");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByText("Enter your password")).toBeVisible();
+    await expect(page.getByLabel("Email")).toHaveValue("agent@acme.test");
+    await page.getByLabel("Password").fill("conductor-demo");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Welcome back, Alex" })).toBeVisible();
+    await page.goto("/settings/profile");
+    await page.getByRole("button", { name: "Sign out of this browser" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+  });
+});

@@ -102,6 +102,11 @@ export default function Profile() {
           <Button>Save name</Button>
         </Form>
         {noticeFor("rename") ? <div className="mt-3"><Notice>{noticeFor("rename")}</Notice></div> : null}
+        {/* Also reachable without JavaScript, unlike the account menu. */}
+        <Form method="post" action="/logout" className="mt-4">
+          <CsrfInput />
+          <Button variant="secondary">Sign out of this browser</Button>
+        </Form>
       </Section>
 
       <Section title="Password" description="Changing it signs you out everywhere else.">
