@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { TenantHandle } from "../../tenancy/connection-router";
 import { recordActivity } from "../activity/activity-log.server";
+import { memberColumns } from "../team/member-queries.server";
 import type { CurrentUser } from "./current-user";
 import { hashToken, randomToken } from "./tokens.server";
 
@@ -52,7 +53,7 @@ export async function authenticateApiToken({ db, t }: TenantHandle, token: strin
     .select({
       tokenId: t.apiTokens.id,
       stale: sql<boolean>`${t.apiTokens.lastUsedAt} IS NULL OR ${t.apiTokens.lastUsedAt} < now() - interval '1 minute'`,
-      user: { id: t.users.id, email: t.users.email, name: t.users.name, role: t.users.role },
+      user: memberColumns(t),
     })
     .from(t.apiTokens)
     .innerJoin(t.users, eq(t.users.id, t.apiTokens.userId))

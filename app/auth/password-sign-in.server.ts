@@ -1,10 +1,9 @@
-import { eq, sql } from "drizzle-orm";
 import type { AppLoadContext } from "@remix-run/node";
-import { recordActivity } from "../activity/activity-log.server";
+import { memberColumns, memberEmailIs } from "../team/member-queries.server";
 import type { CurrentUser } from "./current-user";
 import { hashPassword, verifyPassword } from "./password.server";
 import { assertNotLimited, recordFailure } from "./rate-limits.server";
-import { createSession } from "./sessions.server";
+import { signInSession } from "./sessions.server";
 import { hashToken } from "./tokens.server";
 
 export class InvalidCredentialsError extends Error {
@@ -34,9 +33,9 @@ export async function signInWithPassword(context: AppLoadContext, { email, passw
   await assertNotLimited(limits);
 
   const [row] = await db
-    .select({ id: t.users.id, email: t.users.email, name: t.users.name, role: t.users.role, active: t.users.active, passwordHash: t.users.passwordHash })
+    .select({ ...memberColumns(t), active: t.users.active, passwordHash: t.users.passwordHash })
     .from(t.users)
-    .where(eq(sql`lower(${t.users.email})`, normalisedEmail))
+    .where(memberEmailIs(t, normalisedEmail))
     .limit(1);
   const passwordMatches = await verifyPassword(row?.passwordHash ?? (await DUMMY_HASH), password);
   if (!row || !row.active || !row.passwordHash || !passwordMatches) {
@@ -45,8 +44,5 @@ export async function signInWithPassword(context: AppLoadContext, { email, passw
   }
   await limits[1]![0].delete(limits[1]![1]);
 
-  const user: CurrentUser = { id: row.id, email: row.email, name: row.name, role: row.role };
-  const { token } = await createSession(context.db, user.id, { authMethod: "password", ipAddress: context.clientIp, userAgent }, context.services.auth);
-  await recordActivity(db, t, { actorType: "agent", actorUserId: user.id, action: "user.signed_in", entityType: "user", entityId: user.id, changes: { method: { from: null, to: "password" } } });
-  return { user, token };
+  return signInSession(context, { id: row.id, email: row.email, name: row.name, role: row.role }, "password", userAgent);
 }

@@ -1,5 +1,8 @@
 import { and, eq, ne, sql } from "drizzle-orm";
+import type { AppLoadContext } from "@remix-run/node";
 import type { TenantHandle } from "../../tenancy/connection-router";
+import { recordActivity } from "../activity/activity-log.server";
+import { memberColumns } from "../team/member-queries.server";
 import type { AuthSettings } from "./auth-settings.server";
 import type { CurrentUser } from "./current-user";
 import { hashToken, randomToken } from "./tokens.server";
@@ -42,7 +45,7 @@ export async function findActiveSession(
       lastActiveAt: t.sessions.lastActiveAt,
       live: sql<boolean>`${t.sessions.expiresAt} > now() AND ${t.sessions.lastActiveAt} > now() - make_interval(mins => ${settings.sessionIdleMinutes})`,
       stale: sql<boolean>`${t.sessions.lastActiveAt} < now() - interval '1 minute'`,
-      user: { id: t.users.id, email: t.users.email, name: t.users.name, role: t.users.role, active: t.users.active },
+      user: { ...memberColumns(t), active: t.users.active },
     })
     .from(t.sessions)
     .innerJoin(t.users, eq(t.users.id, t.sessions.userId))
@@ -59,6 +62,14 @@ export async function findActiveSession(
   }
   const { active: _active, ...user } = row.user;
   return { sessionId, user };
+}
+
+/** Opens a session for a member who just proved who they are, and logs the sign-in. */
+export async function signInSession(context: AppLoadContext, user: CurrentUser, method: "password" | "sso", userAgent: string | null): Promise<{ user: CurrentUser; token: string }> {
+  const { token } = await createSession(context.db, user.id, { authMethod: method, ipAddress: context.clientIp, userAgent }, context.services.auth);
+  const { db, t } = context.db;
+  await recordActivity(db, t, { actorType: "agent", actorUserId: user.id, action: "user.signed_in", entityType: "user", entityId: user.id, changes: { method: { from: null, to: method } } });
+  return { user, token };
 }
 
 export async function deleteSession({ db, t }: Pick<TenantHandle, "db" | "t">, sessionId: string): Promise<void> {

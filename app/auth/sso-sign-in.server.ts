@@ -2,9 +2,10 @@ import type { AppLoadContext } from "@remix-run/node";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { recordActivity } from "../activity/activity-log.server";
 import { createUserFromInvite, pendingInviteForEmail } from "../team/invites.server";
+import { memberColumns, memberEmailIs } from "../team/member-queries.server";
 import type { CurrentUser } from "./current-user";
 import { SsoRefusedError, type VerifiedIdentity } from "./oidc.server";
-import { createSession } from "./sessions.server";
+import { signInSession } from "./sessions.server";
 import type { SsoConfiguration } from "./sso-settings.server";
 
 /**
@@ -18,7 +19,7 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
   const { t } = handle;
   const user = await handle.transaction(async (tx) => {
     const [linked] = await tx
-      .select({ id: t.users.id, email: t.users.email, name: t.users.name, role: t.users.role, active: t.users.active })
+      .select({ ...memberColumns(t), active: t.users.active })
       .from(t.ssoIdentities)
       .innerJoin(t.users, eq(t.users.id, t.ssoIdentities.userId))
       .where(and(eq(t.ssoIdentities.issuer, identity.issuer), eq(t.ssoIdentities.subject, identity.subject)))
@@ -39,9 +40,9 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
 
     let member: CurrentUser | null = null;
     const [existing] = await tx
-      .select({ id: t.users.id, email: t.users.email, name: t.users.name, role: t.users.role, active: t.users.active })
+      .select({ ...memberColumns(t), active: t.users.active })
       .from(t.users)
-      .where(and(eq(sql`lower(${t.users.email})`, identity.email), inArray(t.users.origin, ["invite", "provisioning"])))
+      .where(and(memberEmailIs(t, identity.email), inArray(t.users.origin, ["invite", "provisioning"])))
       .limit(1)
       .for("update");
     if (existing) {
@@ -54,12 +55,12 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
         member = await createUserFromInvite(tx, t, invite, { name: identity.name ?? identity.email, passwordHash: null });
         await recordActivity(tx, t, { actorType: "agent", actorUserId: member.id, action: "invite.accepted", entityType: "user", entityId: member.id, changes: { method: { from: null, to: "sso" } } });
       } else if (config.autoCreateUsers) {
-        const [taken] = await tx.select({ id: t.users.id }).from(t.users).where(eq(sql`lower(${t.users.email})`, identity.email)).limit(1);
+        const [taken] = await tx.select({ id: t.users.id }).from(t.users).where(memberEmailIs(t, identity.email)).limit(1);
         if (taken) throw new SsoRefusedError("An account with this email exists but was not set up for single sign-on. Ask an admin.");
         const [created] = await tx
           .insert(t.users)
           .values({ email: identity.email, name: identity.name ?? identity.email, role: "agent", origin: "sso" })
-          .returning({ id: t.users.id, email: t.users.email, name: t.users.name, role: t.users.role });
+          .returning(memberColumns(t));
         member = created!;
         await recordActivity(tx, t, { actorType: "system", action: "user.created", entityType: "user", entityId: member.id, changes: { method: { from: null, to: "sso" }, role: { from: null, to: "agent" } } });
       }
@@ -69,7 +70,5 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
     return member;
   });
 
-  const { token } = await createSession(handle, user.id, { authMethod: "sso", ipAddress: context.clientIp, userAgent }, context.services.auth);
-  await recordActivity(handle.db, t, { actorType: "agent", actorUserId: user.id, action: "user.signed_in", entityType: "user", entityId: user.id, changes: { method: { from: null, to: "sso" } } });
-  return { user, token };
+  return signInSession(context, user, "sso", userAgent);
 }

@@ -6,6 +6,7 @@ import { recordActivity } from "../activity/activity-log.server";
 import type { CurrentUser } from "../auth/current-user";
 import { hashPassword } from "../auth/password.server";
 import { hashToken, randomToken } from "../auth/tokens.server";
+import { memberColumns, memberEmailIs } from "./member-queries.server";
 import type { TenantTables, UserRole } from "../../db/tenant-tables";
 
 
@@ -24,7 +25,7 @@ export async function createInvite(
 ): Promise<{ token: string }> {
   const { t } = handle;
   return handle.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: t.users.id }).from(t.users).where(eq(sql`lower(${t.users.email})`, input.email)).limit(1);
+    const [existing] = await tx.select({ id: t.users.id }).from(t.users).where(memberEmailIs(t, input.email)).limit(1);
     if (existing) throw new InviteError("This person is already a member of the team.");
     // A new invite replaces any earlier one for the same email.
     await tx
@@ -88,7 +89,7 @@ export async function createUserFromInvite(
   const [user] = await tx
     .insert(t.users)
     .values({ email: invite.email, name, role: invite.role, passwordHash, origin: "invite", invitedByUserId: inviteRow?.invitedBy ?? null })
-    .returning({ id: t.users.id, email: t.users.email, name: t.users.name, role: t.users.role });
+    .returning(memberColumns(t));
   return user!;
 }
 
