@@ -2,6 +2,7 @@ import { Faker, en } from "@faker-js/faker";
 import { subDays, addMinutes } from "date-fns";
 import type { TenantHandle } from "../tenancy/connection-router";
 import { hashPassword } from "../app/auth/password.server";
+import { indexBulkLoadedTickets } from "../app/tickets/ticket-bulk-load.server";
 import { TICKET_PRIORITIES, TICKET_STATUSES, type TicketPriority, type TicketStatus } from "./tenant-tables";
 
 export const DEMO_TENANT = {
@@ -83,6 +84,7 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
       await tx.insert(t.activityLogs).values(activity);
       ticketCount += inserted.length;
     }
+    await indexBulkLoadedTickets(tx, t);
     return { customers: customers.length, tickets: ticketCount };
   });
 }

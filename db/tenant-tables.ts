@@ -3,10 +3,12 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -31,6 +33,9 @@ const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 };
+
+/** PostgreSQL's text-search document; drizzle has no built-in column type for it. */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(", "));
 
@@ -88,9 +93,17 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       email: text("email").notNull(),
       company: text("company"),
       phone: text("phone"),
+      /** Lower-cased name, email and company: what the fuzzy (pg_trgm) customer search matches. */
+      searchText: text("search_text")
+        .notNull()
+        .generatedAlwaysAs((): ReturnType<typeof sql> => sql`lower(name || ' ' || email || ' ' || coalesce(company, ''))`),
       ...timestamps,
     },
-    (t) => [uniqueIndex("customers_email_key").on(sql`lower(${t.email})`)],
+    (t) => [
+      uniqueIndex("customers_email_key").on(sql`lower(${t.email})`),
+      index("customers_search_trgm_idx").using("gin", t.searchText.op("gin_trgm_ops")),
+      index("customers_name_idx").on(sql`lower(${t.name})`, t.id),
+    ],
   );
 
   const tickets = table(
@@ -111,13 +124,21 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       version: integer("version").notNull().default(1),
       firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
       solvedAt: timestamp("solved_at", { withTimezone: true }),
+      /** Subject (weight A) and every message body (weight B), kept up to date by the ticket commands. */
+      searchDocument: tsvector("search_document").notNull().default(sql`''::tsvector`),
       ...timestamps,
     },
     (t) => [
       uniqueIndex("tickets_number_key").on(t.number),
-      index("tickets_status_updated_idx").on(t.status, t.updatedAt),
-      index("tickets_customer_idx").on(t.customerId),
-      index("tickets_assignee_idx").on(t.assigneeId),
+      // Keyset pagination walks these indexes newest first; the id breaks ties between equal timestamps.
+      index("tickets_status_updated_idx").on(t.status, t.updatedAt.desc(), t.id.desc()),
+      index("tickets_updated_idx").on(t.updatedAt.desc(), t.id.desc()),
+      index("tickets_created_idx").on(t.createdAt.desc(), t.id.desc()),
+      index("tickets_customer_idx").on(t.customerId, t.updatedAt.desc()),
+      index("tickets_assignee_idx").on(t.assigneeId, t.status, t.updatedAt.desc(), t.id.desc()),
+      index("tickets_solved_at_idx").on(t.solvedAt),
+      index("tickets_tags_idx").using("gin", t.tags),
+      index("tickets_search_idx").using("gin", t.searchDocument),
       check("tickets_status_check", sql`${t.status} in (${oneOf(TICKET_STATUSES)})`),
       check("tickets_priority_check", sql`${t.priority} in (${oneOf(TICKET_PRIORITIES)})`),
       check("tickets_channel_check", sql`${t.channel} in (${oneOf(TICKET_CHANNELS)})`),
@@ -145,6 +166,21 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       index("ticket_messages_ticket_idx").on(t.ticketId, t.createdAt),
       check("ticket_messages_author_type_check", sql`${t.authorType} in (${oneOf(AUTHOR_TYPES)})`),
     ],
+  );
+
+  /**
+   * Ticket counts per (status, assignee), kept in the same transaction as every ticket change,
+   * so the sidebar and the status tabs never count a large table on each request.
+   * Unassigned tickets are counted under assignee 0.
+   */
+  const ticketCounters = table(
+    "ticket_counters",
+    {
+      status: text("status").$type<TicketStatus>().notNull(),
+      assigneeId: bigint("assignee_id", { mode: "number" }).notNull(),
+      count: integer("count").notNull().default(0),
+    },
+    (t) => [primaryKey({ columns: [t.status, t.assigneeId] })],
   );
 
   const activityLogs = table(
@@ -240,7 +276,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     (t) => [check("sso_settings_singleton_check", sql`${t.singleton}`)],
   );
 
-  return { users, sessions, customers, tickets, ticketMessages, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings };
+  return { users, sessions, customers, tickets, ticketMessages, ticketCounters, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings };
 }
 
 export type TenantTables = ReturnType<typeof defineTenantTables<string>>;

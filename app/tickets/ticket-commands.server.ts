@@ -1,0 +1,216 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
+import type { TenantTables, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
+import { recordActivity } from "../activity/activity-log.server";
+import { actorColumns, type Actor } from "../activity/actor";
+import { AppError, fieldError, notFound } from "../app-error";
+import { customerExists, findOrCreateCustomer } from "../customers/customers.server";
+import { moveTicketCount } from "./ticket-counters.server";
+import { bodyDocument, rebuiltDocument, subjectDocument } from "./ticket-search-document.server";
+
+export type NewTicket = {
+  customer: { id: number } | { name: string; email: string };
+  subject: string;
+  message: string;
+  priority?: TicketPriority;
+  status?: TicketStatus;
+  channel: TicketChannel;
+  assigneeId?: number | null;
+  tags?: string[];
+};
+
+/** The properties an agent can change; `undefined` leaves a field as it is. */
+export type TicketChanges = { subject?: string; status?: TicketStatus; priority?: TicketPriority; assigneeId?: number | null; tags?: string[] };
+
+export type TicketProperties = { number: number; version: number; subject: string; status: TicketStatus; priority: TicketPriority; assigneeId: number | null; tags: string[] };
+
+/** Someone else changed the ticket since the client read `expectedVersion`; carries what it is now. */
+export class TicketVersionConflict extends AppError {
+  constructor(readonly current: TicketProperties) {
+    super(409, "version_conflict", `Ticket #${current.number} was changed by someone else since you opened it. Review the current values and apply your change again.`, { current });
+  }
+}
+
+const FIELD_ACTIONS = { subject: "ticket.subject_changed", status: "ticket.status_changed", priority: "ticket.priority_changed", assigneeId: "ticket.assigned", tags: "ticket.tags_changed" } as const;
+
+/**
+ * Creates a ticket with its first message (written as the customer's words, also when an agent
+ * takes it down on their behalf), the customer when new, the counters and the activity entry:
+ * all in one transaction.
+ */
+export async function createTicket(handle: TenantHandle, actor: Actor, input: NewTicket): Promise<{ id: number; number: number; customerId: number }> {
+  const { t } = handle;
+  return handle.transaction(async (tx) => {
+    let customerId: number;
+    if ("id" in input.customer) {
+      if (!(await customerExists(tx, t, input.customer.id))) throw fieldError("customerId", "That customer does not exist in this workspace.");
+      customerId = input.customer.id;
+    } else {
+      customerId = (await findOrCreateCustomer(tx, t, actor, input.customer)).id;
+    }
+    const assigneeId = input.assigneeId ?? null;
+    if (assigneeId !== null) await assertAssignable(tx, t, assigneeId);
+    const status = input.status ?? "open";
+    const [ticket] = await tx
+      .insert(t.tickets)
+      .values({
+        subject: input.subject,
+        status,
+        priority: input.priority ?? "normal",
+        channel: input.channel,
+        customerId,
+        assigneeId,
+        tags: input.tags ?? [],
+        solvedAt: status === "solved" || status === "closed" ? sql`now()` : null,
+        searchDocument: sql`${subjectDocument(input.subject)} || ${bodyDocument(input.message)}`,
+      })
+      .returning({ id: t.tickets.id, number: t.tickets.number });
+    await tx.insert(t.ticketMessages).values({ ticketId: ticket!.id, authorType: "customer", authorCustomerId: customerId, body: input.message });
+    await moveTicketCount(tx, t, null, { status, assigneeId });
+    await recordActivity(tx, t, {
+      ...actorColumns(actor),
+      action: "ticket.created",
+      entityType: "ticket",
+      entityId: ticket!.id,
+      ticketId: ticket!.id,
+      changes: { subject: { from: null, to: input.subject }, status: { from: null, to: status }, priority: { from: null, to: input.priority ?? "normal" }, assigneeId: { from: null, to: assigneeId }, tags: { from: null, to: input.tags ?? [] } },
+    });
+    return { id: ticket!.id, number: ticket!.number, customerId };
+  });
+}
+
+/**
+ * Applies property changes and records one activity entry per changed field. With
+ * `expectedVersion`, refuses (TicketVersionConflict) when someone else changed the ticket first.
+ */
+export async function updateTicket(handle: TenantHandle, actor: Actor, number: number, changes: TicketChanges, expectedVersion?: number): Promise<TicketProperties> {
+  return handle.transaction((tx) => updateTicketInTransaction(tx, handle.t, actor, number, changes, expectedVersion));
+}
+
+async function updateTicketInTransaction(tx: TenantTransaction, t: TenantTables, actor: Actor, number: number, changes: TicketChanges, expectedVersion?: number): Promise<TicketProperties> {
+  const current = await lockTicket(tx, t, number);
+  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new TicketVersionConflict(current);
+
+  const diff: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of ["subject", "status", "priority", "assigneeId", "tags"] as const) {
+    const next = changes[field];
+    if (next === undefined || JSON.stringify(next) === JSON.stringify(current[field])) continue;
+    diff[field] = { from: current[field], to: next };
+  }
+  if (Object.keys(diff).length === 0) return current;
+  if (diff.assigneeId && changes.assigneeId != null) await assertAssignable(tx, t, changes.assigneeId);
+
+  const next: TicketProperties = { ...current, ...stripUndefined(changes), version: current.version + 1 };
+  const solvedNow = isSolved(next.status) && !isSolved(current.status);
+  const reopened = !isSolved(next.status) && isSolved(current.status);
+  await tx
+    .update(t.tickets)
+    .set({
+      subject: next.subject,
+      status: next.status,
+      priority: next.priority,
+      assigneeId: next.assigneeId,
+      tags: next.tags,
+      version: next.version,
+      updatedAt: sql`now()`,
+      ...(solvedNow ? { solvedAt: sql`now()` } : reopened ? { solvedAt: null } : {}),
+      ...(diff.subject ? { searchDocument: rebuiltDocument(t, next.subject) } : {}),
+    })
+    .where(eq(t.tickets.number, number));
+  if (diff.status || diff.assigneeId) await moveTicketCount(tx, t, current, next);
+  for (const [field, change] of Object.entries(diff)) {
+    await recordActivity(tx, t, { ...actorColumns(actor), action: FIELD_ACTIONS[field as keyof typeof FIELD_ACTIONS], entityType: "ticket", entityId: current.id, ticketId: current.id, changes: { [field]: change } });
+  }
+  return next;
+}
+
+export type NewMessage = { body: string; internal?: boolean };
+
+/**
+ * Adds a reply or an internal note. The first public agent reply stamps the first response; a
+ * customer's reply reopens a solved or closed ticket so it is not missed.
+ */
+export async function addMessage(handle: TenantHandle, actor: Actor, number: number, input: NewMessage): Promise<{ id: number; createdAt: Date }> {
+  const { t } = handle;
+  if (actor.type === "customer" && input.internal) throw new AppError(403, "forbidden", "Customers cannot write internal notes.");
+  return handle.transaction(async (tx) => {
+    const current = await lockTicket(tx, t, number);
+    if (actor.type === "customer" && current.customerId !== actor.customerId) throw notFound("That ticket");
+    const internal = Boolean(input.internal);
+    const [message] = await tx
+      .insert(t.ticketMessages)
+      .values({
+        ticketId: current.id,
+        authorType: actor.type,
+        authorUserId: actor.type === "agent" ? actor.userId : null,
+        authorCustomerId: actor.type === "customer" ? actor.customerId : null,
+        internal,
+        body: input.body,
+      })
+      .returning({ id: t.ticketMessages.id, createdAt: t.ticketMessages.createdAt });
+    const firstResponse = actor.type === "agent" && !internal && current.firstResponseAt === null;
+    const reopen = actor.type === "customer" && isSolved(current.status);
+    await tx
+      .update(t.tickets)
+      .set({
+        updatedAt: sql`now()`,
+        searchDocument: sql`${t.tickets.searchDocument} || ${bodyDocument(input.body)}`,
+        ...(firstResponse ? { firstResponseAt: sql`now()` } : {}),
+        ...(reopen ? { status: "open" as const, solvedAt: null, version: current.version + 1 } : {}),
+      })
+      .where(eq(t.tickets.id, current.id));
+    const action = actor.type === "customer" ? "ticket.customer_replied" : internal ? "ticket.note_added" : "ticket.replied";
+    await recordActivity(tx, t, { ...actorColumns(actor), action, entityType: "message", entityId: message!.id, ticketId: current.id });
+    if (reopen) {
+      await moveTicketCount(tx, t, current, { status: "open", assigneeId: current.assigneeId });
+      await recordActivity(tx, t, { ...actorColumns(actor), action: "ticket.status_changed", entityType: "ticket", entityId: current.id, ticketId: current.id, changes: { status: { from: current.status, to: "open" } } });
+    }
+    return message!;
+  });
+}
+
+export type BulkChange = { assigneeId: number | null } | { status: TicketStatus } | { priority: TicketPriority } | { addTag: string };
+
+/** One change to many tickets in one transaction: all of them or none. Missing numbers are a 404. */
+export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numbers: number[], change: BulkChange): Promise<number> {
+  const { t } = handle;
+  const unique = [...new Set(numbers)].sort((a, b) => a - b);
+  return handle.transaction(async (tx) => {
+    const found = await tx.select({ number: t.tickets.number, tags: t.tickets.tags }).from(t.tickets).where(inArray(t.tickets.number, unique)).orderBy(t.tickets.number).for("update");
+    if (found.length !== unique.length) throw notFound("One of the selected tickets");
+    for (const ticket of found) {
+      const changes: TicketChanges = "addTag" in change ? { tags: ticket.tags.includes(change.addTag) ? ticket.tags : [...ticket.tags, change.addTag] } : change;
+      await updateTicketInTransaction(tx, t, actor, ticket.number, changes);
+    }
+    return found.length;
+  });
+}
+
+type LockedTicket = TicketProperties & { id: number; customerId: number; firstResponseAt: Date | null };
+
+async function lockTicket(tx: TenantTransaction, t: TenantTables, number: number): Promise<LockedTicket> {
+  const [ticket] = await tx
+    .select({ ...ticketPropertyColumns(t), customerId: t.tickets.customerId, firstResponseAt: t.tickets.firstResponseAt })
+    .from(t.tickets)
+    .where(eq(t.tickets.number, number))
+    .for("update");
+  if (!ticket) throw notFound(`Ticket #${number}`);
+  return ticket;
+}
+
+async function assertAssignable(tx: TenantTransaction, t: TenantTables, userId: number): Promise<void> {
+  const [user] = await tx.select({ id: t.users.id }).from(t.users).where(and(eq(t.users.id, userId), eq(t.users.active, true)));
+  if (!user) throw fieldError("assigneeId", "Choose an active member of this workspace as assignee.");
+}
+
+/** The columns of TicketProperties, plus the id. */
+export function ticketPropertyColumns(t: TenantTables) {
+  const { id, number, version, subject, status, priority, assigneeId, tags } = t.tickets;
+  return { id, number, version, subject, status, priority, assigneeId, tags };
+}
+
+const isSolved = (status: TicketStatus) => status === "solved" || status === "closed";
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

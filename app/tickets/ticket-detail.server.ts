@@ -1,0 +1,80 @@
+import { and, asc, desc, eq, ne } from "drizzle-orm";
+import type { TenantHandle } from "../../tenancy/connection-router";
+import type { AuthorType, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
+import { notFound } from "../app-error";
+import { ticketPropertyColumns } from "./ticket-commands.server";
+
+export type TicketDetail = {
+  id: number;
+  number: number;
+  version: number;
+  subject: string;
+  status: TicketStatus;
+  priority: TicketPriority;
+  channel: TicketChannel;
+  tags: string[];
+  assigneeId: number | null;
+  customer: { id: number; name: string; email: string; company: string | null };
+  firstResponseAt: Date | null;
+  solvedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type TicketMessage = { id: number; authorType: AuthorType; authorName: string; internal: boolean; body: string; createdAt: Date };
+
+export async function getTicket({ db, t }: TenantHandle, number: number): Promise<TicketDetail> {
+  const [row] = await db
+    .select({
+      ...ticketPropertyColumns(t),
+      channel: t.tickets.channel,
+      customer: { id: t.customers.id, name: t.customers.name, email: t.customers.email, company: t.customers.company },
+      firstResponseAt: t.tickets.firstResponseAt,
+      solvedAt: t.tickets.solvedAt,
+      createdAt: t.tickets.createdAt,
+      updatedAt: t.tickets.updatedAt,
+    })
+    .from(t.tickets)
+    .innerJoin(t.customers, eq(t.customers.id, t.tickets.customerId))
+    .where(eq(t.tickets.number, number));
+  if (!row) throw notFound(`Ticket #${number}`);
+  return row;
+}
+
+/** The thread, oldest first. Pass `includeInternal: false` for anything a customer may see. */
+export async function listTicketMessages({ db, t }: TenantHandle, ticketId: number, { includeInternal }: { includeInternal: boolean }): Promise<TicketMessage[]> {
+  const rows = await db
+    .select({
+      id: t.ticketMessages.id,
+      authorType: t.ticketMessages.authorType,
+      userName: t.users.name,
+      customerName: t.customers.name,
+      internal: t.ticketMessages.internal,
+      body: t.ticketMessages.body,
+      createdAt: t.ticketMessages.createdAt,
+    })
+    .from(t.ticketMessages)
+    .leftJoin(t.users, eq(t.users.id, t.ticketMessages.authorUserId))
+    .leftJoin(t.customers, eq(t.customers.id, t.ticketMessages.authorCustomerId))
+    .where(and(eq(t.ticketMessages.ticketId, ticketId), includeInternal ? undefined : eq(t.ticketMessages.internal, false)))
+    .orderBy(asc(t.ticketMessages.createdAt), asc(t.ticketMessages.id));
+  return rows.map(({ userName, customerName, ...message }) => ({
+    ...message,
+    authorName: message.authorType === "agent" ? (userName ?? "A former member") : message.authorType === "customer" ? (customerName ?? "Customer") : "Conductor",
+  }));
+}
+
+/** The customer's latest other tickets, for the customer card beside a ticket. */
+export async function otherTicketsOfCustomer({ db, t }: TenantHandle, customerId: number, exceptTicketId: number, limit = 5) {
+  return db
+    .select({ number: t.tickets.number, subject: t.tickets.subject, status: t.tickets.status, updatedAt: t.tickets.updatedAt })
+    .from(t.tickets)
+    .where(and(eq(t.tickets.customerId, customerId), ne(t.tickets.id, exceptTicketId)))
+    .orderBy(desc(t.tickets.updatedAt))
+    .limit(limit);
+}
+
+/** Active members an agent can assign a ticket to. */
+export async function listAssignees({ db, t }: TenantHandle): Promise<Array<{ id: number; name: string }>> {
+  return db.select({ id: t.users.id, name: t.users.name }).from(t.users).where(eq(t.users.active, true)).orderBy(asc(t.users.name));
+}

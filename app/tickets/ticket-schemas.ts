@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-tables";
+
+/** Shared by the screens (Conform, URL state) and the JSON API, so both accept exactly the same input. */
+
+export const STATUS_TABS = ["unsolved", ...TICKET_STATUSES, "all"] as const;
+export type StatusTab = (typeof STATUS_TABS)[number];
+export const UNSOLVED_STATUSES = ["open", "pending", "on_hold"] as const;
+export const TICKET_SORTS = ["updated", "created", "priority", "relevance"] as const;
+export type TicketSort = (typeof TICKET_SORTS)[number];
+
+export const statusSchema = z.enum(TICKET_STATUSES);
+export const prioritySchema = z.enum(TICKET_PRIORITIES);
+export const channelSchema = z.enum(TICKET_CHANNELS);
+
+const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const ticketNumberSchema = z.coerce.number({ error: "A ticket number is a positive whole number." }).int().positive().max(2_147_483_647);
+
+export const tagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(40, "A tag has at most 40 characters.")
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, "Tags use letters, digits, '-', '_' and '.', without spaces.");
+export const tagsSchema = z.array(tagSchema).max(20, "At most 20 tags.").transform((tags) => [...new Set(tags)]);
+/** A form's comma- or space-separated tag list. */
+export const tagListSchema = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? "").split(/[,\s]+/).filter(Boolean))
+  .pipe(tagsSchema);
+
+/** Filters of the ticket list, read from the URL (screen) or the query string (API). */
+export const ticketFilterFields = {
+  status: z.enum(STATUS_TABS).default("unsolved"),
+  priority: prioritySchema.optional(),
+  assignee: z.union([z.enum(["me", "unassigned", "any"]), z.string().regex(/^\d{1,15}$/, "assignee is me, unassigned, any or a member id")]).default("any"),
+  customer: id.optional(),
+  tag: tagSchema.optional(),
+  channel: channelSchema.optional(),
+  q: z.string().trim().max(200, "Search for at most 200 characters.").optional().transform((value) => value || undefined),
+  sort: z.enum(TICKET_SORTS).optional(),
+  cursor: z.string().max(400).optional(),
+};
+export const ticketFiltersSchema = z.object(ticketFilterFields);
+export type TicketFilters = z.output<typeof ticketFiltersSchema>;
+
+/** Reads the list state from URL search params; anything malformed falls back to its default so a bad link still opens. */
+export function ticketFiltersFromSearchParams(params: URLSearchParams): TicketFilters {
+  const raw = Object.fromEntries(params);
+  const parsed: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(ticketFilterFields)) {
+    const result = (schema as z.ZodType).safeParse(raw[key] === "" ? undefined : raw[key]);
+    if (result.success) parsed[key] = result.data;
+  }
+  return ticketFiltersSchema.parse(parsed);
+}
+
+export const subjectSchema = z.string({ error: "Enter a subject." }).trim().min(1, "Enter a subject.").max(200, "Keep the subject under 200 characters.");
+export const messageBodySchema = z
+  .string({ error: "Write a message." })
+  .trim()
+  .min(1, "Write a message.")
+  .max(20_000, "A message has at most 20,000 characters.")
+  .refine((value) => !value.includes("\u0000"), "The message contains a NUL character.");
+
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+/** The agent's "New ticket" form: an existing customer, or the name and email of a new one. */
+export const newTicketFormSchema = z
+  .object({
+    customerId: z.preprocess(emptyToUndefined, id.optional()),
+    customerName: z.preprocess(emptyToUndefined, z.string().trim().max(120).optional()),
+    customerEmail: z.preprocess(emptyToUndefined, z.email("Enter a valid email address.").max(254).optional()),
+    subject: subjectSchema,
+    message: messageBodySchema,
+    priority: prioritySchema.default("normal"),
+    assigneeId: z.preprocess(emptyToUndefined, id.optional()),
+    tags: tagListSchema,
+  })
+  .superRefine((value, ctx) => {
+    if (value.customerId) return;
+    if (!value.customerEmail) ctx.addIssue({ code: "custom", path: ["customerEmail"], message: "Choose a customer, or enter the new customer's email." });
+    if (!value.customerName) ctx.addIssue({ code: "custom", path: ["customerName"], message: "Enter the new customer's name." });
+  });
+
+export const replyFormSchema = z.object({
+  body: messageBodySchema,
+  kind: z.enum(["public", "internal"]).default("public"),
+});
+
+/** The properties panel. `version` is what the agent saw; a newer version means someone else changed the ticket. */
+export const ticketPropertiesFormSchema = z.object({
+  version: z.coerce.number().int().positive(),
+  status: statusSchema,
+  priority: prioritySchema,
+  assigneeId: z.preprocess(emptyToUndefined, id.optional()),
+  tags: tagListSchema,
+});
+
+export const BULK_ACTIONS = ["assign", "status", "priority", "tag"] as const;
+export const bulkFormSchema = z.discriminatedUnion("bulk", [
+  z.object({ bulk: z.literal("assign"), numbers: z.array(ticketNumberSchema).min(1).max(100), assigneeId: z.string().regex(/^(none|\d{1,15})$/) }),
+  z.object({ bulk: z.literal("status"), numbers: z.array(ticketNumberSchema).min(1).max(100), status: statusSchema }),
+  z.object({ bulk: z.literal("priority"), numbers: z.array(ticketNumberSchema).min(1).max(100), priority: prioritySchema }),
+  z.object({ bulk: z.literal("tag"), numbers: z.array(ticketNumberSchema).min(1).max(100), tag: tagSchema }),
+]);
+
+export const STATUS_LABELS: Record<(typeof TICKET_STATUSES)[number], string> = { open: "Open", pending: "Pending", on_hold: "On hold", solved: "Solved", closed: "Closed" };
+export const TAB_LABELS: Record<StatusTab, string> = { unsolved: "Unsolved", ...STATUS_LABELS, all: "All" };
+export const PRIORITY_LABELS: Record<(typeof TICKET_PRIORITIES)[number], string> = { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" };
+export const CHANNEL_LABELS: Record<(typeof TICKET_CHANNELS)[number], string> = { web: "Web", email: "Email", portal: "Portal", api: "API", phone: "Phone" };
