@@ -8,6 +8,8 @@ import type { RateLimits } from "./auth/rate-limits.server";
 export type AppServices = {
   auth: AuthSettings;
   rateLimits: RateLimits;
+  /** How often open screens revalidate; 0 turns polling off. */
+  ui: { pollIntervalMs: number };
 };
 
 export type ConductorLoadContext = {

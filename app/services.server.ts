@@ -7,6 +7,7 @@ import type { AppServices } from "./load-context";
 export function createAppServices(config: AppConfig, platform: Platform): AppServices {
   return {
     auth: authSettingsFrom(config),
+    ui: { pollIntervalMs: config.POLL_INTERVAL_SECONDS * 1000 },
     rateLimits: createRateLimits(platform.control.pool, {
       loginMaxFailuresPerEmail: config.LOGIN_MAX_FAILURES_PER_EMAIL,
       loginMaxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,

@@ -1,5 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type ServerBuild } from "@remix-run/node";
+import { z } from "zod";
 import { apiError } from "../api/api-error.server";
+import { AppError } from "../app-error";
 import { isRouteAccess, type RouteAccess } from "./access";
 import { csrfTokenMatches, submittedCsrfToken } from "./csrf.server";
 
@@ -26,7 +28,11 @@ function secureModule(routeId: string, module: RouteModule): RouteModule {
     return async (args: LoaderFunctionArgs | ActionFunctionArgs) => {
       if (!isRouteAccess(declared)) throw new Error(`route ${routeId} declares no access level; export const handle = access(…)`);
       await enforceAccess(declared, args, kind);
-      return fn(args);
+      try {
+        return await fn(args);
+      } catch (error) {
+        throw translateError(error, new URL(args.request.url).pathname.startsWith("/api/"));
+      }
     };
   };
   return { ...module, loader: guard(module.loader as DataFunction | undefined, "loader"), action: guard(module.action as DataFunction | undefined, "action") } as RouteModule;
@@ -50,4 +56,20 @@ async function enforceAccess(level: RouteAccess, { request, context }: LoaderFun
     if (isApi) throw apiError(403, "csrf_failed", "Missing or invalid CSRF token (send it in the X-CSRF-Token header).");
     throw new Response("This form has expired. Reload the page and try again.", { status: 403 });
   }
+}
+
+/**
+ * The one place where domain errors become HTTP: `/api/*` gets the structured JSON error, pages a
+ * status response their ErrorBoundary explains. Anything else (a redirect, a Response, a bug) passes on.
+ */
+function translateError(error: unknown, isApi: boolean): unknown {
+  if (error instanceof AppError) {
+    return isApi ? apiError(error.status, error.code, error.message, error.details) : new Response(error.message, { status: error.status });
+  }
+  if (error instanceof z.ZodError) {
+    return isApi
+      ? apiError(400, "validation_failed", "The request is not valid; see details.", error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message, code: issue.code })))
+      : new Response("That request was not valid.", { status: 400 });
+  }
+  return error;
 }

@@ -1,17 +1,15 @@
 import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
-import { NavLink, useRouteLoaderData, useSubmit } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { Form, NavLink, useLocation, useRouteLoaderData, useSearchParams, useSubmit } from "@remix-run/react";
+import { useEffect, type ReactNode } from "react";
 import type { CurrentUser } from "~/auth/current-user";
 
-type NavItem = { to: string; label: string; adminOnly?: boolean };
+export type SidebarTicketCounts = { open: number; unassigned: number; mine: number };
 
-const NAV: NavItem[] = [
-  { to: "/dashboard", label: "Dashboard" },
-  { to: "/settings/profile", label: "Settings" },
-];
+const navLinkClass = (isActive: boolean) =>
+  `flex items-center justify-between whitespace-nowrap rounded-lg px-3 py-2 text-sm font-medium transition ${isActive ? "bg-white/20 text-white" : "text-white/85 hover:bg-white/10 hover:text-white"}`;
 
-/** The agent console frame: sidebar, header with the workspace name, and the user menu. */
-export function AppShell({ workspaceName, user, children }: { workspaceName: string; user: CurrentUser; children: ReactNode }) {
+/** The agent console frame: sidebar with live ticket counts, header with search and the user menu. */
+export function AppShell({ workspaceName, user, ticketCounts, children }: { workspaceName: string; user: CurrentUser; ticketCounts: SidebarTicketCounts; children: ReactNode }) {
   return (
     <div className="flex min-h-full flex-col md:flex-row">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
@@ -26,24 +24,28 @@ export function AppShell({ workspaceName, user, children }: { workspaceName: str
           </p>
         </div>
         <nav aria-label="Main" className="flex gap-1 overflow-x-auto px-3 pb-3 md:flex-col md:pb-0">
-          {NAV.filter((item) => !item.adminOnly || user.role === "admin").map((item) => (
-            <NavLink
-              key={item.to}
-              to={item.to}
-              prefetch="intent"
-              className={({ isActive }) =>
-                `whitespace-nowrap rounded-lg px-3 py-2 text-sm font-medium transition ${isActive ? "bg-white/20 text-white" : "text-white/85 hover:bg-white/10 hover:text-white"}`
-              }
-            >
-              {item.label}
-            </NavLink>
-          ))}
+          <NavLink to="/dashboard" prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
+            Dashboard
+          </NavLink>
+          <NavLink to="/tickets" end prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
+            Tickets
+          </NavLink>
+          <TicketViewLink to="/tickets?status=open" label="Open" count={ticketCounts.open} />
+          <TicketViewLink to="/tickets?assignee=unassigned" label="Unassigned" count={ticketCounts.unassigned} />
+          <TicketViewLink to="/tickets?assignee=me" label="Mine" count={ticketCounts.mine} />
+          <NavLink to="/customers" prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
+            Customers
+          </NavLink>
+          <NavLink to={user.role === "admin" ? "/settings/team" : "/settings/profile"} prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
+            Settings
+          </NavLink>
         </nav>
         </div>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center justify-between gap-4 border-b border-slate-200 bg-white px-6 py-3">
-          <p className="truncate font-semibold text-slate-900">{workspaceName}</p>
+          <p className="hidden truncate font-semibold text-slate-900 lg:block">{workspaceName}</p>
+          <GlobalSearch />
           <UserMenu user={user} />
         </header>
         <main id="main" className="flex-1 px-6 py-8">
@@ -51,6 +53,55 @@ export function AppShell({ workspaceName, user, children }: { workspaceName: str
         </main>
       </div>
     </div>
+  );
+}
+
+/** A saved view under "Tickets"; active when the list shows exactly this view. */
+function TicketViewLink({ to, label, count }: { to: string; label: string; count: number }) {
+  const location = useLocation();
+  const active = location.pathname + location.search === to;
+  return (
+    <NavLink to={to} prefetch="intent" aria-current={active ? "page" : undefined} className={`${navLinkClass(active)} md:ml-3`}>
+      <span>{label}</span>
+      <span className="ml-2 rounded-full bg-white/20 px-2 text-xs font-semibold tabular-nums" data-testid={`count-${label.toLowerCase()}`}>
+        <span className="sr-only">: </span>
+        {count}
+      </span>
+    </NavLink>
+  );
+}
+
+/** Searches every ticket's subject and messages; "/" focuses it from anywhere. */
+function GlobalSearch() {
+  const [params] = useSearchParams();
+  const location = useLocation();
+  const current = location.pathname === "/tickets" ? (params.get("q") ?? "") : "";
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "/" || event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) return;
+      event.preventDefault();
+      document.getElementById("global-search")?.focus();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+  return (
+    <Form method="get" action="/tickets" role="search" className="min-w-0 max-w-md flex-1">
+      <input type="hidden" name="status" value="all" />
+      <label htmlFor="global-search" className="sr-only">
+        Search tickets
+      </label>
+      <input
+        id="global-search"
+        key={current}
+        name="q"
+        type="search"
+        defaultValue={current}
+        placeholder="Search tickets…  (press /)"
+        aria-keyshortcuts="/"
+        className="block w-full rounded-lg border border-slate-300 bg-slate-50 px-3 py-1.5 text-sm text-slate-900 outline-none focus:border-brand-500 focus:bg-white focus:ring-2 focus:ring-brand-500/30"
+      />
+    </Form>
   );
 }
 
@@ -99,4 +150,10 @@ function initials(name: string): string {
     .slice(0, 2)
     .map((part) => part[0]!.toUpperCase())
     .join("");
+}
+
+/** True while focus is in a field, where single-key shortcuts must not fire. */
+export function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }

@@ -3,17 +3,27 @@ import { Outlet, useLoaderData } from "@remix-run/react";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { AppShell } from "~/components/app-shell";
+import { usePollingRevalidation } from "~/hooks/use-polling-revalidation";
+import { readTicketCounters, sidebarCounts } from "~/tickets/ticket-counters.server";
 
 export const handle = access("agent");
 
-export function loader({ context }: LoaderFunctionArgs) {
-  return { user: requireUser(context), workspaceName: context.tenant.name };
+export async function loader({ context }: LoaderFunctionArgs) {
+  const user = requireUser(context);
+  return {
+    user,
+    workspaceName: context.tenant.name,
+    ticketCounts: sidebarCounts(await readTicketCounters(context.db), user.id),
+    pollIntervalMs: context.services.ui.pollIntervalMs,
+  };
 }
 
 export default function AppLayout() {
-  const { user, workspaceName } = useLoaderData<typeof loader>();
+  const { user, workspaceName, ticketCounts, pollIntervalMs } = useLoaderData<typeof loader>();
+  // One poller for the whole console: revalidating re-runs every loader on screen (single fetch).
+  usePollingRevalidation(pollIntervalMs);
   return (
-    <AppShell workspaceName={workspaceName} user={user}>
+    <AppShell workspaceName={workspaceName} user={user} ticketCounts={ticketCounts}>
       <Outlet />
     </AppShell>
   );
