@@ -13,7 +13,7 @@ declare module "vitest" {
 /** One real PostgreSQL for the whole run: DATABASE_URL when given, else a fresh embedded server. */
 export default async function setup(project: TestProject) {
   // HTTP tests load the real Remix server build.
-  if (!existsSync("build/index.js")) execSync("npx remix build", { stdio: "inherit" });
+  if (!existsSync(`${process.env.CONDUCTOR_BUILD_DIR ?? "build"}/index.js`)) execSync("npx remix build", { stdio: "inherit" });
   let url = process.env.DATABASE_URL;
   let stop = async () => {};
   if (!url) {

@@ -27,7 +27,7 @@ export async function startTestServer(
   platform: Platform,
   { trustProxy = false, appDomain = "localhost", env = {} as Record<string, string> } = {},
 ): Promise<TestServer> {
-  const buildPath = path.resolve("build/index.js");
+  const buildPath = path.resolve(process.env.CONDUCTOR_BUILD_DIR ?? "build", "index.js");
   if (!existsSync(buildPath)) throw new Error("build/index.js is missing: run `npx remix build` (npm test does it first)");
   const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
   const logs: Array<Record<string, unknown>> = [];
