@@ -2,7 +2,11 @@
  * The one error type of the domain modules. Routes turn it into HTTP in one place each:
  * pages show `message` (next to `field` when set), `/api/*` answers `{ error: { code, message, details } }`.
  */
+const BRAND = Symbol.for("conductor.AppError");
+
 export class AppError extends Error {
+  readonly [BRAND] = true;
+
   constructor(
     readonly status: 400 | 403 | 404 | 409 | 413 | 422 | 429,
     readonly code: string,
@@ -11,6 +15,14 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = "AppError";
+  }
+
+  /**
+   * `instanceof` is not enough: the Remix server build bundles its own copy of this module, while
+   * server.ts loads the source one; the brand is shared by both.
+   */
+  static is(error: unknown): error is AppError {
+    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

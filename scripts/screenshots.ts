@@ -11,6 +11,13 @@ if (process.argv.includes("--help")) {
 const base = process.argv[2] ?? "http://acme.localhost:3000";
 const pages: Array<[string, string]> = [
   ["dashboard", "/dashboard"],
+  ["tickets", "/tickets"],
+  ["tickets-search", "/tickets?q=refund&status=all"],
+  ["ticket", "/tickets/1001"],
+  ["ticket-new", "/tickets/new"],
+  ["customers", "/customers"],
+  ["customer", "/customers/1"],
+  ["customer-new", "/customers/new"],
   ["settings-profile", "/settings/profile"],
   ["settings-team", "/settings/team"],
   ["settings-sso", "/settings/sso"],

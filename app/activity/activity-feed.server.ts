@@ -19,7 +19,7 @@ export type ActivityItem = {
 
 type Scope = { ticketId?: number; customerId?: number };
 
-/** Latest activity first: the whole workspace, one ticket's history, or everything about one customer. */
+/** Latest activity first: the workspace's tickets and customers, one ticket's history, or everything about one customer. */
 export async function listActivity({ db, t }: TenantHandle, scope: Scope, options: { limit?: number; cursor?: string } = {}): Promise<Page<ActivityItem>> {
   const limit = options.limit ?? 20;
   const after = decodeCursor(options.cursor, 1);
@@ -88,7 +88,8 @@ function scopeCondition(t: TenantHandle["t"], scope: Scope): SQL | undefined {
       inArray(t.activityLogs.ticketId, sql`(select ${t.tickets.id} from ${t.tickets} where ${t.tickets.customerId} = ${scope.customerId})`),
     );
   }
-  return undefined;
+  // The workspace feed is about the work: tickets, their messages and customers, not sign-ins or settings.
+  return inArray(t.activityLogs.entityType, ["ticket", "message", "customer"]);
 }
 
 function pick(members: Record<string, string>, change: { from: unknown; to: unknown } | undefined): Record<string, string> {

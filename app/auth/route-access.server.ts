@@ -63,7 +63,7 @@ async function enforceAccess(level: RouteAccess, { request, context }: LoaderFun
  * status response their ErrorBoundary explains. Anything else (a redirect, a Response, a bug) passes on.
  */
 function translateError(error: unknown, isApi: boolean): unknown {
-  if (error instanceof AppError) {
+  if (AppError.is(error)) {
     return isApi ? apiError(error.status, error.code, error.message, error.details) : new Response(error.message, { status: error.status });
   }
   if (error instanceof z.ZodError) {

@@ -1,4 +1,4 @@
-import { getInputProps, type FieldMetadata } from "@conform-to/react";
+import { getInputProps, getSelectProps, getTextareaProps, type FieldMetadata } from "@conform-to/react";
 import { useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 
@@ -42,6 +42,43 @@ export function TextField({
           {hint}
         </p>
       ) : null}
+      <FieldErrors id={field.errorId} errors={field.errors} />
+    </div>
+  );
+}
+
+const controlClass = (invalid: boolean) =>
+  `block w-full rounded-lg border bg-white px-3 py-2 text-slate-900 shadow-sm outline-none transition focus:ring-2 ${
+    invalid ? "border-rose-400 focus:border-rose-500 focus:ring-rose-200" : "border-slate-300 focus:border-brand-500 focus:ring-brand-500/30"
+  }`;
+
+export function TextAreaField({ field, label, rows = 6, placeholder }: { field: FieldMetadata<string>; label: string; rows?: number; placeholder?: string }) {
+  const { key, ...props } = getTextareaProps(field);
+  return (
+    <div className="space-y-1.5">
+      <label htmlFor={field.id} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <textarea key={key} {...props} rows={rows} placeholder={placeholder} className={controlClass(Boolean(field.errors?.length))} />
+      <FieldErrors id={field.errorId} errors={field.errors} />
+    </div>
+  );
+}
+
+export function SelectField({ field, label, options }: { field: FieldMetadata<string>; label: string; options: Array<{ value: string; label: string }> }) {
+  const { key, ...props } = getSelectProps(field);
+  return (
+    <div className="space-y-1.5">
+      <label htmlFor={field.id} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <select key={key} {...props} className={controlClass(Boolean(field.errors?.length))}>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
       <FieldErrors id={field.errorId} errors={field.errors} />
     </div>
   );

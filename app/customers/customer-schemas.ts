@@ -1,7 +1,14 @@
 import { z } from "zod";
 
+/** Optional text: empty means none (null). Conform already turns an empty field into undefined. */
 const optionalText = (max: number, message: string) =>
-  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? null : value), z.string().trim().max(max, message).nullable().optional());
+  z
+    .string()
+    .trim()
+    .max(max, message)
+    .nullable()
+    .optional()
+    .transform((value) => (value === "" ? null : value));
 
 /** One customer's editable fields: the create and edit forms and the API share it. */
 export const customerFields = {

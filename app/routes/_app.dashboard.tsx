@@ -1,38 +1,99 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { listActivity } from "~/activity/activity-feed.server";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
-import { ticketStatusCounts } from "~/tickets/ticket-counts.server";
+import { ActivityList } from "~/components/activity-list";
+import { PageHeader } from "~/components/page-header";
+import { PanelErrorBoundary } from "~/components/route-error";
+import { VolumeChart } from "~/components/volume-chart";
+import { dashboardStats, type Trend } from "~/dashboard/dashboard-stats.server";
+import { formatDuration, percentChange } from "~/dashboard/format-duration";
 
 export const handle = access("agent");
+export const meta: MetaFunction = () => [{ title: "Dashboard · Conductor" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const user = requireUser(context);
-  return { firstName: user.name.split(" ")[0], counts: await ticketStatusCounts(context.db) };
+  const [stats, activity] = await Promise.all([dashboardStats(context.db, user.id), listActivity(context.db, {}, { limit: 20 })]);
+  return { firstName: user.name.split(" ")[0], stats, activity: activity.items };
 }
 
+type CardProps = { label: string; value: string; href?: string; accent: string; trend?: Trend; lowerIsBetter?: boolean; trendLabel?: string };
+
 export default function Dashboard() {
-  const { firstName, counts } = useLoaderData<typeof loader>();
-  const cards = [
-    { label: "Open", value: counts.open, accent: "bg-gradient-primary" },
-    { label: "Pending", value: counts.pending, accent: "bg-gradient-secondary" },
-    { label: "Solved", value: counts.solved, accent: "bg-gradient-success" },
+  const { firstName, stats, activity } = useLoaderData<typeof loader>();
+  const cards: CardProps[] = [
+    { label: "Open", value: String(stats.open), href: "/tickets?status=open", accent: "bg-gradient-primary", trend: stats.created7d, trendLabel: "new tickets, 7 days vs the 7 before" },
+    { label: "Unassigned", value: String(stats.unassigned), href: "/tickets?assignee=unassigned", accent: "bg-gradient-secondary" },
+    { label: "Pending", value: String(stats.pending), href: "/tickets?status=pending", accent: "bg-gradient-primary" },
+    { label: "Solved today", value: String(stats.solvedToday.current ?? 0), href: "/tickets?status=solved", accent: "bg-gradient-success", trend: stats.solvedToday, trendLabel: "vs the same time a week ago" },
+    { label: "First response (median, 7 days)", value: formatDuration(stats.medianFirstResponseSeconds.current), accent: "bg-gradient-success", trend: stats.medianFirstResponseSeconds, lowerIsBetter: true, trendLabel: "vs the 7 days before" },
+    { label: "Resolution (median, 7 days)", value: formatDuration(stats.medianResolutionSeconds.current), accent: "bg-gradient-secondary", trend: stats.medianResolutionSeconds, lowerIsBetter: true, trendLabel: "vs the 7 days before" },
   ];
   return (
-    <div className="mx-auto max-w-5xl">
-      <h1 className="text-2xl font-bold text-slate-900">Welcome back, {firstName}</h1>
-      <p className="mt-1 text-slate-600">Here is where your team's tickets stand.</p>
-      <dl className="mt-8 grid gap-4 sm:grid-cols-3">
+    <div className="mx-auto max-w-6xl">
+      <PageHeader title={`Welcome back, ${firstName}`} description="Where your team's tickets stand right now." actions={<Link to="/tickets/new" className="rounded-lg bg-gradient-primary px-4 py-2 text-sm font-semibold text-white shadow">New ticket</Link>} />
+      <section className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3" aria-label="Metrics">
         {cards.map((card) => (
-          <div key={card.label} className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
-            <div className={`h-1.5 ${card.accent}`} />
-            <div className="p-5">
-              <dt className="text-sm font-medium text-slate-600">{card.label}</dt>
-              <dd className="mt-1 text-3xl font-bold text-slate-900">{card.value}</dd>
-            </div>
-          </div>
+          <MetricCard key={card.label} {...card} />
         ))}
-      </dl>
+      </section>
+      <div className="mt-6 grid items-start gap-6 lg:grid-cols-[3fr_2fr]">
+        <section className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="volume-heading">
+          <h2 id="volume-heading" className="text-lg font-semibold text-slate-900">Created vs solved, last 30 days</h2>
+          <div className="mt-4">
+            <VolumeChart days={stats.volume} />
+          </div>
+        </section>
+        <section className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="activity-heading">
+          <h2 id="activity-heading" className="text-lg font-semibold text-slate-900">Latest activity</h2>
+          <div className="mt-4" data-testid="activity-feed">
+            <ActivityList items={activity} emptyText="No activity yet. New tickets and replies will show up here." />
+          </div>
+        </section>
+      </div>
     </div>
   );
 }
+
+function MetricCard({ label, value, href, accent, trend, lowerIsBetter, trendLabel }: CardProps) {
+  const change = trend ? percentChange(trend.current, trend.previous) : null;
+  const good = change === null || change === 0 ? null : lowerIsBetter ? change < 0 : change > 0;
+  const body = (
+    <>
+      <div className={`h-1.5 ${accent}`} />
+      <div className="p-5">
+        <p className="text-sm font-medium text-slate-600">{label}</p>
+        <p className="mt-1 text-3xl font-bold tabular-nums text-slate-900" data-testid={`metric-${label.split(" ")[0]!.toLowerCase()}`}>
+          {value}
+        </p>
+        {trend ? (
+          <p className="mt-1 text-xs text-slate-600">
+            {change === null ? (
+              <span>No earlier data to compare</span>
+            ) : (
+              <span className={good === null ? "" : good ? "font-semibold text-emerald-700" : "font-semibold text-rose-700"}>
+                {change > 0 ? "▲" : change < 0 ? "▼" : "■"} {Math.abs(change)}%
+              </span>
+            )}{" "}
+            {change === null ? null : trendLabel}
+          </p>
+        ) : null}
+      </div>
+    </>
+  );
+  return (
+    <div className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm transition hover:shadow-md">
+      {href ? (
+        <Link to={href} className="block focus-visible:outline-offset-[-3px]">
+          {body}
+        </Link>
+      ) : (
+        body
+      )}
+    </div>
+  );
+}
+
+export const ErrorBoundary = PanelErrorBoundary;

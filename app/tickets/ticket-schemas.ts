@@ -14,6 +14,8 @@ export const prioritySchema = z.enum(TICKET_PRIORITIES);
 export const channelSchema = z.enum(TICKET_CHANNELS);
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** An id chosen in a form's select or radio: a string of digits. */
+const formId = z.string().regex(/^\d{1,15}$/, "Choose one of the listed options.").transform(Number);
 export const ticketNumberSchema = z.coerce.number({ error: "A ticket number is a positive whole number." }).int().positive().max(2_147_483_647);
 
 export const tagSchema = z
@@ -65,18 +67,17 @@ export const messageBodySchema = z
   .max(20_000, "A message has at most 20,000 characters.")
   .refine((value) => !value.includes("\u0000"), "The message contains a NUL character.");
 
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
-
 /** The agent's "New ticket" form: an existing customer, or the name and email of a new one. */
 export const newTicketFormSchema = z
   .object({
-    customerId: z.preprocess(emptyToUndefined, id.optional()),
-    customerName: z.preprocess(emptyToUndefined, z.string().trim().max(120).optional()),
-    customerEmail: z.preprocess(emptyToUndefined, z.email("Enter a valid email address.").max(254).optional()),
+    // Conform's parseWithZod already turns empty fields into undefined.
+    customerId: formId.optional(),
+    customerName: z.string().trim().max(120).optional(),
+    customerEmail: z.string().trim().max(254).pipe(z.email("Enter a valid email address.")).optional(),
     subject: subjectSchema,
     message: messageBodySchema,
     priority: prioritySchema.default("normal"),
-    assigneeId: z.preprocess(emptyToUndefined, id.optional()),
+    assigneeId: formId.optional(),
     tags: tagListSchema,
   })
   .superRefine((value, ctx) => {
@@ -95,7 +96,7 @@ export const ticketPropertiesFormSchema = z.object({
   version: z.coerce.number().int().positive(),
   status: statusSchema,
   priority: prioritySchema,
-  assigneeId: z.preprocess(emptyToUndefined, id.optional()),
+  assigneeId: formId.optional(),
   tags: tagListSchema,
 });
 

@@ -1,0 +1,343 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation, useSearchParams, useSubmit } from "@remix-run/react";
+import { formatDistanceToNowStrict } from "date-fns";
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { agentActor } from "~/activity/actor";
+import { AppError } from "~/app-error";
+import { access } from "~/auth/access";
+import { requireUser } from "~/auth/guards.server";
+import { isTyping } from "~/components/app-shell";
+import { PriorityBadge, StatusBadge, TagChip } from "~/components/badges";
+import { Button, CsrfInput, FormErrors } from "~/components/form-fields";
+import { EmptyState, PageHeader } from "~/components/page-header";
+import { PanelErrorBoundary } from "~/components/route-error";
+import { getCustomer } from "~/customers/customers.server";
+import { bulkUpdateTickets, type BulkChange } from "~/tickets/ticket-commands.server";
+import { listAssignees } from "~/tickets/ticket-detail.server";
+import { COUNT_CAP, effectiveSort, listTickets, ticketTabCounts } from "~/tickets/ticket-list.server";
+import {
+  bulkFormSchema,
+  CHANNEL_LABELS,
+  PRIORITY_LABELS,
+  STATUS_LABELS,
+  STATUS_TABS,
+  TAB_LABELS,
+  ticketFiltersFromSearchParams,
+} from "~/tickets/ticket-schemas";
+import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-tables";
+
+export const handle = access("agent");
+export const meta: MetaFunction = () => [{ title: "Tickets · Conductor" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = requireUser(context);
+  const filters = ticketFiltersFromSearchParams(new URL(request.url).searchParams);
+  const [page, tabs, assignees, customer] = await Promise.all([
+    listTickets(context.db, filters, user.id),
+    ticketTabCounts(context.db, filters, user.id),
+    listAssignees(context.db),
+    filters.customer ? getCustomer(context.db, filters.customer).then((c) => ({ id: c.id, name: c.name }), () => null) : null,
+  ]);
+  return { filters, sort: effectiveSort(filters), page, tabs, assignees, customer, viewerId: user.id };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = requireUser(context);
+  const form = await request.formData();
+  const parsed = bulkFormSchema.safeParse({ ...Object.fromEntries(form), numbers: form.getAll("numbers") });
+  if (!parsed.success) {
+    const noneSelected = parsed.error.issues.some((issue) => issue.path[0] === "numbers");
+    return data({ error: noneSelected ? "Select at least one ticket first." : "Choose what to change for the selected tickets." }, { status: 400 });
+  }
+  const input = parsed.data;
+  const change: BulkChange =
+    input.bulk === "assign" ? { assigneeId: input.assigneeId === "none" ? null : Number(input.assigneeId) }
+    : input.bulk === "status" ? { status: input.status }
+    : input.bulk === "priority" ? { priority: input.priority }
+    : { addTag: input.tag };
+  try {
+    const count = await bulkUpdateTickets(context.db, agentActor(user), input.numbers, change);
+    const back = new URL(request.url);
+    back.searchParams.delete("index");
+    back.searchParams.set("updated", String(count));
+    return redirect(back.pathname + back.search);
+  } catch (error) {
+    if (error instanceof AppError) return data({ error: error.message }, { status: error.status });
+    throw error;
+  }
+}
+
+export default function Tickets() {
+  const { filters, sort, page, tabs, assignees, customer } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const navigation = useNavigation();
+  const submit = useSubmit();
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [active, setActive] = useState(0);
+  const rowRefs = useRef<Array<HTMLTableRowElement | null>>([]);
+  const items = page.items;
+  const updatedCount = params.get("updated");
+
+  const hrefWith = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    next.delete("cursor");
+    next.delete("updated");
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null || value === "") next.delete(key);
+      else next.set(key, value);
+    }
+    const query = next.toString();
+    return query ? `/tickets?${query}` : "/tickets";
+  };
+
+  useEffect(() => setActive((index) => Math.min(index, Math.max(items.length - 1, 0))), [items.length]);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target) || items.length === 0) return;
+      if (event.key === "j" || event.key === "k") {
+        event.preventDefault();
+        setActive((index) => {
+          const next = Math.max(0, Math.min(items.length - 1, index + (event.key === "j" ? 1 : -1)));
+          rowRefs.current[next]?.focus();
+          return next;
+        });
+      } else if (event.key === "Enter" && (event.target as HTMLElement | null)?.tagName === "TR") {
+        navigate(`/tickets/${items[active]!.number}`);
+      } else if (event.key === "x") {
+        const number = items[active]!.number;
+        setSelected((current) => toggle(current, number));
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [items, active, navigate]);
+
+  const allSelected = items.length > 0 && items.every((item) => selected.has(item.number));
+  const countLabel = (value: number) => (tabs.capped && value > COUNT_CAP ? `${COUNT_CAP.toLocaleString()}+` : value.toLocaleString());
+
+  return (
+    <div className="mx-auto max-w-7xl">
+      <PageHeader
+        title={filters.q ? `Search: “${filters.q}”` : "Tickets"}
+        description={customer ? <>Tickets of <Link className="font-medium text-brand-700 underline" to={`/customers/${customer.id}`}>{customer.name}</Link></> : "Every request in your workspace. Press j / k to move, Enter to open, x to select."}
+        actions={<Link to="/tickets/new" className="rounded-lg bg-gradient-primary px-4 py-2 text-sm font-semibold text-white shadow">New ticket</Link>}
+      />
+
+      <nav aria-label="Status" className="-mx-1 mb-4 flex gap-1 overflow-x-auto border-b border-slate-200">
+        {STATUS_TABS.map((tab) => {
+          const current = filters.status === tab;
+          return (
+            <Link
+              key={tab}
+              to={hrefWith({ status: tab === "unsolved" ? null : tab })}
+              aria-current={current ? "page" : undefined}
+              className={`-mb-px flex items-center gap-2 whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium ${current ? "border-brand-500 text-brand-700" : "border-transparent text-slate-600 hover:text-slate-900"}`}
+            >
+              {TAB_LABELS[tab]}
+              <span className={`rounded-full px-2 text-xs tabular-nums ${current ? "bg-gradient-primary text-white" : "bg-slate-100 text-slate-700"}`} data-testid={`tab-count-${tab}`}>
+                {countLabel(tabs.counts[tab])}
+              </span>
+            </Link>
+          );
+        })}
+      </nav>
+
+      <Form method="get" className="mb-4 flex flex-wrap items-end gap-3 rounded-2xl border border-slate-200 bg-white p-4 shadow-sm" onChange={(event) => {
+          // selects apply at once; text fields apply on Enter or "Apply"
+          if (event.target instanceof HTMLSelectElement) submit(event.currentTarget, { replace: true, preventScrollReset: true });
+        }}>
+        {filters.status !== "unsolved" ? <input type="hidden" name="status" value={filters.status} /> : null}
+        {filters.customer ? <input type="hidden" name="customer" value={filters.customer} /> : null}
+        <FilterField label="Search" htmlFor="filter-q">
+          <input id="filter-q" name="q" type="search" defaultValue={filters.q ?? ""} key={filters.q ?? ""} placeholder="Words in subject or messages" className="w-56 rounded-lg border border-slate-300 px-2 py-1.5 text-sm" />
+        </FilterField>
+        <FilterField label="Assignee" htmlFor="filter-assignee">
+          <select id="filter-assignee" name="assignee" defaultValue={filters.assignee} key={filters.assignee} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+            <option value="any">Anyone</option>
+            <option value="me">Me</option>
+            <option value="unassigned">Unassigned</option>
+            {assignees.map((member) => (
+              <option key={member.id} value={String(member.id)}>{member.name}</option>
+            ))}
+          </select>
+        </FilterField>
+        <FilterField label="Priority" htmlFor="filter-priority">
+          <select id="filter-priority" name="priority" defaultValue={filters.priority ?? ""} key={filters.priority ?? ""} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+            <option value="">Any</option>
+            {TICKET_PRIORITIES.map((value) => (
+              <option key={value} value={value}>{PRIORITY_LABELS[value]}</option>
+            ))}
+          </select>
+        </FilterField>
+        <FilterField label="Channel" htmlFor="filter-channel">
+          <select id="filter-channel" name="channel" defaultValue={filters.channel ?? ""} key={filters.channel ?? ""} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+            <option value="">Any</option>
+            {TICKET_CHANNELS.map((value) => (
+              <option key={value} value={value}>{CHANNEL_LABELS[value]}</option>
+            ))}
+          </select>
+        </FilterField>
+        <FilterField label="Tag" htmlFor="filter-tag">
+          <input id="filter-tag" name="tag" defaultValue={filters.tag ?? ""} key={filters.tag ?? ""} className="w-28 rounded-lg border border-slate-300 px-2 py-1.5 text-sm" />
+        </FilterField>
+        <FilterField label="Sort by" htmlFor="filter-sort">
+          <select id="filter-sort" name="sort" defaultValue={sort} key={sort} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+            {filters.q ? <option value="relevance">Relevance</option> : null}
+            <option value="updated">Last updated</option>
+            <option value="created">Newest</option>
+            <option value="priority">Priority</option>
+          </select>
+        </FilterField>
+        <Button variant="secondary" className="px-3 py-1.5">Apply</Button>
+        {customer ? (
+          <Link to={hrefWith({ customer: null })} className="rounded-full bg-brand-500/10 px-3 py-1 text-sm text-brand-700">
+            Customer: {customer.name} <span aria-hidden>×</span><span className="sr-only">(remove filter)</span>
+          </Link>
+        ) : null}
+      </Form>
+
+      {actionData && "error" in actionData ? <FormErrors id="bulk-error" errors={[actionData.error]} /> : null}
+      {updatedCount ? (
+        <p role="status" className="mb-3 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+          Updated {updatedCount} ticket{updatedCount === "1" ? "" : "s"}.
+        </p>
+      ) : null}
+
+      <Form method="post" id="bulk-form" className={`mb-3 flex flex-wrap items-center gap-2 rounded-xl bg-slate-900 px-4 py-2 text-sm text-white ${selected.size ? "" : "sr-only"}`} aria-label="Change selected tickets">
+        <CsrfInput />
+        <span className="font-semibold" aria-live="polite">{selected.size} selected</span>
+        <BulkControl name="assign" label="Assign to" field="assigneeId" options={[["none", "Nobody"], ...assignees.map((m) => [String(m.id), m.name] as [string, string])]} />
+        <BulkControl name="status" label="Set status" field="status" options={TICKET_STATUSES.map((s) => [s, STATUS_LABELS[s]] as [string, string])} />
+        <BulkControl name="priority" label="Set priority" field="priority" options={TICKET_PRIORITIES.map((p) => [p, PRIORITY_LABELS[p]] as [string, string])} />
+        <span className="flex items-center gap-1">
+          <label htmlFor="bulk-tag" className="sr-only">Tag to add</label>
+          <input id="bulk-tag" name="tag" placeholder="tag" className="w-24 rounded-md px-2 py-1 text-slate-900" />
+          <button name="bulk" value="tag" className="rounded-md bg-white/15 px-2 py-1 font-medium hover:bg-white/25">Add tag</button>
+        </span>
+      </Form>
+
+      {items.length === 0 ? (
+        <EmptyState title={filters.q ? "No tickets match this search" : "No tickets here"}>
+          {filters.q ? "Try other words, or search all statuses." : "When customers write in, their requests show up here."}
+        </EmptyState>
+      ) : (
+        <div className={`overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm transition-opacity ${navigation.state === "loading" && navigation.location.pathname === "/tickets" ? "opacity-60" : ""}`}>
+          <table className="w-full text-left text-sm" aria-label="Tickets">
+            <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
+              <tr>
+                <th scope="col" className="w-10 px-3 py-2">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all tickets on this page"
+                    checked={allSelected}
+                    onChange={() => setSelected(allSelected ? new Set() : new Set(items.map((item) => item.number)))}
+                    className="h-4 w-4 accent-brand-500"
+                  />
+                </th>
+                <th scope="col" className="px-3 py-2">Ticket</th>
+                <th scope="col" className="px-3 py-2">Customer</th>
+                <th scope="col" className="px-3 py-2">Status</th>
+                <th scope="col" className="px-3 py-2">Priority</th>
+                <th scope="col" className="px-3 py-2">Assignee</th>
+                <th scope="col" className="px-3 py-2">Updated</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {items.map((ticket, index) => (
+                <tr
+                  key={ticket.id}
+                  ref={(element) => {
+                    rowRefs.current[index] = element;
+                  }}
+                  tabIndex={index === active ? 0 : -1}
+                  onFocus={() => setActive(index)}
+                  aria-selected={selected.has(ticket.number)}
+                  data-testid="ticket-row"
+                  className={`outline-none ${index === active ? "bg-brand-500/5 shadow-[inset_3px_0_0_#667eea]" : ""} focus-visible:bg-brand-500/10`}
+                >
+                  <td className="px-3 py-2.5">
+                    <input
+                      type="checkbox"
+                      form="bulk-form"
+                      name="numbers"
+                      value={ticket.number}
+                      checked={selected.has(ticket.number)}
+                      onChange={() => setSelected((current) => toggle(current, ticket.number))}
+                      aria-label={`Select ticket #${ticket.number}`}
+                      className="h-4 w-4 accent-brand-500"
+                    />
+                  </td>
+                  <td className="max-w-md px-3 py-2.5">
+                    <Link to={`/tickets/${ticket.number}`} className="font-medium text-slate-900 hover:text-brand-700" tabIndex={-1}>
+                      <span className="mr-1.5 text-slate-500">#{ticket.number}</span>
+                      {ticket.subject}
+                    </Link>
+                    {ticket.tags.length ? (
+                      <span className="ml-2 inline-flex flex-wrap gap-1 align-middle">
+                        {ticket.tags.map((tag) => (
+                          <TagChip key={tag} tag={tag} />
+                        ))}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td className="px-3 py-2.5 text-slate-700">{ticket.customer.name}</td>
+                  <td className="px-3 py-2.5"><StatusBadge status={ticket.status} /></td>
+                  <td className="px-3 py-2.5"><PriorityBadge priority={ticket.priority} /></td>
+                  <td className="px-3 py-2.5 text-slate-700">{ticket.assignee?.name ?? <span className="text-slate-500">Unassigned</span>}</td>
+                  <td className="whitespace-nowrap px-3 py-2.5 text-slate-600">
+                    <time dateTime={String(ticket.updatedAt)} suppressHydrationWarning>{formatDistanceToNowStrict(new Date(ticket.updatedAt), { addSuffix: true })}</time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <div className="mt-4 flex justify-between text-sm">
+        {filters.cursor ? <Link to={hrefWith({ cursor: null })} className="font-medium text-brand-700 hover:underline">← First page</Link> : <span />}
+        {page.nextCursor ? (
+          <Link to={`${hrefWith({})}${hrefWith({}).includes("?") ? "&" : "?"}cursor=${encodeURIComponent(page.nextCursor)}`} className="font-medium text-brand-700 hover:underline" rel="next">
+            Next page →
+          </Link>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function toggle(set: Set<number>, value: number): Set<number> {
+  const next = new Set(set);
+  if (next.has(value)) next.delete(value);
+  else next.add(value);
+  return next;
+}
+
+function FilterField({ label, htmlFor, children }: { label: string; htmlFor: string; children: ReactNode }) {
+  return (
+    <div className="flex flex-col gap-1">
+      <label htmlFor={htmlFor} className="text-xs font-medium text-slate-600">{label}</label>
+      {children}
+    </div>
+  );
+}
+
+function BulkControl({ name, label, field, options }: { name: string; label: string; field: string; options: Array<[string, string]> }) {
+  const id = `bulk-${name}`;
+  return (
+    <span className="flex items-center gap-1">
+      <label htmlFor={id} className="sr-only">{label}</label>
+      <select id={id} name={field} defaultValue="" className="rounded-md px-2 py-1 text-slate-900">
+        <option value="" disabled>{label}…</option>
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>{text}</option>
+        ))}
+      </select>
+      <button name="bulk" value={name} className="rounded-md bg-white/15 px-2 py-1 font-medium hover:bg-white/25">Apply</button>
+    </span>
+  );
+}
+
+export const ErrorBoundary = PanelErrorBoundary;
