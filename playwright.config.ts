@@ -33,6 +33,8 @@ export default defineConfig({
       SEED_DEMO: "true",
       LOG_LEVEL: "warn",
       APP_DOMAIN: "localhost",
+      // Screens poll every 2 s so "appears without a reload" is quick to observe.
+      POLL_INTERVAL_SECONDS: "2",
     },
   },
 });

@@ -62,9 +62,11 @@ function TicketViewLink({ to, label, count }: { to: string; label: string; count
   const active = location.pathname + location.search === to;
   return (
     <NavLink to={to} prefetch="intent" aria-current={active ? "page" : undefined} className={`${navLinkClass(active)} md:ml-3`}>
-      <span>{label}</span>
-      <span className="ml-2 rounded-full bg-white/20 px-2 text-xs font-semibold tabular-nums" data-testid={`count-${label.toLowerCase()}`}>
+      <span>
+        {label}
         <span className="sr-only">: </span>
+      </span>
+      <span className="ml-2 rounded-full bg-white/20 px-2 text-xs font-semibold tabular-nums" data-testid={`count-${label.toLowerCase()}`}>
         {count}
       </span>
     </NavLink>

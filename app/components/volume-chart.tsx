@@ -17,7 +17,7 @@ export function VolumeChart({ days }: { days: Day[] }) {
   return (
     <figure>
       <svg viewBox={`0 0 ${width} ${height}`} className="h-52 w-full" role="img" aria-labelledby="volume-title">
-        <title id="volume-title">Tickets created and solved per day, last {days.length} days</title>
+        <title id="volume-title">{`Tickets created and solved per day, last ${days.length} days`}</title>
         <defs>
           <linearGradient id="grad-created" x1="0" y1="0" x2="1" y2="1">
             <stop offset="0%" stopColor="#667eea" />

@@ -1,0 +1,79 @@
+import { expect, test, type Page } from "@playwright/test";
+
+async function signIn(page: Page, email = "agent@acme.test") {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("conductor-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+test("an agent works a ticket from the dashboard: reply, internal note, status and assignee, then finds it by search", async ({ page }) => {
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome back, Alex" })).toBeVisible();
+  await expect(page.getByTestId("metric-open")).toHaveText(/^\d+$/);
+  await expect(page.getByTestId("activity-feed").getByTestId("activity-entry").first()).toBeVisible();
+
+  await page.getByRole("link", { name: "Tickets", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Tickets" })).toBeVisible();
+  const firstRow = page.getByTestId("ticket-row").first();
+  const title = (await firstRow.getByRole("link").textContent())!;
+  const number = /#(\d+)/.exec(title)![1]!;
+  // keyboard: the first row is active; Enter opens it
+  await firstRow.focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/tickets/${number}$`));
+
+  const marker = `zanzibar${Date.now()}`;
+  await page.getByPlaceholder("Write a reply the customer will see…").fill(`Hello! Tracking code ${marker}.`);
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await expect(page.getByTestId("message").last()).toContainText(marker);
+
+  await page.getByText("Internal note", { exact: true }).click();
+  await page.getByPlaceholder("Write a note only your team will see…").fill("Only for the team");
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(page.getByTestId("internal-note").last()).toContainText("Only for the team");
+
+  await page.getByRole("combobox", { name: "Status" }).click();
+  await page.getByRole("option", { name: "Pending" }).click();
+  await page.getByRole("combobox", { name: "Assignee" }).click();
+  await page.getByRole("option", { name: "Ada Admin" }).click();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  const history = page.getByRole("complementary", { name: "Ticket details" });
+  await expect(history.getByText(/changed the status of .* to Pending/).first()).toBeVisible();
+  await expect(history.getByText(/assigned .* to Ada Admin/).first()).toBeVisible();
+
+  await page.getByLabel("Search tickets").fill(marker);
+  await page.getByLabel("Search tickets").press("Enter");
+  await expect(page).toHaveURL(/q=zanzibar/);
+  await expect(page.getByTestId("ticket-row")).toHaveCount(1);
+  await expect(page.getByTestId("ticket-row")).toContainText(`#${number}`);
+});
+
+test("a ticket created through the API appears on an open dashboard and ticket list without a reload", async ({ page, browser, baseURL }) => {
+  await signIn(page, "admin@acme.test");
+  await page.goto("/settings/profile");
+  await page.getByLabel("Token name").fill("e2e");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByTestId("new-api-token").textContent())!.trim();
+
+  await page.goto("/dashboard");
+  const openBefore = Number(await page.getByTestId("metric-open").textContent());
+  const list = await browser.newPage();
+  await list.context().addCookies(await page.context().cookies());
+  await list.goto(`${baseURL}/tickets?status=open`);
+  await expect(list.getByTestId("ticket-row").first()).toBeVisible();
+
+  const subject = `Printer on fire ${Date.now()}`;
+  const created = await page.request.post("/api/tickets", {
+    headers: { authorization: `Bearer ${token}` },
+    data: { subject, message: "Smoke everywhere", customer: { name: "Fiona Fire", email: "fiona@example.com" }, priority: "urgent" },
+  });
+  expect(created.status()).toBe(201);
+
+  await expect(page.getByTestId("activity-feed")).toContainText(subject);
+  await expect(page.getByTestId("metric-open")).toHaveText(String(openBefore + 1));
+  await expect(list.getByTestId("ticket-row").first()).toContainText(subject);
+  await expect(list.getByTestId("count-open")).toHaveText(String(openBefore + 1));
+});
