@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const booleanFromEnv = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])

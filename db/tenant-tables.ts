@@ -15,19 +15,8 @@ import {
   type PgTableFn,
 } from "drizzle-orm/pg-core";
 
-export const USER_ROLES = ["admin", "agent"] as const;
-export type UserRole = (typeof USER_ROLES)[number];
-export const TICKET_STATUSES = ["open", "pending", "on_hold", "solved", "closed"] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
-export const TICKET_PRIORITIES = ["low", "normal", "high", "urgent"] as const;
-export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
-export const TICKET_CHANNELS = ["web", "email", "portal", "api", "phone"] as const;
-export type TicketChannel = (typeof TICKET_CHANNELS)[number];
-export const AUTHOR_TYPES = ["customer", "agent", "system"] as const;
-/** How a team member came to exist: only explicitly chosen emails may be linked to an SSO identity. */
-export const USER_ORIGINS = ["provisioning", "invite", "sso"] as const;
-export type UserOrigin = (typeof USER_ORIGINS)[number];
-export type AuthorType = (typeof AUTHOR_TYPES)[number];
+export * from "./tenant-enums";
+import { AUTHOR_TYPES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, USER_ORIGINS, USER_ROLES, type AuthorType, type TicketChannel, type TicketPriority, type TicketStatus, type UserOrigin, type UserRole } from "./tenant-enums";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -21,6 +21,8 @@ echo "== typecheck"
 npx tsc --noEmit
 echo "== build"
 npx remix build >/dev/null
+echo "== JavaScript budget per screen"
+npx tsx scripts/js-budget.ts
 echo "== integration tests (vitest)"
 npx vitest run
 echo "== browser tests (playwright)"

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 export const loginSchema = z.object({
   email: z.email("Enter your email address, such as you@company.com").max(254),

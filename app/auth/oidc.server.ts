@@ -2,7 +2,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { LRUCache } from "lru-cache";
 import { OAuth2Strategy } from "remix-auth-oauth2";
-import { z } from "zod";
+import * as z from "zod";
 import type { SsoConfiguration } from "./sso-settings.server";
 import { constantTimeEqual, hmac } from "./tokens.server";
 

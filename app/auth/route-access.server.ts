@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type ServerBuild } from "@remix-run/node";
-import { z } from "zod";
+import * as z from "zod";
 import { apiError } from "../api/api-error.server";
 import { AppError } from "../app-error";
 import { isRouteAccess, type RouteAccess } from "./access";

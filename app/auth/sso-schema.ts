@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const domainPattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 

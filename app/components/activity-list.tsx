@@ -1,7 +1,7 @@
 import { Link } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { ActivityItem } from "~/activity/activity-feed.server";
-import { PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-schemas";
+import { PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
 import { RelativeTime } from "./relative-time";
 
 type Serialized = Omit<ActivityItem, "createdAt"> & { createdAt: Date | string };

@@ -1,6 +1,10 @@
-import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
-import { Form, NavLink, useLocation, useRouteLoaderData, useSearchParams, useSubmit } from "@remix-run/react";
-import { useEffect, type ReactNode } from "react";
+import { Form, NavLink, useLocation, useSearchParams } from "@remix-run/react";
+import { lazy, Suspense, useEffect, type ReactNode } from "react";
+import { useHydrated } from "~/hooks/use-hydrated";
+import { UserMenuTrigger } from "./user-menu-trigger";
+
+// Radix's menu is a third of a screen's JavaScript budget: it loads after hydration, behind a look-alike button.
+const UserMenu = lazy(() => import("./user-menu"));
 import type { CurrentUser } from "~/auth/current-user";
 
 export type SidebarTicketCounts = { open: number; unassigned: number; mine: number };
@@ -46,13 +50,24 @@ export function AppShell({ workspaceName, user, ticketCounts, children }: { work
         <header className="flex items-center justify-between gap-4 border-b border-slate-200 bg-white px-6 py-3">
           <p className="hidden truncate font-semibold text-slate-900 lg:block">{workspaceName}</p>
           <GlobalSearch />
-          <UserMenu user={user} />
+          <AccountMenu user={user} />
         </header>
         <main id="main" className="flex-1 px-6 py-8">
           {children}
         </main>
       </div>
     </div>
+  );
+}
+
+function AccountMenu({ user }: { user: CurrentUser }) {
+  const hydrated = useHydrated();
+  const placeholder = <UserMenuTrigger user={user} />;
+  if (!hydrated) return placeholder;
+  return (
+    <Suspense fallback={placeholder}>
+      <UserMenu user={user} />
+    </Suspense>
   );
 }
 
@@ -107,52 +122,6 @@ function GlobalSearch() {
   );
 }
 
-function UserMenu({ user }: { user: CurrentUser }) {
-  const submit = useSubmit();
-  const csrf = useRouteLoaderData<{ csrfToken: string | null }>("root")?.csrfToken;
-  return (
-    <DropdownMenu.Root>
-      <DropdownMenu.Trigger
-        className="flex items-center gap-2 rounded-full border border-slate-200 bg-white py-1 pl-1 pr-3 text-sm font-medium text-slate-800 hover:bg-slate-50"
-        aria-label={`Account menu for ${user.name}`}
-      >
-        <span aria-hidden className="grid h-7 w-7 place-items-center rounded-full bg-gradient-primary text-xs font-bold text-white">
-          {initials(user.name)}
-        </span>
-        <span className="hidden sm:inline">{user.name}</span>
-      </DropdownMenu.Trigger>
-      <DropdownMenu.Portal>
-        <DropdownMenu.Content align="end" sideOffset={6} className="z-50 min-w-52 rounded-xl border border-slate-200 bg-white p-1.5 shadow-xl">
-          <DropdownMenu.Label className="px-2.5 py-1.5 text-xs text-slate-500">
-            {user.email} · {user.role}
-          </DropdownMenu.Label>
-          <DropdownMenu.Item asChild>
-            <a href="/settings/profile" className="block rounded-lg px-2.5 py-2 text-sm text-slate-800 outline-none data-[highlighted]:bg-slate-100">
-              Profile and API tokens
-            </a>
-          </DropdownMenu.Item>
-          <DropdownMenu.Separator className="my-1 h-px bg-slate-100" />
-          {/* Submitted programmatically: the menu unmounts on select, which would drop a native submit. */}
-          <DropdownMenu.Item
-            onSelect={() => submit(csrf ? { csrf } : {}, { method: "post", action: "/logout" })}
-            className="w-full cursor-pointer rounded-lg px-2.5 py-2 text-left text-sm text-slate-800 outline-none data-[highlighted]:bg-slate-100"
-          >
-            Sign out
-          </DropdownMenu.Item>
-        </DropdownMenu.Content>
-      </DropdownMenu.Portal>
-    </DropdownMenu.Root>
-  );
-}
-
-function initials(name: string): string {
-  return name
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((part) => part[0]!.toUpperCase())
-    .join("");
-}
 
 /** True while focus is in a field, where single-key shortcuts must not fire. */
 export function isTyping(target: EventTarget | null): boolean {

@@ -1,5 +1,5 @@
-import type { TicketPriority, TicketStatus } from "../../db/tenant-tables";
-import { PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-schemas";
+import type { TicketPriority, TicketStatus } from "../../db/tenant-enums";
+import { PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
 
 const STATUS_STYLES: Record<TicketStatus, string> = {
   open: "bg-rose-100 text-rose-800 ring-rose-200",

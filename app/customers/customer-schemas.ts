@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Optional text: empty means none (null). Conform already turns an empty field into undefined. */
 const optionalText = (max: number, message: string) =>

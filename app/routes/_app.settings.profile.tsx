@@ -3,7 +3,7 @@ import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { formatDistanceToNow } from "date-fns";
-import { z } from "zod";
+import * as z from "zod";
 import { access } from "~/auth/access";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/auth/api-tokens.server";
 import { currentSessionId, requireUser } from "~/auth/guards.server";

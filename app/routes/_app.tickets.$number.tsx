@@ -1,5 +1,4 @@
 import { getFormProps, getTextareaProps, useForm, type SubmissionResult } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { differenceInSeconds, format } from "date-fns";
@@ -18,8 +17,9 @@ import { PanelErrorBoundary } from "~/components/route-error";
 import { formatDuration } from "~/dashboard/format-duration";
 import { addMessage, TicketVersionConflict, updateTicket, type TicketProperties } from "~/tickets/ticket-commands.server";
 import { getTicket, listAssignees, listTicketMessages, otherTicketsOfCustomer } from "~/tickets/ticket-detail.server";
-import { CHANNEL_LABELS, PRIORITY_LABELS, replyFormSchema, STATUS_LABELS, ticketNumberSchema, ticketPropertiesFormSchema } from "~/tickets/ticket-schemas";
-import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-tables";
+import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
+import { parseWithZod, replyFormSchema, ticketNumberSchema, ticketPropertiesFormSchema } from "~/tickets/ticket-input.server";
+import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
 
 export const handle = access("agent");
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `#${data.ticket.number} ${data.ticket.subject} · Conductor` : "Ticket · Conductor" }];
@@ -165,12 +165,11 @@ function Composer({ ticketNumber, actionData }: { ticketNumber: number; actionDa
   const [kind, setKind] = useState<"public" | "internal">("public");
   const draftKey = `conductor:draft:${ticketNumber}`;
   const textarea = useRef<HTMLTextAreaElement>(null);
-  const [form, fields] = useForm({
+  const [form, fields] = useForm<{ body: string; kind: string }>({
     id: `reply-${ticketNumber}`,
     lastResult: actionData?.result,
-    constraint: getZodConstraint(replyFormSchema),
-    shouldValidate: "onSubmit",
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: replyFormSchema }),
+    // Validated on the server (this screen ships no zod); the browser checks what HTML can.
+    constraint: { body: { required: true, maxLength: 20_000 } },
   });
   useEffect(() => {
     const saved = sessionStorage.getItem(draftKey);

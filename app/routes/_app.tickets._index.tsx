@@ -15,16 +15,9 @@ import { getCustomer } from "~/customers/customers.server";
 import { bulkUpdateTickets, type BulkChange } from "~/tickets/ticket-commands.server";
 import { listAssignees } from "~/tickets/ticket-detail.server";
 import { COUNT_CAP, effectiveSort, listTickets, ticketTabCounts } from "~/tickets/ticket-list.server";
-import {
-  bulkFormSchema,
-  CHANNEL_LABELS,
-  PRIORITY_LABELS,
-  STATUS_LABELS,
-  STATUS_TABS,
-  TAB_LABELS,
-  ticketFiltersFromSearchParams,
-} from "~/tickets/ticket-schemas";
-import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-tables";
+import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, STATUS_TABS, TAB_LABELS } from "~/tickets/ticket-labels";
+import { bulkFormSchema, ticketFiltersFromSearchParams } from "~/tickets/ticket-input.server";
+import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
 
 export const handle = access("agent");
 export const meta: MetaFunction = () => [{ title: "Tickets · Conductor" }];

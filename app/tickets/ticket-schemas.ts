@@ -1,13 +1,10 @@
-import { z } from "zod";
-import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-tables";
+import * as z from "zod";
+import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
+import { STATUS_TABS, TICKET_SORTS } from "./ticket-labels";
 
 /** Shared by the screens (Conform, URL state) and the JSON API, so both accept exactly the same input. */
 
-export const STATUS_TABS = ["unsolved", ...TICKET_STATUSES, "all"] as const;
-export type StatusTab = (typeof STATUS_TABS)[number];
-export const UNSOLVED_STATUSES = ["open", "pending", "on_hold"] as const;
-export const TICKET_SORTS = ["updated", "created", "priority", "relevance"] as const;
-export type TicketSort = (typeof TICKET_SORTS)[number];
+export { STATUS_TABS, UNSOLVED_STATUSES, TICKET_SORTS, type StatusTab, type TicketSort } from "./ticket-labels";
 
 export const statusSchema = z.enum(TICKET_STATUSES);
 export const prioritySchema = z.enum(TICKET_PRIORITIES);
@@ -107,8 +104,3 @@ export const bulkFormSchema = z.discriminatedUnion("bulk", [
   z.object({ bulk: z.literal("priority"), numbers: z.array(ticketNumberSchema).min(1).max(100), priority: prioritySchema }),
   z.object({ bulk: z.literal("tag"), numbers: z.array(ticketNumberSchema).min(1).max(100), tag: tagSchema }),
 ]);
-
-export const STATUS_LABELS: Record<(typeof TICKET_STATUSES)[number], string> = { open: "Open", pending: "Pending", on_hold: "On hold", solved: "Solved", closed: "Closed" };
-export const TAB_LABELS: Record<StatusTab, string> = { unsolved: "Unsolved", ...STATUS_LABELS, all: "All" };
-export const PRIORITY_LABELS: Record<(typeof TICKET_PRIORITIES)[number], string> = { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" };
-export const CHANNEL_LABELS: Record<(typeof TICKET_CHANNELS)[number], string> = { web: "Web", email: "Email", portal: "Portal", api: "API", phone: "Phone" };

@@ -1,0 +1,14 @@
+// The fixed vocabularies of tenant tables, free of drizzle so browser code can import them.
+export const USER_ROLES = ["admin", "agent"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+export const TICKET_STATUSES = ["open", "pending", "on_hold", "solved", "closed"] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const TICKET_PRIORITIES = ["low", "normal", "high", "urgent"] as const;
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+export const TICKET_CHANNELS = ["web", "email", "portal", "api", "phone"] as const;
+export type TicketChannel = (typeof TICKET_CHANNELS)[number];
+export const AUTHOR_TYPES = ["customer", "agent", "system"] as const;
+/** How a team member came to exist: only explicitly chosen emails may be linked to an SSO identity. */
+export const USER_ORIGINS = ["provisioning", "invite", "sso"] as const;
+export type UserOrigin = (typeof USER_ORIGINS)[number];
+export type AuthorType = (typeof AUTHOR_TYPES)[number];
