@@ -1,4 +1,4 @@
-import { Form, NavLink, useLocation, useSearchParams } from "@remix-run/react";
+import { Form, NavLink, useLocation, useNavigation, useSearchParams } from "@remix-run/react";
 import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { useHydrated } from "~/hooks/use-hydrated";
 import { UserMenuTrigger } from "./user-menu-trigger";
@@ -14,12 +14,16 @@ const navLinkClass = (isActive: boolean) =>
 
 /** The agent console frame: sidebar with live ticket counts, header with search and the user menu. */
 export function AppShell({ workspaceName, user, ticketCounts, children }: { workspaceName: string; user: CurrentUser; ticketCounts: SidebarTicketCounts; children: ReactNode }) {
+  const navigation = useNavigation();
   return (
     <div className="flex min-h-full flex-col md:flex-row">
+      {navigation.state !== "idle" ? (
+        <div role="progressbar" aria-label="Loading" className="fixed inset-x-0 top-0 z-50 h-1 animate-pulse bg-gradient-primary" />
+      ) : null}
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <aside className="bg-gradient-primary text-white md:w-60 md:shrink-0">
+      <aside className="min-w-0 bg-gradient-primary text-white md:w-60 md:shrink-0">
         <div className="md:sticky md:top-0">
         <div className="flex items-center justify-between px-5 py-4 md:block">
           <p className="text-lg font-bold tracking-wide">Conductor</p>

@@ -18,7 +18,9 @@ function summaryColumns(t: TenantTables) {
     email: t.customers.email,
     company: t.customers.company,
     phone: t.customers.phone,
-    unsolvedTickets: sql<number>`(select count(*)::int from ${t.tickets} where ${t.tickets.customerId} = ${t.customers.id} and ${t.tickets.status} in ('open', 'pending', 'on_hold'))`,
+    // Qualified by hand: in a single-table select drizzle prints bare column names, and a bare
+    // "id" inside this subquery would mean the ticket's id.
+    unsolvedTickets: sql<number>`(select count(*)::int from ${t.tickets} where ${t.tickets}.customer_id = ${t.customers}.id and ${t.tickets}.status in ('open', 'pending', 'on_hold'))`,
     createdAt: t.customers.createdAt,
     updatedAt: t.customers.updatedAt,
   };

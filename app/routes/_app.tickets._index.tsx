@@ -230,10 +230,10 @@ export default function Tickets() {
                   />
                 </th>
                 <th scope="col" className="px-3 py-2">Ticket</th>
-                <th scope="col" className="px-3 py-2">Customer</th>
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">Customer</th>
                 <th scope="col" className="px-3 py-2">Status</th>
-                <th scope="col" className="px-3 py-2">Priority</th>
-                <th scope="col" className="px-3 py-2">Assignee</th>
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">Priority</th>
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">Assignee</th>
                 <th scope="col" className="px-3 py-2">Updated</th>
               </tr>
             </thead>
@@ -267,6 +267,9 @@ export default function Tickets() {
                       <span className="mr-1.5 text-slate-500">#{ticket.number}</span>
                       {ticket.subject}
                     </Link>
+                    <span className="block text-xs text-slate-600 md:hidden">
+                      {ticket.customer.name} · {ticket.assignee?.name ?? "Unassigned"}
+                    </span>
                     {ticket.tags.length ? (
                       <span className="ml-2 inline-flex flex-wrap gap-1 align-middle">
                         {ticket.tags.map((tag) => (
@@ -275,10 +278,10 @@ export default function Tickets() {
                       </span>
                     ) : null}
                   </td>
-                  <td className="px-3 py-2.5 text-slate-700">{ticket.customer.name}</td>
+                  <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">{ticket.customer.name}</td>
                   <td className="px-3 py-2.5"><StatusBadge status={ticket.status} /></td>
-                  <td className="px-3 py-2.5"><PriorityBadge priority={ticket.priority} /></td>
-                  <td className="px-3 py-2.5 text-slate-700">{ticket.assignee?.name ?? <span className="text-slate-500">Unassigned</span>}</td>
+                  <td className="hidden px-3 py-2.5 md:table-cell"><PriorityBadge priority={ticket.priority} /></td>
+                  <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">{ticket.assignee?.name ?? <span className="text-slate-500">Unassigned</span>}</td>
                   <td className="whitespace-nowrap px-3 py-2.5 text-slate-600">
                     <time dateTime={String(ticket.updatedAt)} suppressHydrationWarning>{formatDistanceToNowStrict(new Date(ticket.updatedAt), { addSuffix: true })}</time>
                   </td>

@@ -1,0 +1,55 @@
+import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
+import { Form, Link, useNavigation } from "@remix-run/react";
+import { customerFormSchema, type CustomerInput } from "~/customers/customer-schemas";
+import { Button, CsrfInput, FormErrors, TextField } from "./form-fields";
+
+type CustomerFormValues = { name: string; email: string; company: string; phone: string };
+
+/**
+ * The create and edit form of a customer. The server parses the same schema, so the field errors
+ * the browser shows on blur are the ones a submit without JavaScript gets back.
+ */
+export function CustomerForm({
+  id,
+  lastResult,
+  defaultValue,
+  submitLabel,
+  cancelTo,
+}: {
+  id: string;
+  lastResult?: SubmissionResult<string[]>;
+  defaultValue?: CustomerFormValues;
+  submitLabel: string;
+  cancelTo: string;
+}) {
+  // The schema preprocesses empty optional fields, which types them as unknown; every field is a text input.
+  const [form, fields] = useForm<{ name: string; email: string; company?: string; phone?: string }, CustomerInput>({
+    id,
+    lastResult,
+    defaultValue,
+    constraint: getZodConstraint(customerFormSchema),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: customerFormSchema }),
+  });
+  const submitting = useNavigation().state === "submitting";
+  return (
+    <Form method="post" {...getFormProps(form)} className="space-y-5">
+      <CsrfInput />
+      <FormErrors id={form.errorId} errors={form.errors} />
+      <div className="grid gap-4 sm:grid-cols-2">
+        <TextField field={fields.name} label="Name" autoComplete="off" />
+        <TextField field={fields.email} label="Email" type="email" autoComplete="off" />
+        <TextField field={fields.company} label="Company (optional)" autoComplete="off" />
+        <TextField field={fields.phone} label="Phone (optional)" autoComplete="off" />
+      </div>
+      <div className="flex flex-wrap items-center gap-3">
+        <Button disabled={submitting}>{submitting ? "Saving…" : submitLabel}</Button>
+        <Link to={cancelTo} className="rounded-lg px-4 py-2 text-sm font-semibold text-slate-700 hover:bg-slate-100">
+          Cancel
+        </Link>
+      </div>
+    </Form>
+  );
+}

@@ -1,0 +1,60 @@
+import { parseWithZod } from "@conform-to/zod/v4";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { agentActor } from "~/activity/actor";
+import { AppError, notFound } from "~/app-error";
+import { access } from "~/auth/access";
+import { requireUser } from "~/auth/guards.server";
+import { CustomerForm } from "~/components/customer-form";
+import { PanelErrorBoundary } from "~/components/route-error";
+import { customerFormSchema } from "~/customers/customer-schemas";
+import { getCustomer, updateCustomer } from "~/customers/customers.server";
+
+export const handle = access("agent");
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Edit ${data.customer.name} · Conductor` : "Customer · Conductor" }];
+
+function customerId(param: string | undefined): number {
+  if (!/^[1-9]\d{0,14}$/.test(param ?? "")) throw notFound("That customer");
+  return Number(param);
+}
+
+export async function loader({ params, context }: LoaderFunctionArgs) {
+  requireUser(context);
+  const { id, name, email, company, phone } = await getCustomer(context.db, customerId(params.id));
+  return { customer: { id, name, email, company, phone } };
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const user = requireUser(context);
+  const id = customerId(params.id);
+  const submission = parseWithZod(await request.formData(), { schema: customerFormSchema });
+  if (submission.status !== "success") return data(submission.reply(), { status: 400 });
+  // Conform drops empty fields; an emptied company or phone is a change to "none", not "leave as is".
+  const { company = null, phone = null, ...required } = submission.value;
+  try {
+    await updateCustomer(context.db, agentActor(user), id, { ...required, company, phone });
+  } catch (error) {
+    if (error instanceof AppError && error.details?.field) {
+      return data(submission.reply({ fieldErrors: { [error.details.field]: [error.message] } }), { status: error.status });
+    }
+    throw error;
+  }
+  return redirect(`/customers/${id}`);
+}
+
+/** Rendered by the customer detail in place of its details card. */
+export default function EditCustomer() {
+  const { customer } = useLoaderData<typeof loader>();
+  const lastResult = useActionData<typeof action>();
+  return (
+    <CustomerForm
+      id={`customer-${customer.id}`}
+      lastResult={lastResult}
+      defaultValue={{ name: customer.name, email: customer.email, company: customer.company ?? "", phone: customer.phone ?? "" }}
+      submitLabel="Save changes"
+      cancelTo={`/customers/${customer.id}`}
+    />
+  );
+}
+
+export const ErrorBoundary = PanelErrorBoundary;

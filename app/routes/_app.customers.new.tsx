@@ -1,0 +1,52 @@
+import { parseWithZod } from "@conform-to/zod/v4";
+import { data, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useActionData } from "@remix-run/react";
+import { agentActor } from "~/activity/actor";
+import { AppError } from "~/app-error";
+import { access } from "~/auth/access";
+import { requireUser } from "~/auth/guards.server";
+import { CustomerForm } from "~/components/customer-form";
+import { PageHeader } from "~/components/page-header";
+import { PanelErrorBoundary } from "~/components/route-error";
+import { customerFormSchema } from "~/customers/customer-schemas";
+import { createCustomer } from "~/customers/customers.server";
+
+export const handle = access("agent");
+export const meta: MetaFunction = () => [{ title: "New customer · Conductor" }];
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = requireUser(context);
+  const submission = parseWithZod(await request.formData(), { schema: customerFormSchema });
+  if (submission.status !== "success") return data(submission.reply(), { status: 400 });
+  try {
+    const customer = await createCustomer(context.db, agentActor(user), submission.value);
+    return redirect(`/customers/${customer.id}`);
+  } catch (error) {
+    if (error instanceof AppError && error.details?.field) {
+      return data(submission.reply({ fieldErrors: { [error.details.field]: [error.message] } }), { status: error.status });
+    }
+    throw error;
+  }
+}
+
+export default function NewCustomer() {
+  const lastResult = useActionData<typeof action>();
+  return (
+    <div className="mx-auto max-w-3xl">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+        <Link to="/customers" className="font-medium text-brand-700 hover:underline">
+          Customers
+        </Link>
+      </nav>
+      <PageHeader title="New customer" description="Add someone before they write in, for example to open a ticket on their behalf." />
+      <section aria-label="Customer details" className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
+        <div className="h-1.5 bg-gradient-primary" />
+        <div className="p-6">
+          <CustomerForm id="new-customer" lastResult={lastResult} submitLabel="Add customer" cancelTo="/customers" />
+        </div>
+      </section>
+    </div>
+  );
+}
+
+export const ErrorBoundary = PanelErrorBoundary;
