@@ -77,3 +77,27 @@ test("a ticket created through the API appears on an open dashboard and ticket l
   await expect(list.getByTestId("ticket-row").first()).toContainText(subject);
   await expect(list.getByTestId("count-open")).toHaveText(String(openBefore + 1));
 });
+
+test("polling pauses while the tab is hidden and catches up at once when it is shown again", async ({ page }) => {
+  await signIn(page);
+  const polls: number[] = [];
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname.endsWith(".data")) polls.push(Date.now());
+  });
+  await expect.poll(() => polls.length, { timeout: 10_000 }).toBeGreaterThan(0);
+
+  const setVisibility = (state: "hidden" | "visible") =>
+    page.evaluate((value) => {
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => value });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, state);
+  await setVisibility("hidden");
+  await page.waitForTimeout(300);
+  const whileHidden = polls.length;
+  await page.waitForTimeout(5_000); // 2.5 poll intervals in the e2e server
+  expect(polls.length).toBe(whileHidden);
+
+  const shownAt = Date.now();
+  await setVisibility("visible");
+  await expect.poll(() => polls.filter((at) => at >= shownAt).length, { timeout: 1_000 }).toBeGreaterThan(0);
+});
