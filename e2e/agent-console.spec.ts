@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, request as playwrightRequest, test, type Page } from "@playwright/test";
 
 async function signIn(page: Page, email = "agent@acme.test") {
   await page.goto("/login");
@@ -66,11 +66,15 @@ test("a ticket created through the API appears on an open dashboard and ticket l
   await expect(list.getByTestId("ticket-row").first()).toBeVisible();
 
   const subject = `Printer on fire ${Date.now()}`;
-  const created = await page.request.post("/api/tickets", {
+  // Another client, as a script would be: no cookies, only the token. Node cannot resolve *.localhost, hence the Host header.
+  const url = new URL(baseURL!);
+  const api = await playwrightRequest.newContext({ baseURL: `http://127.0.0.1:${url.port}`, extraHTTPHeaders: { host: url.host } });
+  const created = await api.post("/api/tickets", {
     headers: { authorization: `Bearer ${token}` },
     data: { subject, message: "Smoke everywhere", customer: { name: "Fiona Fire", email: "fiona@example.com" }, priority: "urgent" },
   });
   expect(created.status()).toBe(201);
+  await api.dispose();
 
   await expect(page.getByTestId("activity-feed")).toContainText(subject);
   await expect(page.getByTestId("metric-open")).toHaveText(String(openBefore + 1));

@@ -2,6 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type Server
 import * as z from "zod";
 import { apiError } from "../api/api-error.server";
 import { AppError } from "../app-error";
+import { isDatabaseUnavailable } from "../http/static-pages.server";
 import { isRouteAccess, type RouteAccess } from "./access";
 import { csrfTokenMatches, submittedCsrfToken } from "./csrf.server";
 
@@ -31,7 +32,7 @@ function secureModule(routeId: string, module: RouteModule): RouteModule {
       try {
         return await fn(args);
       } catch (error) {
-        throw translateError(error, new URL(args.request.url).pathname.startsWith("/api/"));
+        throw translateError(error, new URL(args.request.url).pathname.startsWith("/api/"), args.context.requestId);
       }
     };
   };
@@ -62,7 +63,7 @@ async function enforceAccess(level: RouteAccess, { request, context }: LoaderFun
  * The one place where domain errors become HTTP: `/api/*` gets the structured JSON error, pages a
  * status response their ErrorBoundary explains. Anything else (a redirect, a Response, a bug) passes on.
  */
-function translateError(error: unknown, isApi: boolean): unknown {
+function translateError(error: unknown, isApi: boolean, requestId: string): unknown {
   if (AppError.is(error)) {
     return isApi ? apiError(error.status, error.code, error.message, error.details) : new Response(error.message, { status: error.status });
   }
@@ -70,6 +71,13 @@ function translateError(error: unknown, isApi: boolean): unknown {
     return isApi
       ? apiError(400, "validation_failed", "The request is not valid; see details.", error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message, code: issue.code })))
       : new Response("That request was not valid.", { status: 400 });
+  }
+  if (isApi && !(error instanceof Response)) {
+    if (isDatabaseUnavailable(error)) {
+      return apiError(503, "unavailable", "The database is not reachable right now. Try again shortly.", { requestId }, { "Retry-After": "5" });
+    }
+    console.error(error);
+    return apiError(500, "internal_error", "Something went wrong on our side. Try again; if it keeps happening, quote the request id.", { requestId });
   }
   return error;
 }

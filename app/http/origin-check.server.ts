@@ -5,13 +5,14 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /**
  * A state-changing request must come from a page of the same origin (scheme + host, so a sibling
  * tenant's subdomain is foreign). Requests authenticated only by a bearer token carry no ambient
- * credentials and are exempt.
+ * credentials and are exempt, as is any cookie-less /api call.
  */
 export function originCheck({ trustProxy }: { trustProxy: boolean }) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (SAFE_METHODS.has(req.method)) return next();
-    const bearerOnly = /^Bearer\s/i.test(req.headers.authorization ?? "") && !req.headers.cookie;
-    if (bearerOnly) return next();
+    // Without a cookie an /api call carries no ambient credentials a foreign page could ride on
+    // (a bearer token, or nothing: then it gets its 401). Pages are still checked: login CSRF has no cookie.
+    if (!req.headers.cookie && req.path.startsWith("/api/")) return next();
     const host = (trustProxy ? String(req.headers["x-forwarded-host"] ?? "").split(",")[0]?.trim() : "") || req.headers.host;
     const expected = `${req.protocol}://${host}`.toLowerCase();
     const source = req.headers.origin ?? refererOrigin(req.headers.referer);

@@ -1,0 +1,230 @@
+import * as z from "zod";
+import { AUTHOR_TYPES, USER_ROLES } from "../../db/tenant-enums";
+import { customerFields, customerListSchema } from "../customers/customer-schemas";
+import { channelSchema, messageBodySchema, prioritySchema, statusSchema, subjectSchema, tagsSchema, ticketFilterFields, ticketNumberSchema } from "../tickets/ticket-schemas";
+
+/**
+ * What `/api/*` accepts and returns. The routes validate with these schemas and the OpenAPI
+ * document is generated from them, so the two cannot disagree. Inputs reuse the screens' field
+ * schemas; every object is strict, so a misspelt field is a 400 instead of being ignored.
+ */
+
+const entityId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** Response timestamps: ISO 8601 in UTC. The override drops zod's long regex from the document. */
+const timestamp = z.iso.datetime().meta({
+  override: ({ jsonSchema }) => {
+    delete jsonSchema.pattern;
+  },
+});
+
+// ---- path parameters -------------------------------------------------------------------------
+
+export const ticketNumberPath = z.object({ number: ticketNumberSchema.meta({ description: "The ticket's number in this workspace, e.g. 1042.", example: 1042 }) });
+export const customerIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const customerIdPath = z.object({ id: customerIdSchema.meta({ description: "The customer's id.", example: 17 }) });
+
+// ---- query strings ---------------------------------------------------------------------------
+
+const limit = z.coerce.number().int().min(1).max(100).default(50).meta({ description: "Items per page, 1 to 100." });
+const cursor = z.string().max(400).optional().meta({ description: "`nextCursor` of the previous page; omit for the first page." });
+
+export const noQuery = z.strictObject({});
+export const pageQuery = z.strictObject({ limit, cursor });
+
+/** The ticket list screen's filters, with the same defaults. */
+export const ticketListQuery = z.strictObject({
+  ...ticketFilterFields,
+  status: ticketFilterFields.status.meta({ description: "A status tab: `unsolved` (open, pending and on hold), one status, or `all`." }),
+  assignee: ticketFilterFields.assignee.meta({ description: "`me`, `unassigned`, `any` or a member id." }),
+  customer: ticketFilterFields.customer.meta({ description: "Only this customer's tickets (a customer id)." }),
+  tag: ticketFilterFields.tag.meta({ description: "Only tickets with this tag." }),
+  q: ticketFilterFields.q.meta({ description: "Full-text search in subjects and messages." }),
+  sort: ticketFilterFields.sort.meta({ description: "Newest first by `updated` (the default), `created`, `priority`, or `relevance` (the default with `q`)." }),
+  cursor,
+  limit,
+});
+
+export const customerListQuery = z.strictObject({
+  ...customerListSchema.shape,
+  q: customerListSchema.shape.q.meta({ description: "Search names, emails and companies (tolerates typos); best match first. Without it, customers by name." }),
+  cursor,
+  limit,
+});
+
+// ---- request bodies --------------------------------------------------------------------------
+
+const email = customerFields.email.meta({ format: "email" });
+
+export const newTicketBody = z
+  .strictObject({
+    subject: subjectSchema,
+    message: messageBodySchema.meta({ description: "The customer's request: the ticket's first message, written as the customer's." }),
+    customerId: entityId.optional().meta({ description: "An existing customer. Give this or `customer`." }),
+    customer: z
+      .strictObject({ name: customerFields.name, email })
+      .optional()
+      .meta({ description: "The customer by name and email: found by email (any case), else created. Give this or `customerId`." }),
+    priority: prioritySchema.optional().meta({ description: "Default `normal`." }),
+    status: statusSchema.optional().meta({ description: "Default `open`." }),
+    assigneeId: entityId.nullable().optional().meta({ description: "An active member; default unassigned." }),
+    tags: tagsSchema.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.customerId === undefined) === (value.customer === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["customerId"], message: "Give either customerId (an existing customer) or customer ({ name, email }), not both." });
+    }
+  })
+  .meta({ id: "NewTicket", override: { oneOf: [{ required: ["customerId"] }, { required: ["customer"] }] } });
+
+const ticketChangeFields = ["subject", "status", "priority", "assigneeId", "tags"] as const;
+
+export const ticketChangesBody = z
+  .strictObject({
+    subject: subjectSchema.optional(),
+    status: statusSchema.optional(),
+    priority: prioritySchema.optional(),
+    assigneeId: entityId.nullable().optional().meta({ description: "An active member, or null to unassign." }),
+    tags: tagsSchema.optional().meta({ description: "The complete new list of tags." }),
+    version: z
+      .number()
+      .int()
+      .positive()
+      .max(2_147_483_647)
+      .optional()
+      .meta({ description: "The `version` you read. If the ticket changed since, nothing is saved and the answer is 409 `version_conflict` with the current values." }),
+  })
+  .refine((value) => ticketChangeFields.some((field) => value[field] !== undefined), { message: `Send at least one of ${ticketChangeFields.join(", ")}.` })
+  .meta({ id: "TicketChanges", override: { anyOf: ticketChangeFields.map((field) => ({ required: [field] })) } });
+
+export const newMessageBody = z
+  .strictObject({
+    body: messageBodySchema,
+    internal: z.boolean().optional().meta({ description: "true for an internal note that the customer never sees; default false (a public reply)." }),
+  })
+  .meta({ id: "NewMessage" });
+
+export const newCustomerBody = z.strictObject({ ...customerFields, email }).meta({ id: "NewCustomer" });
+
+export const customerChangesBody = z
+  .strictObject({ ...customerFields, email })
+  .partial()
+  .refine((value) => Object.values(value).some((field) => field !== undefined), { message: "Send at least one of name, email, company, phone." })
+  .meta({ id: "CustomerChanges", description: "The fields to change; `company` or `phone` null (or empty) clears it." });
+
+// ---- responses -------------------------------------------------------------------------------
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: "Stable, machine-readable: e.g. validation_failed, not_found, version_conflict." }),
+      message: z.string().meta({ description: "For people; may change." }),
+      details: z.unknown().meta({ description: "null, or more about the error: the failed fields (validation_failed), the current values (version_conflict), the field (email_taken)." }),
+    }),
+  })
+  .meta({ id: "Error" });
+
+const page = <T extends z.ZodType>(item: T, id: string) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }) }).meta({ id });
+
+export const memberSchema = z.object({ id: entityId, email: z.string(), name: z.string(), role: z.enum(USER_ROLES) }).meta({ id: "Member" });
+
+export const meSchema = z
+  .object({
+    user: memberSchema,
+    workspace: z.object({ slug: z.string(), name: z.string() }),
+    authenticatedWith: z.enum(["session", "token"]),
+  })
+  .meta({ id: "Me" });
+
+const ticketFields = {
+  number: z.number().int(),
+  subject: z.string(),
+  status: statusSchema,
+  priority: prioritySchema,
+  channel: channelSchema,
+  tags: z.array(z.string()),
+  assigneeId: entityId.nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+};
+
+export const ticketSummarySchema = z
+  .object({
+    ...ticketFields,
+    customer: z.object({ id: entityId, name: z.string(), email: z.string() }),
+    assignee: z.object({ id: entityId, name: z.string() }).nullable(),
+  })
+  .meta({ id: "TicketSummary" });
+export const ticketPageSchema = page(ticketSummarySchema, "TicketPage");
+
+export const ticketSchema = z
+  .object({
+    ...ticketFields,
+    version: z.number().int().meta({ description: "Grows with every change; send it back in PATCH to refuse lost updates." }),
+    customer: z.object({ id: entityId, name: z.string(), email: z.string(), company: z.string().nullable() }),
+    firstResponseAt: timestamp.nullable(),
+    solvedAt: timestamp.nullable(),
+  })
+  .meta({ id: "Ticket" });
+
+/** `error.details.current` of a 409 version_conflict. */
+export const ticketVersionSchema = z
+  .object({ number: z.number().int(), version: z.number().int(), subject: z.string(), status: statusSchema, priority: prioritySchema, assigneeId: entityId.nullable(), tags: z.array(z.string()) })
+  .meta({ id: "TicketVersion" });
+
+export const messageSchema = z
+  .object({
+    id: entityId,
+    authorType: z.enum(AUTHOR_TYPES),
+    authorName: z.string(),
+    internal: z.boolean().meta({ description: "An internal note, never shown to the customer." }),
+    body: z.string(),
+    createdAt: timestamp,
+  })
+  .meta({ id: "Message" });
+export const messagePageSchema = page(messageSchema, "MessagePage");
+
+export const customerSchema = z
+  .object({
+    id: entityId,
+    name: z.string(),
+    email: z.string(),
+    company: z.string().nullable(),
+    phone: z.string().nullable(),
+    unsolvedTickets: z.number().int().meta({ description: "Open, pending and on-hold tickets." }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: "Customer" });
+export const customerPageSchema = page(customerSchema, "CustomerPage");
+
+export const activitySchema = z
+  .object({
+    id: entityId,
+    action: z.string().meta({ description: "e.g. ticket.created, ticket.status_changed, ticket.replied, customer.updated." }),
+    actor: z.object({ type: z.enum(AUTHOR_TYPES), id: entityId.nullable(), name: z.string() }),
+    entityType: z.string(),
+    entityId: entityId.nullable(),
+    ticket: z.object({ number: z.number().int(), subject: z.string() }).nullable(),
+    customer: z.object({ id: entityId, name: z.string() }).nullable(),
+    changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })).nullable(),
+    members: z.record(z.string(), z.string()).meta({ description: "Names of the members an assignment change mentions, by id." }),
+    createdAt: timestamp,
+  })
+  .meta({ id: "Activity" });
+export const activityPageSchema = page(activitySchema, "ActivityPage");
+
+const trend = z.object({ current: z.number().nullable(), previous: z.number().nullable() });
+export const dashboardStatsSchema = z
+  .object({
+    open: z.number().int(),
+    unassigned: z.number().int(),
+    pending: z.number().int(),
+    created7d: trend.meta({ description: "Tickets created in the last 7 days against the 7 before." }),
+    solvedToday: trend.meta({ description: "Solved since midnight UTC against the same part of the day a week ago." }),
+    medianFirstResponseSeconds: trend,
+    medianResolutionSeconds: trend,
+    volume: z.array(z.object({ day: z.string(), created: z.number().int(), solved: z.number().int() })).meta({ description: "Created and solved per UTC day, last 30 days." }),
+    generatedAt: timestamp,
+  })
+  .meta({ id: "DashboardStats" });
