@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
+import { Logger, runMigrations } from "graphile-worker";
 import pg from "pg";
 
 const CONTROL_MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "control-migrations");
@@ -10,7 +11,7 @@ const BOOTSTRAP_LOCK_KEY = 7_300_451_201;
 
 /**
  * Readies one database server (any shard) for tenant schemas:
- * an `extensions` schema with the extensions we use, and a default search_path for our role
+ * an `extensions` schema with the extensions we use, the job queue's schema, and a default search_path for our role
  * that holds no tables, so SQL that forgets its tenant fails with 42P01 instead of reading `public`.
  * New connections pick the default up; create pools after this has run.
  */
@@ -22,7 +23,12 @@ export async function prepareShardDatabase(url: string): Promise<void> {
     const { rows } = await client.query<{ db: string }>("SELECT current_database() AS db");
     await client.query(`ALTER ROLE CURRENT_USER IN DATABASE ${pg.escapeIdentifier(rows[0]!.db)} SET search_path TO extensions`);
   });
+  // The job queue lives beside the tenant schemas on every shard, so a tenant's transaction can
+  // enqueue its own jobs (graphile_worker.add_job) atomically with the change.
+  await runMigrations({ connectionString: url, logger: quietLogger });
 }
+
+const quietLogger = new Logger(() => () => {});
 
 /** Applies the control-plane migrations (drizzle-kit SQL files) on the main database. */
 export async function migrateControlPlane(url: string): Promise<void> {

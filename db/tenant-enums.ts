@@ -12,3 +12,5 @@ export const AUTHOR_TYPES = ["customer", "agent", "system"] as const;
 export const USER_ORIGINS = ["provisioning", "invite", "sso"] as const;
 export type UserOrigin = (typeof USER_ORIGINS)[number];
 export type AuthorType = (typeof AUTHOR_TYPES)[number];
+export const OUTBOUND_EMAIL_STATUSES = ["pending", "sent", "failed"] as const;
+export type OutboundEmailStatus = (typeof OUTBOUND_EMAIL_STATUSES)[number];

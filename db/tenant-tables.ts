@@ -16,7 +16,7 @@ import {
 } from "drizzle-orm/pg-core";
 
 export * from "./tenant-enums";
-import { AUTHOR_TYPES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, USER_ORIGINS, USER_ROLES, type AuthorType, type TicketChannel, type TicketPriority, type TicketStatus, type UserOrigin, type UserRole } from "./tenant-enums";
+import { AUTHOR_TYPES, OUTBOUND_EMAIL_STATUSES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, USER_ORIGINS, USER_ROLES, type AuthorType, type OutboundEmailStatus, type TicketChannel, type TicketPriority, type TicketStatus, type UserOrigin, type UserRole } from "./tenant-enums";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -113,6 +113,10 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       version: integer("version").notNull().default(1),
       firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
       solvedAt: timestamp("solved_at", { withTimezone: true }),
+      /** A workspace-defined portal category, when the customer chose one. */
+      category: text("category"),
+      /** The portal form's one-time key: a resubmitted form finds its ticket instead of creating another. */
+      idempotencyKey: text("idempotency_key"),
       /** Subject (weight A) and every message body (weight B), kept up to date by the ticket commands. */
       searchDocument: tsvector("search_document").notNull().default(sql`''::tsvector`),
       ...timestamps,
@@ -128,6 +132,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       index("tickets_solved_at_idx").on(t.solvedAt),
       index("tickets_tags_idx").using("gin", t.tags),
       index("tickets_search_idx").using("gin", t.searchDocument),
+      uniqueIndex("tickets_idempotency_key").on(t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
       check("tickets_status_check", sql`${t.status} in (${oneOf(TICKET_STATUSES)})`),
       check("tickets_priority_check", sql`${t.priority} in (${oneOf(TICKET_PRIORITIES)})`),
       check("tickets_channel_check", sql`${t.channel} in (${oneOf(TICKET_CHANNELS)})`),
@@ -193,6 +198,85 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       index("activity_logs_ticket_idx").on(t.ticketId, t.createdAt),
       index("activity_logs_entity_idx").on(t.entityType, t.entityId),
     ],
+  );
+
+  /** A customer's portal session; like agents' sessions the id is the SHA-256 of the cookie's token. */
+  const customerSessions = table(
+    "customer_sessions",
+    {
+      id: text("id").primaryKey(),
+      customerId: bigint("customer_id", { mode: "number" })
+        .notNull()
+        .references(() => customers.id, { onDelete: "cascade" }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+      lastActiveAt: timestamp("last_active_at", { withTimezone: true }).notNull().defaultNow(),
+      expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    },
+    (t) => [index("customer_sessions_customer_idx").on(t.customerId), index("customer_sessions_expires_idx").on(t.expiresAt)],
+  );
+
+  /** One-time sign-in codes and links for the portal: stored hashed, short-lived, single use. */
+  const customerLoginCodes = table(
+    "customer_login_codes",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      customerId: bigint("customer_id", { mode: "number" })
+        .notNull()
+        .references(() => customers.id, { onDelete: "cascade" }),
+      codeHash: text("code_hash").notNull(),
+      linkTokenHash: text("link_token_hash").notNull(),
+      attempts: integer("attempts").notNull().default(0),
+      expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+      usedAt: timestamp("used_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [uniqueIndex("customer_login_codes_link_key").on(t.linkTokenHash), index("customer_login_codes_customer_idx").on(t.customerId, t.createdAt)],
+  );
+
+  /**
+   * The outbox: every email is written here in the transaction of the change that causes it, fully
+   * rendered, and sent later by the job queue. `messageId` is fixed at write time so a retry sends the same message.
+   */
+  const outboundEmails = table(
+    "outbound_emails",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      kind: text("kind").notNull(),
+      toAddress: text("to_address").notNull(),
+      toName: text("to_name"),
+      subject: text("subject").notNull(),
+      textBody: text("text_body").notNull(),
+      htmlBody: text("html_body").notNull(),
+      messageId: text("message_id").notNull(),
+      inReplyTo: text("in_reply_to"),
+      references: text("references").array().notNull().default(sql`'{}'::text[]`),
+      ticketId: bigint("ticket_id", { mode: "number" }).references(() => tickets.id, { onDelete: "set null" }),
+      ticketMessageId: bigint("ticket_message_id", { mode: "number" }).references(() => ticketMessages.id, { onDelete: "set null" }),
+      status: text("status").$type<OutboundEmailStatus>().notNull().default("pending"),
+      attempts: integer("attempts").notNull().default(0),
+      lastError: text("last_error"),
+      sentAt: timestamp("sent_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      uniqueIndex("outbound_emails_message_id_key").on(t.messageId),
+      index("outbound_emails_status_idx").on(t.status, t.id),
+      index("outbound_emails_ticket_idx").on(t.ticketId, t.id),
+      check("outbound_emails_status_check", sql`${t.status} in (${oneOf(OUTBOUND_EMAIL_STATUSES)})`),
+    ],
+  );
+
+  /** The portal's branding and request categories; one row at most. */
+  const portalSettings = table(
+    "portal_settings",
+    {
+      singleton: boolean("singleton").primaryKey().default(true),
+      logoUrl: text("logo_url"),
+      accentColor: text("accent_color"),
+      categories: text("categories").array().notNull().default(sql`'{}'::text[]`),
+      updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [check("portal_settings_singleton_check", sql`${t.singleton}`)],
   );
 
   const invites = table(
@@ -265,7 +349,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     (t) => [check("sso_settings_singleton_check", sql`${t.singleton}`)],
   );
 
-  return { users, sessions, customers, tickets, ticketMessages, ticketCounters, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings };
+  return { users, sessions, customers, tickets, ticketMessages, ticketCounters, customerSessions, customerLoginCodes, outboundEmails, portalSettings, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings };
 }
 
 export type TenantTables = ReturnType<typeof defineTenantTables<string>>;
