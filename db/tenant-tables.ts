@@ -163,7 +163,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
   );
 
   /**
-   * Ticket counts per (status, assignee), kept in the same transaction as every ticket change,
+   * Ticket counts per (status, assignee, priority), kept in the same transaction as every ticket change,
    * so the sidebar and the status tabs never count a large table on each request.
    * Unassigned tickets are counted under assignee 0.
    */
@@ -172,9 +172,10 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     {
       status: text("status").$type<TicketStatus>().notNull(),
       assigneeId: bigint("assignee_id", { mode: "number" }).notNull(),
+      priority: text("priority").$type<TicketPriority>().notNull(),
       count: integer("count").notNull().default(0),
     },
-    (t) => [primaryKey({ columns: [t.status, t.assigneeId] })],
+    (t) => [primaryKey({ name: "ticket_counters_pkey", columns: [t.status, t.assigneeId, t.priority] })],
   );
 
   const activityLogs = table(

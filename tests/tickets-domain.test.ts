@@ -33,11 +33,11 @@ afterAll(() => platform.close());
 
 async function countersMatchTickets() {
   const counters = await readTicketCounters(handle);
-  const { rows } = await handle.db.execute<{ status: string; assignee_id: string; count: number }>(
-    sql`select status, coalesce(assignee_id, 0) as assignee_id, count(*)::int as count from ${handle.t.tickets} group by 1, 2`,
+  const { rows } = await handle.db.execute<{ status: string; assignee_id: string; priority: string; count: number }>(
+    sql`select status, coalesce(assignee_id, 0) as assignee_id, priority, count(*)::int as count from ${handle.t.tickets} group by 1, 2, 3`,
   );
-  const actual = Object.fromEntries(rows.map((row) => [`${row.status}/${row.assignee_id}`, row.count]));
-  const kept = Object.fromEntries(counters.filter((row) => row.count !== 0).map((row) => [`${row.status}/${row.assigneeId}`, row.count]));
+  const actual = Object.fromEntries(rows.map((row) => [`${row.status}/${row.assignee_id}/${row.priority}`, row.count]));
+  const kept = Object.fromEntries(counters.filter((row) => row.count !== 0).map((row) => [`${row.status}/${row.assigneeId}/${row.priority}`, row.count]));
   expect(kept).toEqual(actual);
 }
 
@@ -180,6 +180,10 @@ describe("the ticket list", () => {
     expect(await check({ tag: "needle", assignee: "me" }, otherAgentId)).toEqual([tagged.number]);
     expect(await check({ tag: "needle", assignee: String(otherAgentId) })).toEqual([tagged.number]);
     expect(await check({ tag: "needle", status: "solved" })).toEqual([]);
+    // priority and assignee come from the counters, the tag from the rows: both must agree
+    expect((await ticketTabCounts(handle, filters({ priority: "low", assignee: String(otherAgentId) }), agentId)).counts.open).toBe(
+      (await listTickets(handle, filters({ status: "open", priority: "low", assignee: String(otherAgentId) }), agentId, 500)).items.length,
+    );
     const tabs = await ticketTabCounts(handle, filters({ tag: "needle" }), agentId);
     expect(tabs.counts).toMatchObject({ unsolved: 1, open: 1, solved: 0, all: 1 });
 

@@ -65,7 +65,9 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   app.get("/readyz", readyz(platform.control));
 
   app.use("/build", express.static(`${publicDir}/build`, { immutable: true, maxAge: "1y" }));
-  app.use(express.static(publicDir, { maxAge: "1h", index: false }));
+  // Only paths that name a file go to the disk: a stat() per page or data request costs real throughput.
+  const publicFiles = express.static(publicDir, { maxAge: "1h", index: false });
+  app.use((req, res, next) => (/\/[^/]+\.[a-z0-9]+$/i.test(req.path) && !req.path.startsWith("/api/") ? publicFiles(req, res, next) : next()));
 
   app.use(globalRateLimit(services.rateLimits.global));
   app.use(tenantResolution({ directory: platform.directory, appDomain, trustProxy }));

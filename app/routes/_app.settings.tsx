@@ -15,6 +15,7 @@ export default function SettingsLayout() {
     { to: "/settings/profile", label: "Profile", show: true },
     { to: "/settings/team", label: "Team", show: isAdmin },
     { to: "/settings/sso", label: "Single sign-on", show: isAdmin },
+    { to: "/settings/portal", label: "Portal", show: isAdmin },
   ];
   return (
     <div className="mx-auto max-w-4xl">

@@ -108,7 +108,8 @@ export default function Tickets() {
   }, [items, active, navigate]);
 
   const allSelected = items.length > 0 && items.every((item) => selected.has(item.number));
-  const countLabel = (value: number) => (tabs.capped && value > COUNT_CAP ? `${COUNT_CAP.toLocaleString()}+` : value.toLocaleString());
+  // Past the cap the counts come from the first COUNT_CAP matches: true lower bounds, shown as such.
+  const countLabel = (value: number) => (tabs.capped ? `${Math.min(value, COUNT_CAP).toLocaleString()}+` : value.toLocaleString());
 
   return (
     <div className="mx-auto max-w-7xl">

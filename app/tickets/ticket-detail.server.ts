@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ne } from "drizzle-orm";
+import { and, asc, eq, ne, sql } from "drizzle-orm";
 import type { TenantHandle } from "../../tenancy/connection-router";
 import type { AuthorType, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
 import { notFound } from "../app-error";
@@ -70,7 +70,7 @@ export async function otherTicketsOfCustomer({ db, t }: TenantHandle, customerId
     .select({ number: t.tickets.number, subject: t.tickets.subject, status: t.tickets.status, updatedAt: t.tickets.updatedAt })
     .from(t.tickets)
     .where(and(eq(t.tickets.customerId, customerId), ne(t.tickets.id, exceptTicketId)))
-    .orderBy(desc(t.tickets.updatedAt))
+    .orderBy(sql`${t.tickets.updatedAt} desc nulls last`) // as tickets_customer_idx is ordered
     .limit(limit);
 }
 
