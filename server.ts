@@ -6,6 +6,8 @@ import { pathToFileURL } from "node:url";
 import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
 import { pino } from "pino";
 import { ConfigError, loadConfig } from "./app/config.server";
+import { startEmailWorkerFromSettings, type EmailWorker } from "./app/email/email-worker.server";
+import { mailSettingsFrom } from "./app/email/mail-settings.server";
 import { createExpressApp } from "./app/http/create-express-app.server";
 import { createAppServices } from "./app/services.server";
 import { DEMO_TENANT } from "./db/demo-seed";
@@ -40,6 +42,11 @@ async function main() {
 
   const demo = config.SEED_DEMO ? await provisionDemoWorkspaceOnFirstRun(platform, (message) => logger.info(message)) : null;
 
+  const mail = mailSettingsFrom(config);
+  // WORKER_MODE=off when `npm run worker` processes send the email instead.
+  const worker: EmailWorker | null = mail.worker.mode === "inline" ? await startEmailWorkerFromSettings(mail, platform, logger) : null;
+  if (mail.devMailbox) logger.warn("no SMTP_URL: emails are kept in the development mailbox (/dev/mailbox on every workspace) instead of being sent; anyone who can reach this server can read them there");
+
   let build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
   const underRemixDev = Boolean(process.env.REMIX_DEV_ORIGIN);
   if (underRemixDev) watchBuild((next) => (build = next));
@@ -66,6 +73,7 @@ async function main() {
           `  Admin sign-in: ${DEMO_TENANT.admin.email} / ${DEMO_TENANT.admin.password}`,
           `  Agent sign-in: ${DEMO_TENANT.agent.email} / ${DEMO_TENANT.agent.password}`,
           `  Customer portal: ${origin(DEMO_TENANT.slug)}/portal`,
+          ...(mail.devMailbox ? [`  Emails (development mailbox): ${origin(DEMO_TENANT.slug)}/dev/mailbox`] : []),
           "",
         ].join("\n"),
       );
@@ -82,9 +90,11 @@ async function main() {
     }
     if (stoppingSince) return;
     stoppingSince = Date.now();
-    logger.info(`${signal} received: closing connections and stopping the database`);
+    logger.info(`${signal} received: finishing the email being sent, closing connections and stopping the database`);
     const force = setTimeout(() => process.exit(1), 10_000).unref();
-    server.close(() => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // The worker finishes its current job first; it still needs the database for that.
+    Promise.all([closed, worker?.stop()]).then(() => {
       platform
         .close()
         .then(() => {

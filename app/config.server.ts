@@ -41,7 +41,20 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   TRUST_PROXY: booleanFromEnv.default(false),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  SMTP_URL: z.string().optional(),
+  SMTP_URL: z
+    .string()
+    .transform((value) => value.trim() || undefined)
+    .pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional())
+    .optional(),
+  /** The sender address; the From name is the workspace's. Default: support@<APP_DOMAIN>. */
+  MAIL_FROM: z
+    .string()
+    .transform((value) => value.trim() || undefined)
+    .pipe(z.email("must be an email address such as support@example.com").optional())
+    .optional(),
+  WORKER_MODE: z.enum(["inline", "off"]).default("inline"),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
+  WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SEED_DEMO: booleanFromEnv.default(true),
   DB_SUBPOOLS: z.coerce.number().int().min(1).max(64).default(4),

@@ -3,13 +3,17 @@ import type { TenantRecord } from "../tenancy/tenant-record";
 import type { AuthSettings } from "./auth/auth-settings.server";
 import type { RequestAuth } from "./auth/current-user";
 import type { RateLimits } from "./auth/rate-limits.server";
+import type { PortalRateLimits } from "./portal/portal-rate-limits.server";
 
 /** Process-wide services a loader or action may need besides the tenant's database. */
 export type AppServices = {
   auth: AuthSettings;
   rateLimits: RateLimits;
+  portalRateLimits: PortalRateLimits;
   /** How often open screens revalidate; 0 turns polling off. */
   ui: { pollIntervalMs: number };
+  /** `devMailbox`: /dev/mailbox shows the outbox (no SMTP_URL, not production). `fromAddress`: the sender address. */
+  mail: { devMailbox: boolean; fromAddress: string };
 };
 
 export type ConductorLoadContext = {

@@ -1,9 +1,9 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 
-const SCREENS = ["/dashboard", "/tickets", "/tickets?q=refund&status=all", "/tickets/1001", "/tickets/new", "/customers", "/customers/new", "/settings/profile"];
+const SCREENS = ["/dashboard", "/tickets", "/tickets?q=refund&status=all", "/tickets/1001", "/tickets/new", "/customers", "/customers/new", "/settings/profile", "/settings/portal", "/portal", "/portal/new", "/portal/login"];
 
-test("every agent screen passes axe-core's WCAG 2.2 AA rules", async ({ page }) => {
+test("every agent and portal screen passes axe-core's WCAG 2.2 AA rules", async ({ page }) => {
   test.setTimeout(120_000);
   await page.goto("/login");
   await page.getByLabel("Email").fill("admin@acme.test");

@@ -7,6 +7,8 @@ import { renderEmail } from "./render-email.server";
  * own address (e.g. https://acme.example.com) for links; it also names the Message-ID domain.
  */
 type Queue = { tx: TenantTransaction; handle: Pick<TenantHandle, "t" | "tenant">; origin: string };
+/** What a domain command takes to queue the emails it causes (see addMessage, createInvite). */
+export type MailContext = Pick<Queue, "origin">;
 type Person = { name: string | null; email: string };
 
 const domainOf = (origin: string) => new URL(origin).hostname;

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { desc, eq, sql } from "drizzle-orm";
+import * as z from "zod";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
+import { singleLine } from "./header-text.server";
 
 /** The job that sends one outbox row; its payload names the tenant and the row. */
 export const SEND_EMAIL_TASK = "send_email";
@@ -17,12 +19,17 @@ export type OutboundEmail = {
   ticketMessageId?: number | null;
 };
 
+const recipientAddress = z.email();
+
 /**
  * Writes a rendered email to the tenant's outbox and enqueues its sending job, both inside `tx`:
- * the email exists if and only if the change that caused it committed.
+ * the email exists if and only if the change that caused it committed. The subject and the
+ * recipient's name are stored as single lines, so they cannot carry a header of their own.
  */
 export async function queueEmail(tx: TenantTransaction, handle: Pick<TenantHandle, "t" | "tenant">, email: OutboundEmail, messageIdDomain: string): Promise<{ id: number; messageId: string }> {
   const { t, tenant } = handle;
+  // One plain address: never a list, a group or anything with a line break in it.
+  const toAddress = recipientAddress.parse(email.to.address.trim());
   const thread = email.ticketId
     ? await tx
         .select({ messageId: t.outboundEmails.messageId, references: t.outboundEmails.references })
@@ -37,9 +44,9 @@ export async function queueEmail(tx: TenantTransaction, handle: Pick<TenantHandl
     .insert(t.outboundEmails)
     .values({
       kind: email.kind,
-      toAddress: email.to.address,
-      toName: email.to.name ?? null,
-      subject: email.subject,
+      toAddress,
+      toName: email.to.name ? singleLine(email.to.name) || null : null,
+      subject: singleLine(email.subject),
       textBody: email.text,
       htmlBody: email.html,
       messageId,

@@ -34,6 +34,9 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   app.disable("x-powered-by");
   // req.ip and req.protocol honour X-Forwarded-* only behind a trusted proxy.
   app.set("trust proxy", trustProxy);
+  // Remix's adapter takes the request URL's port from X-Forwarded-Host whatever "trust proxy" says;
+  // links in emails come from that URL, so an untrusted client must not be able to set it.
+  if (!trustProxy) app.use((req, _res, next) => (delete req.headers["x-forwarded-host"], next()));
 
   app.use(requestLogging(logger));
   app.use((_req, res, next) => {
@@ -50,7 +53,8 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
         directives: {
           "script-src": ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce}'`],
           "style-src": ["'self'", "'unsafe-inline'"],
-          "img-src": ["'self'", "data:"],
+          // the portal shows the workspace's logo from an https URL (validated at /settings/portal)
+          "img-src": ["'self'", "data:", "https:"],
           "connect-src": mode === "development" ? ["'self'", "ws:"] : ["'self'"],
           "form-action": ["'self'"],
           "frame-ancestors": ["'none'"],

@@ -8,7 +8,7 @@ import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FieldErrors, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
-import { createInvite, InviteError } from "~/team/invites.server";
+import { createInvite, inviteLink, InviteError } from "~/team/invites.server";
 import { inviteSchema } from "~/team/team-schemas";
 import { changeRole, listTeam, revokeInvite, setActive, TeamRuleError } from "~/team/team.server";
 
@@ -33,9 +33,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
         const submission = parseWithZod(form, { schema: inviteSchema });
         if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
         try {
-          const { token } = await createInvite(context.db, actor, submission.value, context.services.auth.inviteTtlHours);
-          const link = new URL(`/invite/${token}`, new URL(request.url).origin).toString();
-          return { intent, result: submission.reply({ resetForm: true }), inviteLink: link, notice: `Invite for ${submission.value.email} created. Send them this single-use link; it expires in ${context.services.auth.inviteTtlHours} hours.` };
+          const origin = new URL(request.url).origin;
+          const { token } = await createInvite(context.db, actor, submission.value, context.services.auth.inviteTtlHours, { origin });
+          return {
+            intent,
+            result: submission.reply({ resetForm: true }),
+            inviteLink: inviteLink(origin, token),
+            notice: `Invite for ${submission.value.email} created and emailed to them. You can also pass on this single-use link yourself; it expires in ${context.services.auth.inviteTtlHours} hours.`,
+          };
         } catch (error) {
           if (error instanceof InviteError) return data({ intent, result: submission.reply({ fieldErrors: { email: [error.message] } }) }, { status: 409 });
           throw error;

@@ -49,7 +49,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (intent === "reply") {
     const submission = parseWithZod(form, { schema: replyFormSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
-    await addMessage(context.db, agentActor(user), number, { body: submission.value.body, internal: submission.value.kind === "internal" });
+    await addMessage(context.db, agentActor(user), number, { body: submission.value.body, internal: submission.value.kind === "internal" }, { origin: new URL(request.url).origin });
     return { intent, result: submission.reply({ resetForm: true }), sent: submission.value.kind };
   }
   if (intent === "properties") {

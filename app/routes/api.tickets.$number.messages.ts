@@ -27,6 +27,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = requireUser(context);
   const number = ticketNumberParam(params.number);
   const { body, internal = false } = await readJsonBody(request, newMessageBody);
-  const message = await addMessage(context.db, agentActor(user), number, { body, internal });
+  const message = await addMessage(context.db, agentActor(user), number, { body, internal }, { origin: new URL(request.url).origin });
   return created(`/api/tickets/${number}/messages`, messageJson({ ...message, authorType: "agent", authorName: user.name, internal, body }));
 }

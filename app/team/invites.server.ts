@@ -6,22 +6,27 @@ import { recordActivity } from "../activity/activity-log.server";
 import type { CurrentUser } from "../auth/current-user";
 import { hashPassword } from "../auth/password.server";
 import { hashToken, randomToken } from "../auth/tokens.server";
+import { queueTeamInvite, type MailContext } from "../email/notifications.server";
 import { memberColumns, memberEmailIs } from "./member-queries.server";
 import type { TenantTables, UserRole } from "../../db/tenant-tables";
-
-
-
 
 export class InviteError extends Error {}
 
 export type PendingInvite = { id: number; email: string; role: UserRole };
 
-/** Creates a single-use invite; the token is returned once (for the link) and stored hashed. */
+/** The address an invite token is accepted at. */
+export const inviteLink = (origin: string, token: string) => new URL(`/invite/${token}`, origin).toString();
+
+/**
+ * Creates a single-use invite; the token is returned once (for the link) and stored hashed. With
+ * `mail`, the invite email is queued in the same transaction.
+ */
 export async function createInvite(
   handle: TenantHandle,
   actor: CurrentUser | null,
   input: z.output<typeof inviteSchema>,
   ttlHours: number,
+  mail?: MailContext,
 ): Promise<{ token: string }> {
   const { t } = handle;
   return handle.transaction(async (tx) => {
@@ -38,6 +43,7 @@ export async function createInvite(
       .values({ email: input.email, role: input.role, tokenHash: hashToken(token), invitedByUserId: actor?.id ?? null, expiresAt: sql`now() + make_interval(hours => ${ttlHours})` })
       .returning({ id: t.invites.id });
     await recordActivity(tx, t, { actorType: actor ? "agent" : "system", actorUserId: actor?.id ?? null, action: "invite.created", entityType: "invite", entityId: invite!.id, changes: { email: { from: null, to: input.email }, role: { from: null, to: input.role } } });
+    if (mail) await queueTeamInvite({ tx, handle, origin: mail.origin }, { email: input.email, inviterName: actor?.name ?? handle.tenant.name, link: inviteLink(mail.origin, token), expiresInHours: ttlHours });
     return { token };
   });
 }

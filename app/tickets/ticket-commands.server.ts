@@ -5,7 +5,9 @@ import { recordActivity } from "../activity/activity-log.server";
 import { actorColumns, type Actor } from "../activity/actor";
 import { AppError, fieldError, notFound } from "../app-error";
 import { customerExists, findOrCreateCustomer } from "../customers/customers.server";
-import { moveTicketCount } from "./ticket-counters.server";
+import type { MailContext } from "../email/notifications.server";
+import { queueTicketMessageEmails } from "../email/ticket-emails.server";
+import { forgetTicketCounters, moveTicketCount } from "./ticket-counters.server";
 import { bodyDocument, rebuiltDocument, subjectDocument } from "./ticket-search-document.server";
 
 export type NewTicket = {
@@ -40,7 +42,7 @@ const FIELD_ACTIONS = { subject: "ticket.subject_changed", status: "ticket.statu
  */
 export async function createTicket(handle: TenantHandle, actor: Actor, input: NewTicket): Promise<{ id: number; number: number; customerId: number }> {
   const { t } = handle;
-  return handle.transaction(async (tx) => {
+  return countersChanged(handle, async (tx) => {
     let customerId: number;
     if ("id" in input.customer) {
       if (!(await customerExists(tx, t, input.customer.id))) throw fieldError("customerId", "That customer does not exist in this workspace.");
@@ -66,7 +68,7 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
       })
       .returning({ id: t.tickets.id, number: t.tickets.number });
     await tx.insert(t.ticketMessages).values({ ticketId: ticket!.id, authorType: "customer", authorCustomerId: customerId, body: input.message });
-    await moveTicketCount(tx, t, null, { status, assigneeId });
+    await moveTicketCount(tx, t, null, { status, assigneeId, priority: input.priority ?? "normal" });
     await recordActivity(tx, t, {
       ...actorColumns(actor),
       action: "ticket.created",
@@ -84,7 +86,7 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
  * `expectedVersion`, refuses (TicketVersionConflict) when someone else changed the ticket first.
  */
 export async function updateTicket(handle: TenantHandle, actor: Actor, number: number, changes: TicketChanges, expectedVersion?: number): Promise<TicketProperties> {
-  return handle.transaction((tx) => updateTicketInTransaction(tx, handle.t, actor, number, changes, expectedVersion));
+  return countersChanged(handle, (tx) => updateTicketInTransaction(tx, handle.t, actor, number, changes, expectedVersion));
 }
 
 async function updateTicketInTransaction(tx: TenantTransaction, t: TenantTables, actor: Actor, number: number, changes: TicketChanges, expectedVersion?: number): Promise<TicketProperties> {
@@ -117,7 +119,7 @@ async function updateTicketInTransaction(tx: TenantTransaction, t: TenantTables,
       ...(diff.subject ? { searchDocument: rebuiltDocument(t, next.subject) } : {}),
     })
     .where(eq(t.tickets.number, number));
-  if (diff.status || diff.assigneeId) await moveTicketCount(tx, t, current, next);
+  if (diff.status || diff.assigneeId || diff.priority) await moveTicketCount(tx, t, current, next);
   for (const [field, change] of Object.entries(diff)) {
     await recordActivity(tx, t, { ...actorColumns(actor), action: FIELD_ACTIONS[field as keyof typeof FIELD_ACTIONS], entityType: "ticket", entityId: current.id, ticketId: current.id, changes: { [field]: change } });
   }
@@ -128,12 +130,14 @@ export type NewMessage = { body: string; internal?: boolean };
 
 /**
  * Adds a reply or an internal note. The first public agent reply stamps the first response; a
- * customer's reply reopens a solved or closed ticket so it is not missed.
+ * customer's reply reopens a solved or closed ticket so it is not missed. With `mail`, the emails
+ * the message causes (reply to the customer, notice to the assignee) are queued in the same
+ * transaction; without it (imports, seeds) none are.
  */
-export async function addMessage(handle: TenantHandle, actor: Actor, number: number, input: NewMessage): Promise<{ id: number; createdAt: Date }> {
+export async function addMessage(handle: TenantHandle, actor: Actor, number: number, input: NewMessage, mail?: MailContext): Promise<{ id: number; createdAt: Date }> {
   const { t } = handle;
   if (actor.type === "customer" && input.internal) throw new AppError(403, "forbidden", "Customers cannot write internal notes.");
-  return handle.transaction(async (tx) => {
+  return countersChanged(handle, async (tx) => {
     const current = await lockTicket(tx, t, number);
     if (actor.type === "customer" && current.customerId !== actor.customerId) throw notFound("That ticket");
     const internal = Boolean(input.internal);
@@ -162,9 +166,10 @@ export async function addMessage(handle: TenantHandle, actor: Actor, number: num
     const action = actor.type === "customer" ? "ticket.customer_replied" : internal ? "ticket.note_added" : "ticket.replied";
     await recordActivity(tx, t, { ...actorColumns(actor), action, entityType: "message", entityId: message!.id, ticketId: current.id });
     if (reopen) {
-      await moveTicketCount(tx, t, current, { status: "open", assigneeId: current.assigneeId });
+      await moveTicketCount(tx, t, current, { status: "open", assigneeId: current.assigneeId, priority: current.priority });
       await recordActivity(tx, t, { ...actorColumns(actor), action: "ticket.status_changed", entityType: "ticket", entityId: current.id, ticketId: current.id, changes: { status: { from: current.status, to: "open" } } });
     }
+    if (mail) await queueTicketMessageEmails(tx, handle, mail, { actor, ticket: current, message: { id: message!.id, body: input.body, internal } });
     return message!;
   });
 }
@@ -175,7 +180,7 @@ export type BulkChange = { assigneeId: number | null } | { status: TicketStatus 
 export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numbers: number[], change: BulkChange): Promise<number> {
   const { t } = handle;
   const unique = [...new Set(numbers)].sort((a, b) => a - b);
-  return handle.transaction(async (tx) => {
+  return countersChanged(handle, async (tx) => {
     const found = await tx.select({ number: t.tickets.number, tags: t.tickets.tags }).from(t.tickets).where(inArray(t.tickets.number, unique)).orderBy(t.tickets.number).for("update");
     if (found.length !== unique.length) throw notFound("One of the selected tickets");
     for (const ticket of found) {
@@ -207,6 +212,11 @@ async function assertAssignable(tx: TenantTransaction, t: TenantTables, userId: 
 export function ticketPropertyColumns(t: TenantTables) {
   const { id, number, version, subject, status, priority, assigneeId, tags } = t.tickets;
   return { id, number, version, subject, status, priority, assigneeId, tags };
+}
+
+/** Runs a command's transaction; afterwards this process's cached counters are stale, committed or not. */
+function countersChanged<T>(handle: TenantHandle, work: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+  return handle.transaction(work).finally(() => forgetTicketCounters(handle.tenant.schemaName));
 }
 
 const isSolved = (status: TicketStatus) => status === "solved" || status === "closed";

@@ -1,0 +1,85 @@
+import { Logger as WorkerLogger, parseCronItems, run, type Runner } from "graphile-worker";
+import type { Logger } from "pino";
+import type { ShardConfig } from "../../tenancy/connection-router";
+import type { OpenedPlatform, Platform } from "../../tenancy/platform";
+import type { MailSettings } from "./mail-settings.server";
+import { createMailTransport, type MailTransport } from "./mail-transport.server";
+import { SEND_EMAIL_TASK } from "./outbox.server";
+import { sendEmailTask } from "./send-email-task.server";
+
+export type EmailWorkerOptions = {
+  platform: Pick<Platform, "control" | "router">;
+  /** Every shard holds its own job queue (jobs are added in the tenant's transaction), so each gets a runner. */
+  shards: ShardConfig[];
+  transport: MailTransport;
+  fromAddress: string;
+  concurrency: number;
+  pollIntervalMs: number;
+  logger: Logger;
+};
+
+export type EmailWorker = {
+  /** Takes no new jobs, lets running sends finish, then closes the queue's connections. */
+  stop(): Promise<void>;
+};
+
+export async function startEmailWorker({ platform, shards, transport, fromAddress, concurrency, pollIntervalMs, logger }: EmailWorkerOptions): Promise<EmailWorker> {
+  const log = logger.child({ component: "email-worker" });
+  const task = sendEmailTask({ platform, transport, fromAddress, log });
+  const runners: Runner[] = [];
+  try {
+    for (const shard of shards) {
+      const runner = await run({
+        connectionString: shard.url,
+        // One connection listens for new jobs; the rest fetch, run and complete them.
+        maxPoolSize: concurrency + 2,
+        concurrency,
+        pollInterval: pollIntervalMs,
+        noHandleSignals: true,
+        taskList: { [SEND_EMAIL_TASK]: task },
+        parsedCronItems: parseCronItems([]),
+        // Batched (with no delay), a job's completion is flushed when the worker stops; unbatched, a
+        // completion still in flight at stop is lost and the job stays locked for graphile-worker's 4 hours.
+        preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+        logger: workerLogger(log.child({ shard: shard.id })),
+      });
+      runner.promise.catch((error) => log.error({ err: error, shard: shard.id }, "email worker stopped after an error"));
+      runners.push(runner);
+    }
+  } catch (error) {
+    await Promise.allSettled(runners.map((runner) => runner.stop()));
+    throw error;
+  }
+  log.info({ shards: shards.map((shard) => shard.id), via: transport.kind, concurrency }, transport.kind === "smtp" ? "email worker started" : "email worker started; no SMTP_URL, so emails go to the development mailbox (/dev/mailbox)");
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: () =>
+      (stopping ??= Promise.allSettled(runners.map((runner) => runner.stop())).then(() => transport.close())),
+  };
+}
+
+/** graphile-worker's messages in our log. Its per-job lines are debug: the task logs each send and each failure with the tenant. */
+function workerLogger(log: Logger): WorkerLogger {
+  return new WorkerLogger((scope) => (level, message, meta) => {
+    const { job, error } = (meta ?? {}) as { job?: { id?: string }; error?: unknown };
+    const fields = { ...scope, ...(job?.id ? { jobId: job.id } : {}), ...(error ? { err: error } : {}) };
+    if (/^(Completed|Failed) task/.test(message)) log.debug(fields, message);
+    else if (level === "error") log.error(fields, message);
+    else if (level === "warning") log.warn(fields, message);
+    else if (level === "info") log.info(fields, message);
+    else log.debug(fields, message);
+  });
+}
+
+/** The worker as the settings describe it, over every shard of the opened platform. */
+export function startEmailWorkerFromSettings(mail: MailSettings, platform: Pick<OpenedPlatform, "control" | "router" | "servers">, logger: Logger): Promise<EmailWorker> {
+  return startEmailWorker({
+    platform,
+    shards: platform.servers.shards,
+    transport: createMailTransport(mail.smtpUrl),
+    fromAddress: mail.fromAddress,
+    concurrency: mail.worker.concurrency,
+    pollIntervalMs: mail.worker.pollIntervalMs,
+    logger,
+  });
+}

@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { and, eq, sql } from "drizzle-orm";
+import type { JobHelpers } from "graphile-worker";
+import type { Logger } from "pino";
+import * as z from "zod";
+import { tenants } from "../../db/control-schema";
+import type { ControlDatabase } from "../../tenancy/control-plane";
+import type { Platform } from "../../tenancy/platform";
+import type { TenantRecord } from "../../tenancy/tenant-record";
+import { toTenantRecord } from "../../tenancy/tenant-registry";
+import type { SendEmailPayload } from "./outbox.server";
+import { outboundMessage } from "./outbound-message.server";
+import type { MailTransport } from "./mail-transport.server";
+
+export type SendEmailDeps = {
+  platform: Pick<Platform, "control" | "router">;
+  transport: MailTransport;
+  fromAddress: string;
+  log: Pick<Logger, "info" | "warn" | "error">;
+};
+
+const payloadSchema: z.ZodType<SendEmailPayload> = z.object({ tenantId: z.string().min(1), emailId: z.number().int().positive() });
+
+/**
+ * The `send_email` job: sends one outbox row and records the outcome on it. graphile-worker runs
+ * a job on one worker at a time and there is one job per row, so the status check below is what
+ * keeps a retried job (the send worked, completing the job did not) from sending twice.
+ * A failed attempt is recorded and rethrown for graphile-worker's backoff; the last one marks the row failed.
+ */
+export function sendEmailTask({ platform, transport, fromAddress, log }: SendEmailDeps) {
+  return async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
+    const parsed = payloadSchema.safeParse(rawPayload);
+    if (!parsed.success) {
+      log.error({ jobId: helpers.job.id, payload: rawPayload }, "send_email job with a malformed payload dropped");
+      return;
+    }
+    const { tenantId, emailId } = parsed.data;
+    const tenant = await findTenantById(platform.control.db, tenantId);
+    if (!tenant || tenant.status === "deleting") {
+      log.warn({ tenantId, emailId }, "email of a tenant that no longer exists dropped");
+      return;
+    }
+    const { db, t } = platform.router.forTenant(tenant);
+    const [row] = await db.select().from(t.outboundEmails).where(eq(t.outboundEmails.id, emailId));
+    if (!row || row.status !== "pending") return;
+
+    const stillPending = and(eq(t.outboundEmails.id, emailId), eq(t.outboundEmails.status, "pending"));
+    try {
+      await transport.send(outboundMessage(row, { name: tenant.name, address: fromAddress }));
+    } catch (error) {
+      const givingUp = helpers.job.attempts >= helpers.job.max_attempts;
+      await db
+        .update(t.outboundEmails)
+        .set({ attempts: sql`${t.outboundEmails.attempts} + 1`, lastError: describeError(error), ...(givingUp ? { status: "failed" as const } : {}) })
+        .where(stillPending);
+      const fields = { tenant: tenant.slug, emailId, attempt: helpers.job.attempts, err: error };
+      if (givingUp) log.error(fields, `email not sent after ${helpers.job.attempts} attempts; marked failed`);
+      else log.warn(fields, "email not sent; will retry");
+      throw error;
+    }
+    await recordSent(() => db.update(t.outboundEmails).set({ status: "sent", sentAt: sql`now()`, attempts: sql`${t.outboundEmails.attempts} + 1` }).where(stillPending)).catch((error) => {
+      log.error({ tenant: tenant.slug, emailId, err: error }, "email sent, but marking it sent failed: a retry will send it again (same Message-ID)");
+      throw error;
+    });
+    log.info({ tenant: tenant.slug, emailId, kind: row.kind, via: transport.kind }, "email sent");
+  };
+}
+
+/** The send is done and cannot be undone: a short database hiccup must not turn it into a second send. */
+async function recordSent(update: () => Promise<unknown>, tries = 3): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await update();
+      return;
+    } catch (error) {
+      if (attempt >= tries) throw error;
+      await sleep(attempt * 500);
+    }
+  }
+}
+
+async function findTenantById(db: ControlDatabase, id: string): Promise<TenantRecord | null> {
+  const [row] = await db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
+  return row ? toTenantRecord(row) : null;
+}
+
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.slice(0, 1000);
+}

@@ -1,0 +1,67 @@
+// `npm run worker`: the email worker as its own process. Run with --help for the settings.
+import "dotenv/config";
+import { Command, CommanderError } from "commander";
+import { pino } from "pino";
+import { ConfigError, loadConfig } from "../app/config.server";
+import { startEmailWorkerFromSettings } from "../app/email/email-worker.server";
+import { mailSettingsFrom } from "../app/email/mail-settings.server";
+import { openPlatform } from "../tenancy/platform";
+
+const program = new Command("worker")
+  .description("Send Conductor's queued email (the outbox) from its own process, for deployments that run more than one web server.")
+  .addHelpText(
+    "after",
+    `
+It reads the same settings as the server (environment or .env):
+  DATABASE_URL, SHARD_URLS   the job queue lives on every shard; one runner per shard
+  SMTP_URL                   smtp://user:pass@host:587 or smtps://…; without it emails only reach the
+                             development mailbox (/dev/mailbox), as with npm start
+  MAIL_FROM                  sender address (default support@<APP_DOMAIN>); the From name is the workspace's
+  WORKER_CONCURRENCY         emails sent at once per shard (default 4)
+  WORKER_POLL_INTERVAL_MS    how often to look for retries that came due (default 2000; new email wakes it at once)
+
+Set WORKER_MODE=off on the web servers so only these processes send. Any number of workers may run;
+each job is taken by one of them. SIGTERM or Ctrl-C lets the email being sent finish, then exits.`,
+  )
+  .exitOverride()
+  .action(runWorker);
+
+async function runWorker() {
+  const config = loadConfig();
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    ...(config.NODE_ENV !== "production" && process.stdout.isTTY ? { transport: { target: "pino-pretty", options: { ignore: "pid,hostname" } } } : {}),
+  });
+  const platform = await openPlatform(config, {
+    debug: (message) => logger.debug(message),
+    error: (error, message) => logger.error({ err: error }, message),
+  });
+  const worker = await startEmailWorkerFromSettings(mailSettingsFrom(config), platform, logger);
+
+  let stoppingSince = 0;
+  const shutdown = (signal: string) => {
+    // As in server.ts: Ctrl-C may arrive twice at once; only a later repeat forces the exit.
+    if (stoppingSince && Date.now() - stoppingSince > 1000) process.exit(1);
+    if (stoppingSince) return;
+    stoppingSince = Date.now();
+    logger.info(`${signal} received: finishing the email being sent, then stopping`);
+    worker
+      .stop()
+      .then(() => platform.close())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+program.parseAsync().catch((error) => {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  console.error(error instanceof ConfigError ? error.message : `The worker failed to start: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});
