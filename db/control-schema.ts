@@ -63,4 +63,16 @@ export const rateLimits = control.table("rate_limits", {
   expire: bigint("expire", { mode: "number" }),
 });
 
+/**
+ * Extra support addresses (e.g. help@acme.com) that route inbound mail to a tenant. Mail is routed
+ * before any tenant is known, so the map lives in the control plane; addresses are stored lower-case.
+ */
+export const inboundAddresses = control.table("inbound_addresses", {
+  address: text("address").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type TenantRow = typeof tenants.$inferSelect;

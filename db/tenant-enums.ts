@@ -14,3 +14,5 @@ export type UserOrigin = (typeof USER_ORIGINS)[number];
 export type AuthorType = (typeof AUTHOR_TYPES)[number];
 export const OUTBOUND_EMAIL_STATUSES = ["pending", "sent", "failed"] as const;
 export type OutboundEmailStatus = (typeof OUTBOUND_EMAIL_STATUSES)[number];
+export const INBOUND_EMAIL_STATUSES = ["received", "processed", "failed"] as const;
+export type InboundEmailStatus = (typeof INBOUND_EMAIL_STATUSES)[number];

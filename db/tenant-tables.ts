@@ -16,7 +16,7 @@ import {
 } from "drizzle-orm/pg-core";
 
 export * from "./tenant-enums";
-import { AUTHOR_TYPES, OUTBOUND_EMAIL_STATUSES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, USER_ORIGINS, USER_ROLES, type AuthorType, type OutboundEmailStatus, type TicketChannel, type TicketPriority, type TicketStatus, type UserOrigin, type UserRole } from "./tenant-enums";
+import { AUTHOR_TYPES, INBOUND_EMAIL_STATUSES, OUTBOUND_EMAIL_STATUSES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, USER_ORIGINS, USER_ROLES, type AuthorType, type InboundEmailStatus, type OutboundEmailStatus, type TicketChannel, type TicketPriority, type TicketStatus, type UserOrigin, type UserRole } from "./tenant-enums";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -25,6 +25,7 @@ const timestamps = {
 
 /** PostgreSQL's text-search document; drizzle has no built-in column type for it. */
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
 
 const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(", "));
 
@@ -154,10 +155,16 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       /** Internal notes are for agents only and never reach a customer. */
       internal: boolean("internal").notNull().default(false),
       body: text("body").notNull(),
+      /** An emailed message's HTML, already sanitised with the allowlist; shown to agents in a sandboxed frame. */
+      htmlBody: text("html_body"),
+      /** The Message-ID of the email this message came from, for threading and de-duplication. */
+      emailMessageId: text("email_message_id"),
+      inboundEmailId: bigint("inbound_email_id", { mode: "number" }),
       createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     },
     (t) => [
       index("ticket_messages_ticket_idx").on(t.ticketId, t.createdAt),
+      index("ticket_messages_email_message_id_idx").on(t.emailMessageId),
       check("ticket_messages_author_type_check", sql`${t.authorType} in (${oneOf(AUTHOR_TYPES)})`),
     ],
   );
@@ -267,6 +274,55 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ],
   );
 
+  /**
+   * Every inbound email, stored raw before the SMTP 250 / HTTP 2xx, then parsed by the job queue.
+   * `dedupeKey` is the Message-ID, or the SHA-256 of the bytes when there is none: one delivery, one row.
+   */
+  const inboundEmails = table(
+    "inbound_emails",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      dedupeKey: text("dedupe_key").notNull(),
+      raw: bytea("raw").notNull(),
+      sizeBytes: integer("size_bytes").notNull(),
+      receivedVia: text("received_via").$type<"smtp" | "http">().notNull(),
+      envelopeFrom: text("envelope_from"),
+      envelopeTo: text("envelope_to").array().notNull().default(sql`'{}'::text[]`),
+      status: text("status").$type<InboundEmailStatus>().notNull().default("received"),
+      failureReason: text("failure_reason"),
+      attempts: integer("attempts").notNull().default(0),
+      ticketId: bigint("ticket_id", { mode: "number" }).references(() => tickets.id, { onDelete: "set null" }),
+      ticketMessageId: bigint("ticket_message_id", { mode: "number" }).references(() => ticketMessages.id, { onDelete: "set null" }),
+      /** Auto-replies, bounces and bulk mail: recorded, never answered by our notifications. */
+      automated: boolean("automated").notNull().default(false),
+      receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+      processedAt: timestamp("processed_at", { withTimezone: true }),
+    },
+    (t) => [
+      uniqueIndex("inbound_emails_dedupe_key").on(t.dedupeKey),
+      index("inbound_emails_status_idx").on(t.status, t.id),
+      check("inbound_emails_status_check", sql`${t.status} in (${oneOf(INBOUND_EMAIL_STATUSES)})`),
+    ],
+  );
+
+  /** Files that came with a message. Stored in the database under a generated id; the name is only displayed. */
+  const messageAttachments = table(
+    "message_attachments",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      ticketMessageId: bigint("ticket_message_id", { mode: "number" })
+        .notNull()
+        .references(() => ticketMessages.id, { onDelete: "cascade" }),
+      filename: text("filename").notNull(),
+      contentType: text("content_type").notNull(),
+      sizeBytes: integer("size_bytes").notNull(),
+      sha256: text("sha256").notNull(),
+      content: bytea("content").notNull(),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [index("message_attachments_message_idx").on(t.ticketMessageId)],
+  );
+
   /** The portal's branding and request categories; one row at most. */
   const portalSettings = table(
     "portal_settings",
@@ -350,7 +406,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     (t) => [check("sso_settings_singleton_check", sql`${t.singleton}`)],
   );
 
-  return { users, sessions, customers, tickets, ticketMessages, ticketCounters, customerSessions, customerLoginCodes, outboundEmails, portalSettings, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings };
+  return { users, sessions, customers, tickets, ticketMessages, ticketCounters, customerSessions, customerLoginCodes, outboundEmails, portalSettings, inboundEmails, messageAttachments, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings };
 }
 
 export type TenantTables = ReturnType<typeof defineTenantTables<string>>;
