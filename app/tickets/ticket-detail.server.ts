@@ -1,4 +1,5 @@
 import { and, asc, eq, ne, sql } from "drizzle-orm";
+import { LRUCache } from "lru-cache";
 import type { TenantHandle } from "../../tenancy/connection-router";
 import type { AuthorType, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
 import { notFound } from "../app-error";
@@ -74,7 +75,19 @@ export async function otherTicketsOfCustomer({ db, t }: TenantHandle, customerId
     .limit(limit);
 }
 
+type Assignee = { id: number; name: string };
+
+/**
+ * Every ticket screen lists the assignees, so each process keeps the list for a second per workspace.
+ * A member deactivated within that second may still be offered; assigning them is refused.
+ */
+const assigneesCache = new LRUCache<string, Assignee[]>({ max: 10_000, ttl: 1_000 });
+
 /** Active members an agent can assign a ticket to. */
-export async function listAssignees({ db, t }: TenantHandle): Promise<Array<{ id: number; name: string }>> {
-  return db.select({ id: t.users.id, name: t.users.name }).from(t.users).where(eq(t.users.active, true)).orderBy(asc(t.users.name));
+export async function listAssignees({ db, t, tenant }: TenantHandle): Promise<Assignee[]> {
+  const cached = assigneesCache.get(tenant.schemaName);
+  if (cached) return cached;
+  const rows = await db.select({ id: t.users.id, name: t.users.name }).from(t.users).where(eq(t.users.active, true)).orderBy(asc(t.users.name));
+  assigneesCache.set(tenant.schemaName, rows);
+  return rows;
 }
