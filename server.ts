@@ -9,6 +9,8 @@ import { ConfigError, loadConfig } from "./app/config.server";
 import { startEmailWorkerFromSettings, type EmailWorker } from "./app/email/email-worker.server";
 import { mailSettingsFrom } from "./app/email/mail-settings.server";
 import { createExpressApp } from "./app/http/create-express-app.server";
+import { inboundSettingsFrom } from "./app/inbound/inbound-routing.server";
+import { startSmtpReceiver, type SmtpReceiver } from "./app/inbound/smtp-receiver.server";
 import { createAppServices } from "./app/services.server";
 import { DEMO_TENANT } from "./db/demo-seed";
 import { provisionDemoWorkspaceOnFirstRun } from "./scripts/demo-workspace";
@@ -46,6 +48,11 @@ async function main() {
   // WORKER_MODE=off when `npm run worker` processes send the email instead.
   const worker: EmailWorker | null = mail.worker.mode === "inline" ? await startEmailWorkerFromSettings(mail, platform, logger) : null;
   if (mail.devMailbox) logger.warn("no SMTP_URL: emails are kept in the development mailbox (/dev/mailbox on every workspace) instead of being sent; anyone who can reach this server can read them there");
+
+  const inbound = inboundSettingsFrom(config);
+  const smtpReceiver: SmtpReceiver | null =
+    inbound.smtpPort === null ? null : await startSmtpReceiver({ platform, settings: { ...inbound, smtpPort: inbound.smtpPort }, logger });
+  if (smtpReceiver) logger.info(`inbound SMTP receiver listening on ${inbound.smtpHost}:${smtpReceiver.port}${inbound.domain ? ` for *.${inbound.domain}` : ""}`);
 
   let build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
   const underRemixDev = Boolean(process.env.REMIX_DEV_ORIGIN);
@@ -94,7 +101,8 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // The worker finishes its current job first; it still needs the database for that.
-    Promise.all([closed, worker?.stop()]).then(() => {
+    // The receiver stops taking new connections; a message being stored finishes before the database closes.
+    Promise.all([closed, worker?.stop(), smtpReceiver?.stop()]).then(() => {
       platform
         .close()
         .then(() => {

@@ -26,7 +26,33 @@ const shardList = z
     return shards;
   });
 
+/** An optional setting: unset and empty both mean "not configured". */
+const optionalSetting = <T extends z.ZodType<unknown, string>>(schema: T) =>
+  z
+    .string()
+    .transform((value) => value.trim() || undefined)
+    .pipe(schema.optional())
+    .optional();
+
+/** Inbound email settings; exported on their own so the HTTP endpoint and settings page can read them. */
+export const inboundEnvSchema = z.object({
+  /** Mail for `<anything>@<slug>.<INBOUND_DOMAIN>` and `<slug>+<token>@<INBOUND_DOMAIN>` goes to that workspace. */
+  INBOUND_DOMAIN: optionalSetting(
+    z
+      .string()
+      .transform((value) => value.toLowerCase().replace(/\.$/, ""))
+      .pipe(z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a host name such as mail.conductor.example.com")),
+  ),
+  /** The SMTP receiver listens only when this is set. */
+  INBOUND_SMTP_PORT: optionalSetting(z.string().regex(/^\d+$/, "must be a port number").transform(Number).pipe(z.number().int().min(0).max(65535))),
+  INBOUND_SMTP_HOST: z.string().min(1).default("0.0.0.0"),
+  /** Shared secret of `POST /inbound/email` (Authorization: Bearer …); the endpoint is off (404) without it. */
+  INBOUND_SECRET: optionalSetting(z.string().min(16, "must be at least 16 characters")),
+  INBOUND_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+});
+
 const envSchema = z.object({
+  ...inboundEnvSchema.shape,
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),

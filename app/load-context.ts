@@ -4,12 +4,14 @@ import type { AuthSettings } from "./auth/auth-settings.server";
 import type { RequestAuth } from "./auth/current-user";
 import type { RateLimits } from "./auth/rate-limits.server";
 import type { PortalRateLimits } from "./portal/portal-rate-limits.server";
+import type { InboundSettings } from "./inbound/inbound-routing.server";
 
 /** Process-wide services a loader or action may need besides the tenant's database. */
 export type AppServices = {
   auth: AuthSettings;
   rateLimits: RateLimits;
   portalRateLimits: PortalRateLimits;
+  inbound: InboundSettings;
   /** How often open screens revalidate; 0 turns polling off. */
   ui: { pollIntervalMs: number };
   /** `devMailbox`: /dev/mailbox shows the outbox (no SMTP_URL, not production). `fromAddress`: the sender address. */

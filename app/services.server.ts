@@ -4,6 +4,7 @@ import { createRateLimits } from "./auth/rate-limits.server";
 import type { AppConfig } from "./config.server";
 import { mailSettingsFrom } from "./email/mail-settings.server";
 import { createPortalRateLimits } from "./portal/portal-rate-limits.server";
+import { inboundSettingsFrom } from "./inbound/inbound-routing.server";
 import type { AppServices } from "./load-context";
 
 export function createAppServices(config: AppConfig, platform: Platform): AppServices {
@@ -19,5 +20,6 @@ export function createAppServices(config: AppConfig, platform: Platform): AppSer
       globalPerMinute: config.GLOBAL_RATE_LIMIT_PER_MINUTE,
     }),
     portalRateLimits: createPortalRateLimits(platform.control.pool),
+    inbound: inboundSettingsFrom(config),
   };
 }

@@ -5,7 +5,9 @@ import type { OpenedPlatform, Platform } from "../../tenancy/platform";
 import type { MailSettings } from "./mail-settings.server";
 import { createMailTransport, type MailTransport } from "./mail-transport.server";
 import { SEND_EMAIL_TASK } from "./outbox.server";
-import { sendEmailTask } from "./send-email-task.server";
+import { PROCESS_INBOUND_EMAIL_TASK } from "../inbound/inbound-jobs";
+import { processInboundEmailTask, type ProcessInboundDeps } from "../inbound/process-inbound-email.server";
+import { sendEmailTask, type SendEmailDeps } from "./send-email-task.server";
 
 export type EmailWorkerOptions = {
   platform: Pick<Platform, "control" | "router">;
@@ -16,6 +18,10 @@ export type EmailWorkerOptions = {
   concurrency: number;
   pollIntervalMs: number;
   logger: Logger;
+  /** With it, the same runners also process inbound emails. */
+  inbound?: Pick<ProcessInboundDeps, "sessionSecret" | "originFor">;
+  /** With it, emails that belong to a ticket carry its signed reply address. */
+  replyRouting?: SendEmailDeps["replyRouting"];
 };
 
 export type EmailWorker = {
@@ -23,9 +29,10 @@ export type EmailWorker = {
   stop(): Promise<void>;
 };
 
-export async function startEmailWorker({ platform, shards, transport, fromAddress, concurrency, pollIntervalMs, logger }: EmailWorkerOptions): Promise<EmailWorker> {
+export async function startEmailWorker({ platform, shards, transport, fromAddress, concurrency, pollIntervalMs, logger, inbound, replyRouting }: EmailWorkerOptions): Promise<EmailWorker> {
   const log = logger.child({ component: "email-worker" });
-  const task = sendEmailTask({ platform, transport, fromAddress, log });
+  const task = sendEmailTask({ platform, transport, fromAddress, log, replyRouting });
+  const inboundTask = inbound ? { [PROCESS_INBOUND_EMAIL_TASK]: processInboundEmailTask({ platform, ...inbound, log: log.child({ component: "inbound-email" }) }) } : {};
   const runners: Runner[] = [];
   try {
     for (const shard of shards) {
@@ -36,7 +43,7 @@ export async function startEmailWorker({ platform, shards, transport, fromAddres
         concurrency,
         pollInterval: pollIntervalMs,
         noHandleSignals: true,
-        taskList: { [SEND_EMAIL_TASK]: task },
+        taskList: { [SEND_EMAIL_TASK]: task, ...inboundTask },
         parsedCronItems: parseCronItems([]),
         // Batched (with no delay), a job's completion is flushed when the worker stops; unbatched, a
         // completion still in flight at stop is lost and the job stays locked for graphile-worker's 4 hours.
@@ -72,6 +79,7 @@ function workerLogger(log: Logger): WorkerLogger {
 }
 
 /** The worker as the settings describe it, over every shard of the opened platform. */
+/** The worker as settings describe it: sending always, and processing inbound mail and signing reply addresses when INBOUND_DOMAIN is set. */
 export function startEmailWorkerFromSettings(mail: MailSettings, platform: Pick<OpenedPlatform, "control" | "router" | "servers">, logger: Logger): Promise<EmailWorker> {
   return startEmailWorker({
     platform,
@@ -81,5 +89,7 @@ export function startEmailWorkerFromSettings(mail: MailSettings, platform: Pick<
     concurrency: mail.worker.concurrency,
     pollIntervalMs: mail.worker.pollIntervalMs,
     logger,
+    inbound: { sessionSecret: mail.replyTokenSecret, originFor: mail.originFor },
+    replyRouting: mail.inboundDomain ? { sessionSecret: mail.replyTokenSecret, inboundDomain: mail.inboundDomain } : undefined,
   });
 }

@@ -1,3 +1,4 @@
+import { authSettingsFrom } from "../auth/auth-settings.server";
 import type { AppConfig } from "../config.server";
 
 export type MailSettings = {
@@ -7,6 +8,12 @@ export type MailSettings = {
   /** /dev/mailbox exists only while nothing is really sent, and never in production. */
   devMailbox: boolean;
   worker: { mode: "inline" | "off"; concurrency: number; pollIntervalMs: number };
+  /** Signs reply addresses (`<slug>+<token>@INBOUND_DOMAIN`) and verifies them when replies come in. */
+  replyTokenSecret: string;
+  /** Set when Conductor receives mail: outbound emails then carry a per-ticket Reply-To. */
+  inboundDomain: string | null;
+  /** A workspace's own address, for links in emails written by the worker (no request to take it from). */
+  originFor: (tenant: { slug: string }) => string;
 };
 
 export function mailSettingsFrom(config: AppConfig): MailSettings {
@@ -15,5 +22,9 @@ export function mailSettingsFrom(config: AppConfig): MailSettings {
     fromAddress: config.MAIL_FROM ?? `support@${config.APP_DOMAIN}`,
     devMailbox: !config.SMTP_URL && config.NODE_ENV !== "production",
     worker: { mode: config.WORKER_MODE, concurrency: config.WORKER_CONCURRENCY, pollIntervalMs: config.WORKER_POLL_INTERVAL_MS },
+    replyTokenSecret: authSettingsFrom(config).sessionSecret,
+    inboundDomain: config.INBOUND_DOMAIN ?? null,
+    originFor: ({ slug }) =>
+      config.NODE_ENV === "production" ? `https://${slug}.${config.APP_DOMAIN}` : `http://${slug}.${config.APP_DOMAIN}${[80, 443].includes(config.PORT) ? "" : `:${config.PORT}`}`,
   };
 }

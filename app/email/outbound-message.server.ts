@@ -1,9 +1,15 @@
 import type { TenantTables } from "../../db/tenant-tables";
+import { replyAddress } from "../inbound/reply-token.server";
 import { singleLine } from "./header-text.server";
 import type { MailMessage } from "./mail-transport.server";
 
 export type OutboxRow = TenantTables["outboundEmails"]["$inferSelect"];
 export type Sender = { name: string; address: string };
+/** Set when inbound email is configured (INBOUND_DOMAIN): customers' replies then come back to the ticket. */
+export type ReplyRouting = { sessionSecret: string; inboundDomain: string; tenant: { id: string; slug: string } };
+
+// The emails a customer answers; agents' notices and sign-in codes are not part of a ticket's thread.
+const REPLYABLE_KINDS = new Set(["ticket_confirmation", "agent_reply"]);
 
 /**
  * The message for one outbox row, through nodemailer's object API only (no raw headers), so every
@@ -11,9 +17,11 @@ export type Sender = { name: string; address: string };
  * and the subject were made single lines at queue time; doing it again covers older rows and the
  * workspace name.
  */
-export function outboundMessage(row: OutboxRow, sender: Sender): MailMessage {
+export function outboundMessage(row: OutboxRow, sender: Sender, replyRouting?: ReplyRouting): MailMessage {
+  const replyTo = replyRouting && row.ticketId !== null && REPLYABLE_KINDS.has(row.kind) ? replyAddress(replyRouting.sessionSecret, replyRouting.tenant, row.ticketId, replyRouting.inboundDomain) : undefined;
   return {
     from: { name: singleLine(sender.name), address: sender.address },
+    ...(replyTo ? { replyTo: { name: singleLine(sender.name), address: replyTo } } : {}),
     to: { name: row.toName ? singleLine(row.toName) : "", address: row.toAddress },
     subject: singleLine(row.subject),
     messageId: row.messageId,

@@ -17,6 +17,7 @@ export type SendEmailDeps = {
   transport: MailTransport;
   fromAddress: string;
   log: Pick<Logger, "info" | "warn" | "error">;
+  replyRouting?: { sessionSecret: string; inboundDomain: string };
 };
 
 const payloadSchema: z.ZodType<SendEmailPayload> = z.object({ tenantId: z.string().min(1), emailId: z.number().int().positive() });
@@ -27,7 +28,7 @@ const payloadSchema: z.ZodType<SendEmailPayload> = z.object({ tenantId: z.string
  * keeps a retried job (the send worked, completing the job did not) from sending twice.
  * A failed attempt is recorded and rethrown for graphile-worker's backoff; the last one marks the row failed.
  */
-export function sendEmailTask({ platform, transport, fromAddress, log }: SendEmailDeps) {
+export function sendEmailTask({ platform, transport, fromAddress, log, replyRouting }: SendEmailDeps) {
   return async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
     const parsed = payloadSchema.safeParse(rawPayload);
     if (!parsed.success) {
@@ -46,7 +47,7 @@ export function sendEmailTask({ platform, transport, fromAddress, log }: SendEma
 
     const stillPending = and(eq(t.outboundEmails.id, emailId), eq(t.outboundEmails.status, "pending"));
     try {
-      await transport.send(outboundMessage(row, { name: tenant.name, address: fromAddress }));
+      await transport.send(outboundMessage(row, { name: tenant.name, address: fromAddress }, replyRouting && { ...replyRouting, tenant }));
     } catch (error) {
       const givingUp = helpers.job.attempts >= helpers.job.max_attempts;
       await db

@@ -12,6 +12,7 @@ import type { AppServices, ConductorLoadContext } from "../load-context";
 import { authentication } from "./authentication.server";
 import { globalRateLimit } from "./global-rate-limit.server";
 import { healthz, readyz } from "./health.server";
+import { inboundEndpoint } from "./inbound-endpoint.server";
 import { originCheck } from "./origin-check.server";
 import { requestLogging } from "./request-logging.server";
 import { isDatabaseUnavailable, unavailablePage } from "./static-pages.server";
@@ -75,6 +76,8 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
 
   app.use(globalRateLimit(services.rateLimits.global));
   app.use(tenantResolution({ directory: platform.directory, appDomain, trustProxy }));
+  // A mail provider's hook, authenticated by the shared secret alone: no cookies, so no origin check or session.
+  app.post("/inbound/email", inboundEndpoint({ platform, settings: services.inbound }));
   app.use(originCheck({ trustProxy }));
   app.use(authentication({ router: platform.router, settings: services.auth }));
 

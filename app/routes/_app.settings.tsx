@@ -16,6 +16,7 @@ export default function SettingsLayout() {
     { to: "/settings/team", label: "Team", show: isAdmin },
     { to: "/settings/sso", label: "Single sign-on", show: isAdmin },
     { to: "/settings/portal", label: "Portal", show: isAdmin },
+    { to: "/settings/email", label: "Email", show: isAdmin },
   ];
   return (
     <div className="mx-auto max-w-4xl">

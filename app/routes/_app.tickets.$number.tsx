@@ -9,12 +9,14 @@ import { AppError, notFound } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { ActivityList } from "~/components/activity-list";
+import { EmailHtmlFrame } from "~/components/email-html-frame";
 import { StatusBadge, TagChip } from "~/components/badges";
 import { Button, CsrfInput, FieldErrors, FormErrors } from "~/components/form-fields";
 import { normalizePropertySelects, PropertySelect } from "~/components/property-select";
 import { RelativeTime } from "~/components/relative-time";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { formatDuration } from "~/dashboard/format-duration";
+import { emailPartsOfTicket } from "~/inbound/attachments.server";
 import { addMessage, TicketVersionConflict, updateTicket, type TicketProperties } from "~/tickets/ticket-commands.server";
 import { getTicket, listAssignees, listTicketMessages, otherTicketsOfCustomer } from "~/tickets/ticket-detail.server";
 import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
@@ -32,13 +34,14 @@ function parseNumber(raw: string | undefined): number {
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const ticket = await getTicket(context.db, parseNumber(params.number));
-  const [messages, otherTickets, activity, assignees] = await Promise.all([
+  const [messages, emailParts, otherTickets, activity, assignees] = await Promise.all([
     listTicketMessages(context.db, ticket.id, { includeInternal: true }),
+    emailPartsOfTicket(context.db, ticket.id),
     otherTicketsOfCustomer(context.db, ticket.customer.id, ticket.id),
     listActivity(context.db, { ticketId: ticket.id }, { limit: 30 }),
     listAssignees(context.db),
   ]);
-  return { ticket, messages, otherTickets, activity: activity.items, assignees };
+  return { ticket, messages, emailParts, otherTickets, activity: activity.items, assignees };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -68,11 +71,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return data({ intent, error: "Unknown action." }, { status: 400 });
 }
 
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
 const pickProperties = (p: TicketProperties) => ({ version: p.version, status: p.status, priority: p.priority, assigneeId: p.assigneeId, tags: p.tags });
 type Properties = ReturnType<typeof pickProperties>;
 
 export default function TicketPage() {
-  const { ticket, messages, otherTickets, activity, assignees } = useLoaderData<typeof loader>();
+  const { ticket, messages, emailParts, otherTickets, activity, assignees } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const firstResponse = ticket.firstResponseAt ? differenceInSeconds(new Date(ticket.firstResponseAt), new Date(ticket.createdAt)) : null;
   return (
@@ -108,6 +117,18 @@ export default function TicketPage() {
                   </span>
                 </header>
                 <div className="whitespace-pre-wrap break-words text-slate-800">{message.body}</div>
+                {emailParts[message.id]?.htmlBody ? <EmailHtmlFrame html={emailParts[message.id]!.htmlBody!} /> : null}
+                {emailParts[message.id]?.attachments.length ? (
+                  <ul aria-label="Attachments" className="mt-3 flex flex-wrap gap-2 text-sm">
+                    {emailParts[message.id]!.attachments.map((file) => (
+                      <li key={file.id}>
+                        <a href={`/tickets/${ticket.number}/attachments/${file.id}`} download className="inline-flex items-center gap-1 rounded border border-slate-200 px-2 py-1 text-brand-700 hover:bg-slate-50 hover:underline">
+                          <span className="max-w-[16rem] truncate">{file.filename}</span> <span className="text-slate-500">{`(${formatBytes(file.sizeBytes)})`}</span>
+                        </a>
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
               </article>
             ))}
           </section>

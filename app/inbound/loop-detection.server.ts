@@ -1,0 +1,24 @@
+import type { ParsedMail } from "mailparser";
+
+/**
+ * Auto-replies, bounces and list mail (RFC 3834 and the common vendor headers): recorded on the
+ * ticket, never answered, so two auto-responders cannot mail each other forever.
+ */
+export function isAutomatedEmail(mail: Pick<ParsedMail, "headers">, envelopeFrom: string | null): boolean {
+  const header = (name: string) => {
+    const value = mail.headers.get(name);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === "string") return value;
+    if (typeof value === "object" && "value" in value && typeof value.value === "string") return value.value;
+    if (typeof value === "object" && "text" in value && typeof value.text === "string") return value.text;
+    return String(value);
+  };
+  const autoSubmitted = header("auto-submitted")?.trim().toLowerCase();
+  if (autoSubmitted && autoSubmitted !== "no") return true;
+  if (/^(bulk|list|junk)$/i.test(header("precedence")?.trim() ?? "")) return true;
+  if (header("x-autoreply") !== undefined || header("x-autorespond") !== undefined) return true;
+  const returnPath = header("return-path");
+  if (returnPath !== undefined && /^\s*<?\s*>?\s*$/.test(returnPath)) return true;
+  if (envelopeFrom !== null && /^\s*<?\s*>?\s*$/.test(envelopeFrom)) return true;
+  return false;
+}

@@ -1,0 +1,113 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addInboundAddress, InboundAddressError, inboundAddressSchema, listInboundAddresses, removeInboundAddress } from "../app/inbound/inbound-addresses.server";
+import { routeRecipient } from "../app/inbound/inbound-routing.server";
+import { storeInboundEmail } from "../app/inbound/inbound-store.server";
+import type { TenantRecord } from "../tenancy/tenant-record";
+import { createMember, postHeaders, sessionFor } from "./support/auth";
+import { createTestTenant, openTestPlatform } from "./support/test-platform";
+import { startTestServer, type TestServer } from "./support/test-server";
+
+const DOMAIN = "in.settings.test";
+const platform = openTestPlatform();
+let server: TestServer;
+let acme: TenantRecord;
+let globex: TenantRecord;
+let admin: { cookie: string; csrf: string };
+let adminId: number;
+let agent: { cookie: string; csrf: string };
+
+const host = () => `${acme.slug}.localhost`;
+const get = (path: string, cookie = "") => server.request(host(), path, { headers: cookie ? { cookie } : {} });
+const post = (fields: Array<[string, string]>, session = admin) =>
+  server.request(host(), "/settings/email", { method: "POST", body: new URLSearchParams(fields).toString(), headers: postHeaders(`http://${host()}`, { cookie: session.cookie }) });
+
+async function failedEmail(subject: string) {
+  const raw = Buffer.from(`From: Road Runner <rr@desert.example>\r\nSubject: ${subject}\r\nMessage-ID: <${Math.random().toString(36).slice(2)}@desert.example>\r\n\r\nMeep\r\n`);
+  const { id } = await storeInboundEmail(platform, acme, { raw, via: "http", envelopeFrom: null, envelopeTo: [] });
+  const { db, t } = platform.router.forTenant(acme);
+  await db.update(t.inboundEmails).set({ status: "failed", failureReason: "could not parse the MIME structure" }).where(eq(t.inboundEmails.id, id));
+  return id;
+}
+
+async function activity(tenant: TenantRecord, action: string) {
+  const { db, t } = platform.router.forTenant(tenant);
+  return db.select().from(t.activityLogs).where(eq(t.activityLogs.action, action));
+}
+
+beforeAll(async () => {
+  acme = await createTestTenant(platform);
+  globex = await createTestTenant(platform);
+  adminId = (await createMember(platform, acme, { email: "boss@settings-inbound.test", role: "admin" })).id;
+  admin = await sessionFor(platform, acme, adminId);
+  agent = await sessionFor(platform, acme, (await createMember(platform, acme, { email: "agent@settings-inbound.test", role: "agent" })).id);
+  server = await startTestServer(platform, { env: { INBOUND_DOMAIN: DOMAIN } });
+});
+afterAll(async () => {
+  await server.close();
+  await platform.close();
+});
+
+describe("/settings/email", () => {
+  it("is for admins only and shows the workspace's inbound address", async () => {
+    expect((await get("/settings/email", agent.cookie)).status).toBe(403);
+    expect((await get("/settings/email")).status).toBe(302);
+    const page = await get("/settings/email", admin.cookie);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`support@${acme.slug}.${DOMAIN}`);
+  });
+
+  it("lists failed emails and retries one: back to received, reason cleared, job queued, activity recorded", async () => {
+    const id = await failedEmail("Printer <b>on fire</b>");
+    const html = await (await get("/settings/email", admin.cookie)).text();
+    expect(html).toContain(`data-testid="failed-email-${id}"`);
+    expect(html).toContain("Printer &lt;b&gt;on fire&lt;/b&gt;");
+    expect(html).toContain("could not parse the MIME structure");
+    expect(html).toContain("Road Runner");
+
+    expect((await post([["intent", "retry"], ["inboundEmailId", String(id)]])).status).toBe(403); // no CSRF token
+    expect((await post([["csrf", agent.csrf], ["intent", "retry"], ["inboundEmailId", String(id)]], agent)).status).toBe(403);
+
+    const retried = await post([["csrf", admin.csrf], ["intent", "retry"], ["inboundEmailId", String(id)]]);
+    expect(retried.status).toBe(200);
+    expect(await retried.text()).toContain("queued for processing again");
+    const { db, t } = platform.router.forTenant(acme);
+    const [row] = await db.select().from(t.inboundEmails).where(eq(t.inboundEmails.id, id));
+    // Another test file's worker may already have taken the new job; either way the email left "failed".
+    expect(row!.status === "received" ? row!.failureReason : null).toBeNull();
+    const { rows } = await platform.control.pool.query(
+      `select 1 from graphile_worker._private_jobs jobs join graphile_worker._private_tasks tasks on tasks.id = jobs.task_id
+       where tasks.identifier = 'process_inbound_email' and jobs.payload->>'tenantId' = $1 and (jobs.payload->>'inboundEmailId')::bigint = $2`,
+      [acme.id, id],
+    );
+    // The store's job and the retry's job (unless a worker already ran them).
+    expect(rows.length).toBeLessThanOrEqual(2);
+    if (row!.status === "received") expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect((await activity(acme, "inbound_email.retried")).filter((entry) => entry.entityId === id)).toHaveLength(1);
+
+    const again = await post([["csrf", admin.csrf], ["intent", "retry"], ["inboundEmailId", String(id)]]);
+    expect(again.status).toBe(409);
+  });
+});
+
+describe("extra support addresses (domain module)", () => {
+  it("validates, adds, refuses a taken or INBOUND_DOMAIN address, routes, and removes", async () => {
+    expect(inboundAddressSchema.safeParse({ address: "not an address" }).success).toBe(false);
+    const address = inboundAddressSchema.parse({ address: `  Help-${acme.slug}@Acme-Rockets.Example ` }).address;
+    expect(address).toBe(`help-${acme.slug}@acme-rockets.example`);
+
+    await addInboundAddress(platform.control.db, platform.router.forTenant(acme), { id: adminId }, address, DOMAIN);
+    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).toEqual([address]);
+    expect((await routeRecipient(platform, address.toUpperCase(), DOMAIN))?.id).toBe(acme.id);
+    expect((await activity(acme, "inbound_address.added")).map((entry) => entry.changes)).toContainEqual({ address: { from: null, to: address } });
+
+    await expect(addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, address.toUpperCase(), DOMAIN)).rejects.toThrow(InboundAddressError);
+    await expect(addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, `support@${acme.slug}.${DOMAIN}`, DOMAIN)).rejects.toThrow(/given by the workspace name/);
+    expect(await removeInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, address)).toBe(false);
+
+    expect(await removeInboundAddress(platform.control.db, platform.router.forTenant(acme), { id: adminId }, address)).toBe(true);
+    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).toEqual([]);
+    expect(await routeRecipient(platform, address, DOMAIN)).toBeNull();
+    expect((await activity(acme, "inbound_address.removed")).map((entry) => entry.changes)).toContainEqual({ address: { from: address, to: null } });
+  });
+});
