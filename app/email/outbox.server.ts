@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { desc, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import * as z from "zod";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
+import type { TenantTables } from "../../db/tenant-tables";
 import { singleLine } from "./header-text.server";
 
 /** The job that sends one outbox row; its payload names the tenant and the row. */
@@ -14,7 +15,10 @@ export type OutboundEmail = {
   subject: string;
   text: string;
   html: string;
-  /** Emails about one ticket form one thread: In-Reply-To/References point at the ticket's earlier emails. */
+  /**
+   * Emails about one ticket form one thread: In-Reply-To/References name the ticket's earlier emails,
+   * ours and the customer's, so replies sit under the customer's own message in their mail client.
+   */
   ticketId?: number | null;
   ticketMessageId?: number | null;
 };
@@ -30,15 +34,7 @@ export async function queueEmail(tx: TenantTransaction, handle: Pick<TenantHandl
   const { t, tenant } = handle;
   // One plain address: never a list, a group or anything with a line break in it.
   const toAddress = recipientAddress.parse(email.to.address.trim());
-  const thread = email.ticketId
-    ? await tx
-        .select({ messageId: t.outboundEmails.messageId, references: t.outboundEmails.references })
-        .from(t.outboundEmails)
-        .where(eq(t.outboundEmails.ticketId, email.ticketId))
-        .orderBy(desc(t.outboundEmails.id))
-        .limit(1)
-    : [];
-  const previous = thread[0];
+  const thread = email.ticketId ? await ticketThread(tx, handle.t, email.ticketId) : [];
   const messageId = `<${randomUUID()}@${messageIdDomain}>`;
   const [row] = await tx
     .insert(t.outboundEmails)
@@ -50,9 +46,9 @@ export async function queueEmail(tx: TenantTransaction, handle: Pick<TenantHandl
       textBody: email.text,
       htmlBody: email.html,
       messageId,
-      inReplyTo: previous?.messageId ?? null,
+      inReplyTo: thread.at(-1) ?? null,
       // References keeps the thread's root and the latest messages, as RFC 5322 suggests for long threads.
-      references: previous ? [...previous.references, previous.messageId].slice(-20) : [],
+      references: thread.length > 20 ? [thread[0]!, ...thread.slice(-19)] : thread,
       ticketId: email.ticketId ?? null,
       ticketMessageId: email.ticketMessageId ?? null,
     })
@@ -61,4 +57,15 @@ export async function queueEmail(tx: TenantTransaction, handle: Pick<TenantHandl
   // graphile_worker.add_job runs in our transaction, so the job commits (or vanishes) with the email.
   await tx.execute(sql`select graphile_worker.add_job(${SEND_EMAIL_TASK}, ${JSON.stringify(payload)}::json, max_attempts := 25)`);
   return { id: row!.id, messageId };
+}
+
+/** The Message-IDs of a ticket's emails so far, both directions, oldest first. */
+async function ticketThread(tx: TenantTransaction, t: TenantTables, ticketId: number): Promise<string[]> {
+  const { rows } = await tx.execute<{ message_id: string }>(sql`
+    select message_id from (
+      select ${t.outboundEmails.messageId} as message_id, ${t.outboundEmails.createdAt} as at from ${t.outboundEmails} where ${t.outboundEmails.ticketId} = ${ticketId}
+      union all
+      select ${t.ticketMessages.emailMessageId}, ${t.ticketMessages.createdAt} from ${t.ticketMessages} where ${t.ticketMessages.ticketId} = ${ticketId} and ${t.ticketMessages.emailMessageId} is not null
+    ) thread order by at`);
+  return [...new Set(rows.map((row) => row.message_id))];
 }

@@ -119,6 +119,8 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
         ticketId = ticket.id;
         messageId = first!.id;
         newTicket = true;
+        // Before the confirmation is queued: it threads on the customer's Message-ID.
+        await tx.update(t.ticketMessages).set({ emailMessageId }).where(eq(t.ticketMessages.id, messageId));
         if (mailContext) {
           const [person] = await tx.select({ name: t.customers.name, email: t.customers.email }).from(t.customers).where(eq(t.customers.id, customer.id));
           await queueTicketConfirmation({ tx, handle, ...mailContext }, { customer: person!, ticket: { id: ticket.id, number: ticket.number, subject } });

@@ -22,9 +22,9 @@ export type SmtpSink = {
  * A real SMTP server (the smtp-server package) on loopback that keeps every message it accepts.
  * `delayMs` holds each message before accepting it, to catch a worker in the middle of a send.
  */
-export async function startSmtpSink({ delayMs = 0 } = {}): Promise<SmtpSink> {
+export async function startSmtpSink({ delayMs = 0, port: fixedPort = 0 } = {}): Promise<SmtpSink> {
   const deliveries: Delivery[] = [];
-  let port = 0;
+  let port = fixedPort;
   let server: SMTPServer | null = null;
 
   const listen = async () => {
