@@ -5,6 +5,7 @@ import type { RequestAuth } from "./auth/current-user";
 import type { RateLimits } from "./auth/rate-limits.server";
 import type { PortalRateLimits } from "./portal/portal-rate-limits.server";
 import type { InboundSettings } from "./inbound/inbound-routing.server";
+import type { ControlDatabase } from "../tenancy/control-plane";
 
 /** Process-wide services a loader or action may need besides the tenant's database. */
 export type AppServices = {
@@ -12,6 +13,8 @@ export type AppServices = {
   rateLimits: RateLimits;
   portalRateLimits: PortalRateLimits;
   inbound: InboundSettings;
+  /** The control plane (tenant registry, inbound address map). Tenant data never goes through it. */
+  control: ControlDatabase;
   /** How often open screens revalidate; 0 turns polling off. */
   ui: { pollIntervalMs: number };
   /** `devMailbox`: /dev/mailbox shows the outbox (no SMTP_URL, not production). `fromAddress`: the sender address. */

@@ -21,5 +21,6 @@ export function createAppServices(config: AppConfig, platform: Platform): AppSer
     }),
     portalRateLimits: createPortalRateLimits(platform.control.pool),
     inbound: inboundSettingsFrom(config),
+    control: platform.control.db,
   };
 }

@@ -49,6 +49,27 @@ afterAll(async () => {
 });
 
 describe("/settings/email", () => {
+  it("adds a support address from the page, refuses one another workspace uses next to the field, and removes it", async () => {
+    const address = `help.${Date.now()}@acme-corp.example`;
+    const added = await post([["csrf", admin.csrf], ["intent", "add-address"], ["address", address.toUpperCase()]]);
+    expect(added.status).toBe(200);
+    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).toContain(address);
+    expect(await (await get("/settings/email", admin.cookie)).text()).toContain(address);
+
+    const taken = `taken.${Date.now()}@globex-corp.example`;
+    await addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, taken, DOMAIN);
+    const refused = await post([["csrf", admin.csrf], ["intent", "add-address"], ["address", taken]]);
+    expect(refused.status).toBe(409);
+    const html = await refused.text();
+    expect(html).toContain("already in use by a workspace");
+    expect(html).toContain(`value="${taken}"`);
+    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).not.toContain(taken);
+
+    expect((await post([["csrf", admin.csrf], ["intent", "remove-address"], ["address", taken]])).status).toBe(404); // globex's, not ours
+    expect((await post([["csrf", admin.csrf], ["intent", "remove-address"], ["address", address]])).status).toBe(200);
+    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).not.toContain(address);
+  });
+
   it("is for admins only and shows the workspace's inbound address", async () => {
     expect((await get("/settings/email", agent.cookie)).status).toBe(403);
     expect((await get("/settings/email")).status).toBe(302);
