@@ -134,12 +134,15 @@ describe("inbound attachments", () => {
     expect(await response.text()).toBe("root:x:0:0");
     expect((await get(`/portal/tickets/${ticketNumber}/attachments/${files[0]!.id}`, stranger)).status).toBe(404);
     expect((await get(`/portal/tickets/${ticketNumber}/attachments/${files[0]!.id}`, "")).status).toBe(302);
+    // and the customer's page lists it under its message
+    expect(await (await get(`/portal/tickets/${ticketNumber}`, owner)).text()).toContain(`/portal/tickets/${ticketNumber}/attachments/${files[0]!.id}`);
   });
 
   it("of an internal note are not the customer's", async () => {
     await acmeDb.db.update(acmeDb.t.ticketMessages).set({ internal: true }).where(eq(acmeDb.t.ticketMessages.id, files[2]!.ticketMessageId));
     try {
       expect((await get(`/portal/tickets/${ticketNumber}/attachments/${files[2]!.id}`, owner)).status).toBe(404);
+      expect(await (await get(`/portal/tickets/${ticketNumber}`, owner)).text()).not.toContain(`/attachments/${files[2]!.id}`);
       expect((await get(`/tickets/${ticketNumber}/attachments/${files[2]!.id}`, acmeAgent)).status).toBe(200);
     } finally {
       await acmeDb.db.update(acmeDb.t.ticketMessages).set({ internal: false }).where(eq(acmeDb.t.ticketMessages.id, files[2]!.ticketMessageId));

@@ -12,7 +12,8 @@ import type { PortalCustomer } from "./customer-sessions.server";
  */
 
 export type PortalTicketSummary = { number: number; subject: string; status: TicketStatus; createdAt: Date; updatedAt: Date };
-export type PortalMessage = { id: number; author: string; fromCustomer: boolean; body: string; createdAt: Date };
+export type PortalAttachment = { id: number; filename: string; sizeBytes: number };
+export type PortalMessage = { id: number; author: string; fromCustomer: boolean; body: string; createdAt: Date; attachments: PortalAttachment[] };
 export type PortalTicket = PortalTicketSummary & { messages: PortalMessage[] };
 
 /** Someone else's ticket, another workspace's, or none at all: the same plain 404. */
@@ -39,8 +40,25 @@ export async function getCustomerTicket({ db, t }: TenantHandle, customerId: num
     .leftJoin(t.users, eq(t.users.id, t.ticketMessages.authorUserId))
     .where(and(eq(t.ticketMessages.ticketId, ticket.id), eq(t.ticketMessages.internal, false)))
     .orderBy(asc(t.ticketMessages.createdAt), asc(t.ticketMessages.id));
+  // Files of public messages only, like the messages themselves.
+  const files = await db
+    .select({ messageId: t.messageAttachments.ticketMessageId, id: t.messageAttachments.id, filename: t.messageAttachments.filename, sizeBytes: t.messageAttachments.sizeBytes })
+    .from(t.messageAttachments)
+    .innerJoin(t.ticketMessages, eq(t.ticketMessages.id, t.messageAttachments.ticketMessageId))
+    .where(and(eq(t.ticketMessages.ticketId, ticket.id), eq(t.ticketMessages.internal, false)))
+    .orderBy(asc(t.messageAttachments.id));
   const { id: _id, ...summary } = ticket;
-  return { ...summary, messages: rows.map((row) => ({ id: row.id, author: authorLabel(row.authorType, row.agentName), fromCustomer: row.authorType === "customer", body: row.body, createdAt: row.createdAt })) };
+  return {
+    ...summary,
+    messages: rows.map((row) => ({
+      id: row.id,
+      author: authorLabel(row.authorType, row.agentName),
+      fromCustomer: row.authorType === "customer",
+      body: row.body,
+      createdAt: row.createdAt,
+      attachments: files.filter((file) => file.messageId === row.id).map(({ messageId: _message, ...file }) => file),
+    })),
+  };
 }
 
 function authorLabel(type: AuthorType, agentName: string | null): string {

@@ -75,6 +75,17 @@ export default function PortalTicket() {
               </span>
             </header>
             <div className="whitespace-pre-wrap break-words text-slate-800">{message.body}</div>
+            {message.attachments.length ? (
+              <ul aria-label="Attachments" className="mt-3 flex flex-wrap gap-2 text-sm">
+                {message.attachments.map((file) => (
+                  <li key={file.id}>
+                    <a href={`/portal/tickets/${ticket.number}/attachments/${file.id}`} className="inline-flex items-center gap-1 rounded-lg border border-slate-200 px-2 py-1 text-slate-800 hover:bg-slate-50" data-testid="portal-attachment">
+                      <span aria-hidden>📎</span> {file.filename} <span className="text-slate-500">({Math.max(1, Math.round(file.sizeBytes / 1024))} KB)</span>
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            ) : null}
           </article>
         ))}
       </section>
