@@ -54,3 +54,59 @@ test("a customer's email becomes a ticket live on the agent's list; the agent's 
   expect(references).toContain(sent.messageId);
   expect(answer!.mail.replyTo?.text).toMatch(new RegExp(`^.*acme\\+\\d+-[0-9a-f]{32}@${E2E_INBOUND_DOMAIN.replace(".", "\\.")}`));
 });
+
+test("an email full of script shows its formatting to the agent with nothing running", async ({ page }) => {
+  test.setTimeout(60_000);
+  const stamp = Date.now();
+  const subject = `Hostile newsletter ${stamp}`;
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(`${E2E_MAIL_BASE_URL}/login`);
+  await page.getByLabel("Email").fill("admin@acme.test");
+  await page.getByLabel("Password").fill("conductor-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  const customerMail = nodemailer.createTransport({ host: "127.0.0.1", port: E2E_INBOUND_SMTP_PORT, secure: false, ignoreTLS: true });
+  await customerMail.sendMail({
+    from: `eve.${stamp}@attacker.example`,
+    to: `support@acme.${E2E_INBOUND_DOMAIN}`,
+    subject,
+    text: "Plain part of a hostile email.",
+    html: `<p>Hello <b>agent</b></p>
+      <script>parent.document.title = "pwned"; alert("script ran")</script>
+      <img src="x" onerror="alert('onerror ran')">
+      <a href="javascript:alert('link ran')">click me</a>
+      <div style="display:none">hidden text for spam filters</div>
+      <iframe src="https://attacker.example/"></iframe>
+      <form action="https://attacker.example/"><input name="password"></form>`,
+  });
+
+  await page.goto(`${E2E_MAIL_BASE_URL}/tickets?status=all&q=${encodeURIComponent(`"${subject}"`)}`);
+  const row = page.getByTestId("ticket-row").filter({ hasText: subject });
+  await expect(async () => {
+    await page.reload();
+    await expect(row).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await row.getByRole("link").click();
+  await expect(page).toHaveTitle(new RegExp(subject));
+  const title = await page.title();
+
+  await page.getByText("Show original formatting").click();
+  const frame = page.frameLocator('iframe[title="Original formatting of this email"]');
+  await expect(frame.getByText("Hello")).toBeVisible();
+  const link = frame.getByText("click me");
+  await expect(link).toBeVisible();
+  await link.click().catch(() => {}); // a stripped href leaves nothing to follow
+  await page.waitForTimeout(500);
+
+  expect(dialogs).toEqual([]);
+  expect(await page.title()).toBe(title);
+  const frameHtml = await page.locator('iframe[title="Original formatting of this email"]').evaluate((element) => (element as HTMLIFrameElement).srcdoc);
+  for (const dangerous of ["<script", "onerror", "javascript:", "<iframe", "<form", "<input", "display:none"]) expect(frameHtml).not.toContain(dangerous);
+  // text a sender tried to hide is shown to the agent, not hidden from them
+  await expect(frame.getByText("hidden text for spam filters")).toBeVisible();
+});
