@@ -3,6 +3,8 @@ import type { JobHelpers } from "graphile-worker";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmailWorker, type EmailWorker } from "../app/email/email-worker.server";
+import { storeInboundEmail } from "../app/inbound/inbound-store.server";
+import { TEST_SESSION_SECRET } from "./support/test-server";
 import { createMailTransport, type MailTransport } from "../app/email/mail-transport.server";
 import { queueLoginCode, queueTicketConfirmation } from "../app/email/notifications.server";
 import { sendEmailTask } from "../app/email/send-email-task.server";
@@ -25,8 +27,18 @@ let origin: string;
 let agentId: number;
 let worker: EmailWorker | null = null;
 
-function startWorker(transport: MailTransport = createMailTransport(sink.url)) {
-  return startEmailWorker({ platform, shards: [{ id: "main", url: testDatabaseUrl() }], transport, fromAddress: FROM, concurrency: 2, pollIntervalMs: 100, logger: silent });
+function startWorker(transport: MailTransport = createMailTransport(sink.url), { inbound = false } = {}) {
+  return startEmailWorker({
+    platform,
+    shards: [{ id: "main", url: testDatabaseUrl() }],
+    transport,
+    fromAddress: FROM,
+    concurrency: 2,
+    pollIntervalMs: 100,
+    logger: silent,
+    // Only this file runs a worker (test files share one job queue); inbound processing joins it here.
+    ...(inbound ? { inbound: { sessionSecret: TEST_SESSION_SECRET, originFor: ({ slug }: { slug: string }) => `http://${slug}.localhost` } } : {}),
+  });
 }
 
 async function stopWorker() {
@@ -219,6 +231,33 @@ describe("worker restarts", () => {
     } finally {
       await slowSink.stop();
     }
+  });
+});
+
+describe("inbound email through the worker", () => {
+  it("stored while no worker runs, delivered twice, and a worker restart in between: exactly one ticket message", async () => {
+    await stopWorker();
+    const messageId = `<restart-${Date.now()}@customers.test>`;
+    const raw = Buffer.from(`From: Rita Restart <rita@customers.test>\r\nTo: support@${tenant.slug}.in.test\r\nSubject: Crash test\r\nMessage-ID: ${messageId}\r\n\r\nDid this survive?\r\n`);
+    const envelope = { via: "smtp" as const, envelopeFrom: "rita@customers.test", envelopeTo: [`support@${tenant.slug}.in.test`] };
+    const first = await storeInboundEmail(platform, tenant, { raw, ...envelope });
+    // the receiver's process dies here: the row and its job are committed, nothing parsed them yet
+    const second = await storeInboundEmail(platform, tenant, { raw, ...envelope });
+    expect(second).toMatchObject({ id: first.id, duplicate: true });
+
+    worker = await startWorker(undefined, { inbound: true });
+    const { t } = handle;
+    await waitFor(
+      async () => (await handle.db.select({ status: t.inboundEmails.status }).from(t.inboundEmails).where(eq(t.inboundEmails.id, first.id)))[0]!,
+      (row) => row.status === "processed",
+    );
+    await stopWorker();
+    worker = await startWorker(undefined, { inbound: true });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const messages = await handle.db.select({ body: t.ticketMessages.body }).from(t.ticketMessages).where(eq(t.ticketMessages.emailMessageId, messageId));
+    expect(messages).toEqual([{ body: "Did this survive?" }]);
+    await stopWorker();
+    worker = await startWorker();
   });
 });
 
