@@ -124,6 +124,9 @@ describe("delivery over SMTP", () => {
     }
     expect(confirmation!.mail.subject).toBe(`[#${ticket.number}] We received your request: Printer <b>on fire</b>`);
     expect(confirmation!.mail.inReplyTo).toBeUndefined();
+    // robots must not answer robots (RFC 3834); a person's reply is not marked
+    expect(confirmation!.mail.headers.get("auto-submitted")).toBe("auto-replied");
+    expect(reply!.mail.headers.get("auto-submitted")).toBeUndefined();
     expect(reply!.mail.subject).toBe(`Re: [#${ticket.number}] Printer <b>on fire</b>`);
     expect(reply!.mail.inReplyTo).toBe(confirmation!.mail.messageId);
     expect([reply!.mail.references].flat()).toEqual([confirmation!.mail.messageId]);
@@ -159,7 +162,7 @@ describe("delivery over SMTP", () => {
     });
 
     const deliveries = [...(await sink.waitForDeliveries(customer.email, 2)), ...(await sink.waitForDeliveries(address("old-row"), 1))];
-    const expected = ["from", "to", "subject", "message-id", "date", "mime-version", "content-type", "in-reply-to", "references"];
+    const expected = ["from", "to", "subject", "message-id", "date", "mime-version", "content-type", "in-reply-to", "references", "auto-submitted"];
     for (const delivery of deliveries) {
       expect(delivery.envelope.to).toHaveLength(1);
       expect(headerNames(delivery).every((name) => expected.includes(name))).toBe(true);

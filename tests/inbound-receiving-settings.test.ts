@@ -124,6 +124,7 @@ describe("extra support addresses (domain module)", () => {
 
     await expect(addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, address.toUpperCase(), DOMAIN)).rejects.toThrow(InboundAddressError);
     await expect(addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, `support@${acme.slug}.${DOMAIN}`, DOMAIN)).rejects.toThrow(/given by the workspace name/);
+    await expect(addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, "support@conductor.example", DOMAIN, ["conductor.example"])).rejects.toThrow(/own domain/);
     expect(await removeInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, address)).toBe(false);
 
     expect(await removeInboundAddress(platform.control.db, platform.router.forTenant(acme), { id: adminId }, address)).toBe(true);

@@ -159,6 +159,25 @@ describe("signing in with the code", () => {
     expect(portalCookieOf(right)).toBeNull();
   });
 
+  it("limits wrong codes per email address over a day, from any number of IPs and across new codes", async () => {
+    const behindProxy = await startTestServer(platform, { trustProxy: true });
+    try {
+      const email = `guesser.${Date.now()}@signin.test`;
+      const attempt = (ip: string) =>
+        behindProxy.request(host(acme), "/portal/login", {
+          method: "POST",
+          body: new URLSearchParams({ intent: "verify", email, code: "000000", redirectTo: "/portal/tickets" }).toString(),
+          headers: postHeaders(`http://${host(acme)}`, { "x-forwarded-for": ip }),
+        });
+      for (let i = 0; i < PORTAL_LIMITS.codeFailuresPerEmail.points; i += 1) expect((await attempt(`10.1.${i}.1`)).status).toBe(400);
+      const refused = await attempt("10.9.9.9");
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it("refuses an expired code and link", async () => {
     const after = await dbNow(acme);
     await askForCode(acme, "exa@signin.test");

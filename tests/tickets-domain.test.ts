@@ -2,6 +2,8 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentActor, type Actor } from "../app/activity/actor";
 import { listActivity } from "../app/activity/activity-feed.server";
+import { createCustomerSession, findCustomerSession } from "../app/portal/customer-sessions.server";
+import { updateCustomer } from "../app/customers/customers.server";
 import { AppError } from "../app/app-error";
 import { addMessage, bulkUpdateTickets, createTicket, TicketVersionConflict, updateTicket } from "../app/tickets/ticket-commands.server";
 import { readTicketCounters, recountTickets, sidebarCounts } from "../app/tickets/ticket-counters.server";
@@ -129,6 +131,18 @@ describe("working a ticket", () => {
     const unchanged = await updateTicket(handle, agent, number, { status: "pending" });
     expect(unchanged.version).toBe(2);
     expect((await listActivity(handle, { ticketId: id })).items).toHaveLength(items.length);
+  });
+});
+
+describe("a customer's email address", () => {
+  it("when it changes, portal sessions opened with the old address end", async () => {
+    const { customerId } = await createTicket(handle, agent, { customer: { name: "Jon Typo", email: "jon@typo.test" }, subject: "Mistyped", message: "x", channel: "web" });
+    const token = await createCustomerSession(handle, customerId);
+    expect(await findCustomerSession(handle, token)).not.toBeNull();
+    await updateCustomer(handle, agent, customerId, { name: "Jon Typo" });
+    expect(await findCustomerSession(handle, token)).not.toBeNull(); // other edits leave sessions alone
+    await updateCustomer(handle, agent, customerId, { email: "john@typo.test" });
+    expect(await findCustomerSession(handle, token)).toBeNull();
   });
 });
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
 import type { TenantTables } from "../../db/tenant-tables";
 import { recordActivity } from "../activity/activity-log.server";
@@ -115,6 +115,11 @@ export async function updateCustomer(handle: TenantHandle, actor: Actor, id: num
     } catch (error) {
       if (isUniqueViolation(error)) throw emailTaken();
       throw error;
+    }
+    if (changes.email) {
+      // The portal trusted the old address: whoever held it must not keep reading this customer's tickets.
+      await tx.delete(t.customerSessions).where(eq(t.customerSessions.customerId, id));
+      await tx.update(t.customerLoginCodes).set({ expiresAt: sql`now()` }).where(and(eq(t.customerLoginCodes.customerId, id), isNull(t.customerLoginCodes.usedAt)));
     }
     await recordActivity(tx, t, { ...actorColumns(actor), action: "customer.updated", entityType: "customer", entityId: id, changes });
   });

@@ -8,6 +8,8 @@ export type Sender = { name: string; address: string };
 /** Set when inbound email is configured (INBOUND_DOMAIN): customers' replies then come back to the ticket. */
 export type ReplyRouting = { sessionSecret: string; inboundDomain: string; tenant: { id: string; slug: string } };
 
+const AUTOMATIC_KINDS: Record<string, string> = { ticket_confirmation: "auto-replied", login_code: "auto-generated", customer_reply_notice: "auto-generated", team_invite: "auto-generated" };
+
 // The emails a customer answers; agents' notices and sign-in codes are not part of a ticket's thread.
 const REPLYABLE_KINDS = new Set(["ticket_confirmation", "agent_reply"]);
 
@@ -31,5 +33,7 @@ export function outboundMessage(row: OutboxRow, sender: Sender, replyRouting?: R
     date: row.createdAt,
     text: row.textBody,
     html: row.htmlBody,
+    // RFC 3834: tells other systems' auto-responders not to answer, so two robots cannot loop.
+    ...(AUTOMATIC_KINDS[row.kind] ? { headers: { "Auto-Submitted": AUTOMATIC_KINDS[row.kind]! } } : {}),
   };
 }

@@ -27,9 +27,18 @@ export async function listInboundAddresses(control: ControlDatabase, { tenant }:
  * Routes mail for `address` to the tenant. Unique across the deployment (the control-plane key);
  * addresses under INBOUND_DOMAIN are refused, as they already name a workspace by their slug.
  */
-export async function addInboundAddress(control: ControlDatabase, handle: TenantHandle, actor: { id: number }, address: string, inboundDomain: string | null): Promise<void> {
+export async function addInboundAddress(
+  control: ControlDatabase,
+  handle: TenantHandle,
+  actor: { id: number },
+  address: string,
+  inboundDomain: string | null,
+  reservedDomains: string[] = [],
+): Promise<void> {
   const normalised = address.trim().toLowerCase();
   if (isInInboundDomain(normalised, inboundDomain)) throw new InboundAddressError(`Addresses at ${inboundDomain} are given by the workspace name; add an address at your own domain.`);
+  // The deployment's own domains (app, sender) belong to no workspace: claiming one would capture mail meant for Conductor.
+  if (reservedDomains.some((domain) => isInInboundDomain(normalised, domain.toLowerCase()))) throw new InboundAddressError("Addresses at this service's own domain cannot be added; add an address at your own domain.");
   const inserted = await control.insert(inboundAddresses).values({ address: normalised, tenantId: handle.tenant.id }).onConflictDoNothing().returning({ address: inboundAddresses.address });
   if (inserted.length === 0) throw new InboundAddressError("This address is already in use by a workspace.");
   // The address lives in the control plane, the audit entry in the tenant's schema: two databases, so two writes.

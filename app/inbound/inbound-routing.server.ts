@@ -12,15 +12,18 @@ export type InboundSettings = {
   smtpHost: string;
   secret: string | null;
   maxBytes: number;
+  /** Domains no workspace may claim an address at: the app's and the sender address's. */
+  reservedDomains: string[];
 };
 
-export function inboundSettingsFrom(config: Pick<AppConfig, "INBOUND_DOMAIN" | "INBOUND_SMTP_PORT" | "INBOUND_SMTP_HOST" | "INBOUND_SECRET" | "INBOUND_MAX_BYTES">): InboundSettings {
+export function inboundSettingsFrom(config: Pick<AppConfig, "INBOUND_DOMAIN" | "INBOUND_SMTP_PORT" | "INBOUND_SMTP_HOST" | "INBOUND_SECRET" | "INBOUND_MAX_BYTES" | "APP_DOMAIN" | "MAIL_FROM">): InboundSettings {
   return {
     domain: config.INBOUND_DOMAIN ?? null,
     smtpPort: config.INBOUND_SMTP_PORT ?? null,
     smtpHost: config.INBOUND_SMTP_HOST,
     secret: config.INBOUND_SECRET ?? null,
     maxBytes: config.INBOUND_MAX_BYTES,
+    reservedDomains: [...new Set([config.APP_DOMAIN, ...(config.MAIL_FROM ? [config.MAIL_FROM.slice(config.MAIL_FROM.lastIndexOf("@") + 1)] : [])])],
   };
 }
 

@@ -12,6 +12,8 @@ export type PortalRateLimits = {
   codeRequestsByEmail: RateLimiterAbstract;
   /** Wrong codes and links, per client IP. */
   codeFailuresByIp: RateLimiterAbstract;
+  /** Wrong codes per email address over a day: a new code must not reset an attacker's guesses. */
+  codeFailuresByEmail: RateLimiterAbstract;
 };
 
 export const PORTAL_LIMITS = {
@@ -19,6 +21,7 @@ export const PORTAL_LIMITS = {
   codeRequestsPerIp: { points: 20, minutes: 15 },
   codeRequestsPerEmail: { points: 5, minutes: 15 },
   codeFailuresPerIp: { points: 30, minutes: 15 },
+  codeFailuresPerEmail: { points: 20, minutes: 24 * 60 },
 } as const;
 
 export function createPortalRateLimits(controlPool: pg.Pool): PortalRateLimits {
@@ -29,6 +32,7 @@ export function createPortalRateLimits(controlPool: pg.Pool): PortalRateLimits {
     codeRequestsByIp: postgres("portal_code_ip", PORTAL_LIMITS.codeRequestsPerIp),
     codeRequestsByEmail: postgres("portal_code_email", PORTAL_LIMITS.codeRequestsPerEmail),
     codeFailuresByIp: postgres("portal_code_fail_ip", PORTAL_LIMITS.codeFailuresPerIp),
+    codeFailuresByEmail: postgres("portal_code_fail_email", PORTAL_LIMITS.codeFailuresPerEmail),
   };
 }
 

@@ -40,7 +40,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const submission = parseWithZod(form, { schema: inboundAddressSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
     try {
-      await addInboundAddress(context.services.control, context.db, actor, submission.value.address, context.services.inbound.domain);
+      await addInboundAddress(context.services.control, context.db, actor, submission.value.address, context.services.inbound.domain, context.services.inbound.reservedDomains);
     } catch (error) {
       if (error instanceof InboundAddressError) return data({ intent, result: submission.reply({ fieldErrors: { address: [error.message] } }) }, { status: 409 });
       throw error;

@@ -39,17 +39,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (formData.get("intent") === "verify") {
     const submission = parseWithZod(formData, { schema: signInCodeSchema });
     const email = String(formData.get("email") ?? "");
+    const emailKey = `${tenant.id}:${email.trim().toLowerCase()}`;
     const redirectTo = portalRedirectTarget(formData.get("redirectTo"));
     if (submission.status !== "success") return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"] }) }, { status: 400 });
     try {
-      await assertNotLimited([[limits.codeFailuresByIp, ipKey]]);
+      await assertNotLimited([[limits.codeFailuresByIp, ipKey], [limits.codeFailuresByEmail, emailKey]]);
     } catch (error) {
       if (!(error instanceof RateLimitedError)) throw error;
       return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"] }), error: error.message }, { status: 429, headers: retryAfter(error) });
     }
     const check = await verifySignInCode(context.db, keys, submission.value.email, submission.value.code);
     if (!check.ok) {
-      await recordFailure([[limits.codeFailuresByIp, ipKey]]);
+      await recordFailure([[limits.codeFailuresByIp, ipKey], [limits.codeFailuresByEmail, emailKey]]);
       return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"], fieldErrors: { code: [WRONG_CODE] } }) }, { status: 400 });
     }
     return redirect(redirectTo, { headers: { "Set-Cookie": await signInCustomer(context, check.customerId) } });
