@@ -44,7 +44,7 @@ export async function startThrowawayPostgres({ prefix = "conductor-pg-", log }: 
 }
 
 /** A TCP port free right now on 127.0.0.1. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.unref();

@@ -17,6 +17,7 @@ import { createTenant, dropTenant } from "../tenancy/provisioning";
 import { latestTenantVersion, loadTenantMigrations, type TenantMigration } from "../tenancy/tenant-migrations";
 import { migrateAllTenants } from "../tenancy/tenant-migrator";
 import type { TenantRecord } from "../tenancy/tenant-record";
+import { Cleanup, log, messageOf } from "./bench/support";
 
 const TARGETS = { provisionMedianMs: 40, fanOutSecondsPer1000: 30, routerOverheadPercent: 10 };
 const SETUP_CONCURRENCY = 4;
@@ -84,31 +85,6 @@ function parseOptions(): Options {
     .addHelpText("after", HELP_DETAILS)
     .parse()
     .opts<Options>();
-}
-
-/** Cleanup steps run once, last added first: at the end, on failure, or on SIGINT/SIGTERM. */
-class Cleanup {
-  private readonly steps: Array<() => Promise<void>> = [];
-  private running?: Promise<void>;
-
-  add(step: () => Promise<void>): void {
-    this.steps.push(step);
-  }
-
-  run(): Promise<void> {
-    this.running ??= (async () => {
-      for (const step of [...this.steps].reverse()) await step().catch((error) => log(`cleanup failed: ${messageOf(error)}`));
-    })();
-    return this.running;
-  }
-}
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function progress(label: string, total: number): (done: number) => void {

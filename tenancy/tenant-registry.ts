@@ -17,6 +17,11 @@ export function toTenantRecord(row: TenantRow): TenantRecord {
   };
 }
 
+export async function findTenantById(db: ControlDatabase, id: string): Promise<TenantRecord | null> {
+  const [row] = await db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
+  return row ? toTenantRecord(row) : null;
+}
+
 export async function findTenantBySlug(db: ControlDatabase, slug: string): Promise<TenantRecord | null> {
   const [row] = await db.select().from(tenants).where(eq(tenants.slug, slug)).limit(1);
   return row ? toTenantRecord(row) : null;

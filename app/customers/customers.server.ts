@@ -4,6 +4,7 @@ import type { TenantTables } from "../../db/tenant-tables";
 import { recordActivity } from "../activity/activity-log.server";
 import { actorColumns, type Actor } from "../activity/actor";
 import { AppError, fieldError, notFound } from "../app-error";
+import { isUniqueViolation } from "../db-errors.server";
 import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
 import type { CustomerInput } from "./customer-schemas";
 
@@ -141,9 +142,4 @@ export async function findOrCreateCustomer(tx: TenantTransaction, t: TenantTable
 export async function customerExists(tx: TenantTransaction, t: TenantTables, id: number): Promise<boolean> {
   const [row] = await tx.select({ id: t.customers.id }).from(t.customers).where(eq(t.customers.id, id));
   return Boolean(row);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string }; code?: string }) ?? {};
-  return cause.code === "23505" || cause.cause?.code === "23505";
 }

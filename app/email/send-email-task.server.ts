@@ -3,11 +3,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { JobHelpers } from "graphile-worker";
 import type { Logger } from "pino";
 import * as z from "zod";
-import { tenants } from "../../db/control-schema";
-import type { ControlDatabase } from "../../tenancy/control-plane";
 import type { Platform } from "../../tenancy/platform";
-import type { TenantRecord } from "../../tenancy/tenant-record";
-import { toTenantRecord } from "../../tenancy/tenant-registry";
+import { findTenantById } from "../../tenancy/tenant-registry";
 import type { SendEmailPayload } from "./outbox.server";
 import { outboundMessage } from "./outbound-message.server";
 import type { MailTransport } from "./mail-transport.server";
@@ -78,11 +75,6 @@ async function recordSent(update: () => Promise<unknown>, tries = 3): Promise<vo
       await sleep(attempt * 500);
     }
   }
-}
-
-async function findTenantById(db: ControlDatabase, id: string): Promise<TenantRecord | null> {
-  const [row] = await db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
-  return row ? toTenantRecord(row) : null;
 }
 
 function describeError(error: unknown): string {

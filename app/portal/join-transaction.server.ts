@@ -7,8 +7,3 @@ import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-r
 export function joinTransaction(handle: TenantHandle, tx: TenantTransaction): TenantHandle {
   return { ...handle, transaction: (work) => work(tx) };
 }
-
-export function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string }; code?: string }) ?? {};
-  return cause.code === "23505" || cause.cause?.code === "23505";
-}

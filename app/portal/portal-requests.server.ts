@@ -6,7 +6,8 @@ import { findOrCreateCustomer } from "../customers/customers.server";
 import { queueTicketConfirmation } from "../email/notifications.server";
 import { createTicket } from "../tickets/ticket-commands.server";
 import { forgetTicketCounters } from "../tickets/ticket-counters.server";
-import { isUniqueViolation, joinTransaction } from "./join-transaction.server";
+import { isUniqueViolation } from "../db-errors.server";
+import { joinTransaction } from "./join-transaction.server";
 import type { PortalRequestInput } from "./portal-schemas";
 
 export type SubmittedRequest = { number: number; created: boolean };

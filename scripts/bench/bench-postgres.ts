@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { freePort } from "../../db/throwaway-postgres";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { embeddedClusterPid, startEmbeddedPostgres } from "../../db/embedded-postgres";
@@ -34,16 +34,4 @@ export async function startBenchPostgres(log: (line: string) => void): Promise<B
 
 async function clusterGone(dataDir: string): Promise<void> {
   while (embeddedClusterPid(dataDir) !== null) await new Promise((resolve) => setTimeout(resolve, 100));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
