@@ -4,10 +4,11 @@ export default {
   serverModuleFormat: "esm",
   // Parallel work trees (helpers, benchmarks) can build side by side with CONDUCTOR_BUILD_DIR.
   serverBuildPath: `${process.env.CONDUCTOR_BUILD_DIR ?? "build"}/index.js`,
-  // `npm run bench:agent` only: its constant-data comparison route, never in a normal build; and its
-  // client assets beside its server build, because `remix build` first empties the assets directory.
+  // A side-by-side build keeps its client assets beside its server build too: `remix build` first
+  // empties the assets directory, so two builds sharing public/build would break each other.
+  ...(process.env.CONDUCTOR_BUILD_DIR && { assetsBuildDirectory: `${process.env.CONDUCTOR_BUILD_DIR}/public/build` }),
+  // `npm run bench:agent` only: its constant-data comparison route, never in a normal build.
   ...(process.env.CONDUCTOR_BENCH_ROUTES === "1" && {
-    assetsBuildDirectory: `${process.env.CONDUCTOR_BUILD_DIR ?? "build"}/public/build`,
     routes: (defineRoutes) => defineRoutes((route) => route("/__bench/constant", "bench/constant.tsx")),
   }),
   future: {
