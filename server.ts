@@ -11,13 +11,15 @@ import { mailSettingsFrom } from "./app/email/mail-settings.server";
 import { createExpressApp } from "./app/http/create-express-app.server";
 import { inboundSettingsFrom } from "./app/inbound/inbound-routing.server";
 import { startSmtpReceiver, type SmtpReceiver } from "./app/inbound/smtp-receiver.server";
+import { smtpReceiverLimitsFrom } from "./app/inbound/smtp-receiver-limits.server";
 import { createAppServices } from "./app/services.server";
 import { DEMO_TENANT } from "./db/demo-seed";
 import { provisionDemoWorkspaceOnFirstRun } from "./scripts/demo-workspace";
 import { openPlatform } from "./tenancy/platform";
 import { migrateAllTenants } from "./tenancy/tenant-migrator";
 
-const BUILD_PATH = path.resolve("build/index.js");
+// CONDUCTOR_BUILD_DIR as in remix.config.js: a side-by-side build (tests, parallel work trees) serves its own server build.
+const BUILD_PATH = path.resolve(process.env.CONDUCTOR_BUILD_DIR ?? "build", "index.js");
 
 async function main() {
   const config = loadConfig();
@@ -51,7 +53,7 @@ async function main() {
 
   const inbound = inboundSettingsFrom(config);
   const smtpReceiver: SmtpReceiver | null =
-    inbound.smtpPort === null ? null : await startSmtpReceiver({ platform, settings: { ...inbound, smtpPort: inbound.smtpPort }, logger });
+    inbound.smtpPort === null ? null : await startSmtpReceiver({ platform, settings: { ...inbound, smtpPort: inbound.smtpPort }, limits: smtpReceiverLimitsFrom(config), logger });
   if (smtpReceiver) logger.info(`inbound SMTP receiver listening on ${inbound.smtpHost}:${smtpReceiver.port}${inbound.domain ? ` for *.${inbound.domain}` : ""}`);
 
   let build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;

@@ -75,6 +75,8 @@ function describeStatus(status: number, detail: unknown) {
       return { title: "Not allowed", message: text ?? "Your role does not give you access to this page." };
     case 429:
       return { title: "Slow down", message: text ?? "Too many requests. Please wait a moment and try again." };
+    case 503:
+      return { title: "Temporarily unavailable", message: text ?? "Conductor cannot reach its database at the moment. Please try again in a minute." };
     default:
       return { title: "Something went wrong", message: "We could not complete this request. Please try again; if it keeps happening, tell your administrator." };
   }

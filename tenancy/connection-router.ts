@@ -1,5 +1,6 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
+import { createPool } from "../db/pg-connections";
 import { tenantTables } from "../db/tenant-schema";
 import type { TenantTables } from "../db/tenant-tables";
 import type { TenantRecord } from "./tenant-record";
@@ -44,6 +45,7 @@ type SubPool = { pool: pg.Pool; db: TenantDatabase; transaction: TenantHandle["t
 /** A handle cached for one tenant record object, with the routing fields it was built from. */
 type CachedHandle = { handle: TenantHandle; id: string; schemaName: string; shard: string };
 
+/** Told about each connection to a shard that the server ended or the network lost (the pool replaces it). */
 export type PoolErrorHandler = (error: Error, shardId: string) => void;
 
 /**
@@ -117,18 +119,18 @@ export class ConnectionRouter {
   }
 
   private createSubPool(shard: ShardConfig, index: number): SubPool {
-    const pool = new pg.Pool({
-      connectionString: shard.url,
-      max: this.options.subPoolMax,
-      maxUses: this.options.maxUses,
-      maxLifetimeSeconds: this.options.maxLifetimeSeconds,
-      idleTimeoutMillis: this.options.idleTimeoutMillis,
-      connectionTimeoutMillis: this.options.connectionTimeoutMillis,
-      application_name: `conductor:${shard.id}:${index}`,
-    });
-    // An idle client's error (the server restarting) must never crash the process: pg-pool drops
-    // the broken client and the next checkout opens a fresh connection.
-    pool.on("error", (error) => this.onPoolError(error, shard.id));
+    const pool = createPool(
+      `${shard.id}:${index}`,
+      {
+        connectionString: shard.url,
+        max: this.options.subPoolMax,
+        maxUses: this.options.maxUses,
+        maxLifetimeSeconds: this.options.maxLifetimeSeconds,
+        idleTimeoutMillis: this.options.idleTimeoutMillis,
+        connectionTimeoutMillis: this.options.connectionTimeoutMillis,
+      },
+      (error) => this.onPoolError(error, shard.id),
+    );
     const db: TenantDatabase = drizzle(pool);
     return { pool, db, transaction: (work) => db.transaction(work) };
   }

@@ -1,12 +1,12 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
+import { createPool } from "../db/pg-connections";
 
 export type ControlDatabase = NodePgDatabase<Record<string, never>>;
 export type ControlPlane = { pool: pg.Pool; db: ControlDatabase; close(): Promise<void> };
 
 /** A small pool on the main database for control-plane reads and writes (tenant registry, leases). */
 export function openControlPlane(url: string, onError: (error: Error) => void = () => {}, max = 5): ControlPlane {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, application_name: "conductor:control" });
-  pool.on("error", onError);
+  const pool = createPool("control", { connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 }, onError);
   return { pool, db: drizzle(pool), close: () => pool.end() };
 }

@@ -1,8 +1,10 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type ServerBuild } from "@remix-run/node";
 import * as z from "zod";
+import { isDatabaseUnavailable } from "../../db/connection-errors";
 import { apiError } from "../api/api-error.server";
 import { AppError } from "../app-error";
-import { isDatabaseUnavailable } from "../http/static-pages.server";
+import { databaseUnavailableResponse } from "../http/database-unavailable.server";
+import { missingTenantSchemaResponse } from "../http/missing-tenant-schema.server";
 import { isRouteAccess, type RouteAccess } from "./access";
 import { csrfTokenMatches, submittedCsrfToken } from "./csrf.server";
 
@@ -32,7 +34,8 @@ function secureModule(routeId: string, module: RouteModule): RouteModule {
       try {
         return await fn(args);
       } catch (error) {
-        throw translateError(error, new URL(args.request.url).pathname.startsWith("/api/"), args.context.requestId);
+        const isApi = new URL(args.request.url).pathname.startsWith("/api/");
+        throw (await missingTenantSchemaResponse(error, args.context, isApi)) ?? translateError(error, isApi, args.context.requestId);
       }
     };
   };
@@ -61,7 +64,8 @@ async function enforceAccess(level: RouteAccess, { request, context }: LoaderFun
 
 /**
  * The one place where domain errors become HTTP: `/api/*` gets the structured JSON error, pages a
- * status response their ErrorBoundary explains. Anything else (a redirect, a Response, a bug) passes on.
+ * status response their ErrorBoundary explains, and a lost database connection is a 503 with
+ * Retry-After for both. Anything else (a redirect, a Response, a bug) passes on.
  */
 function translateError(error: unknown, isApi: boolean, requestId: string): unknown {
   if (AppError.is(error)) {
@@ -72,10 +76,8 @@ function translateError(error: unknown, isApi: boolean, requestId: string): unkn
       ? apiError(400, "validation_failed", "The request is not valid; see details.", error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message, code: issue.code })))
       : new Response("That request was not valid.", { status: 400 });
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailableResponse(isApi, requestId);
   if (isApi && !(error instanceof Response)) {
-    if (isDatabaseUnavailable(error)) {
-      return apiError(503, "unavailable", "The database is not reachable right now. Try again shortly.", { requestId }, { "Retry-After": "5" });
-    }
     console.error(error);
     return apiError(500, "internal_error", "Something went wrong on our side. Try again; if it keeps happening, quote the request id.", { requestId });
   }

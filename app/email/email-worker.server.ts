@@ -1,5 +1,7 @@
-import { Logger as WorkerLogger, parseCronItems, run, type Runner } from "graphile-worker";
+import { Logger as WorkerLogger, parseCronItems, run, type WorkerEvents } from "graphile-worker";
+import type pg from "pg";
 import type { Logger } from "pino";
+import { createPool } from "../../db/pg-connections";
 import type { ShardConfig } from "../../tenancy/connection-router";
 import type { OpenedPlatform, Platform } from "../../tenancy/platform";
 import type { MailSettings } from "./mail-settings.server";
@@ -8,6 +10,7 @@ import { SEND_EMAIL_TASK } from "./outbox.server";
 import { PROCESS_INBOUND_EMAIL_TASK } from "../inbound/inbound-jobs";
 import { processInboundEmailTask, type ProcessInboundDeps } from "../inbound/process-inbound-email.server";
 import { sendEmailTask, type SendEmailDeps } from "./send-email-task.server";
+import { superviseRunner, type RunnerBackoff, type SupervisedRunner } from "./supervised-runner.server";
 
 export type EmailWorkerOptions = {
   platform: Pick<Platform, "control" | "router">;
@@ -22,6 +25,8 @@ export type EmailWorkerOptions = {
   inbound?: Pick<ProcessInboundDeps, "sessionSecret" | "originFor">;
   /** With it, emails that belong to a ticket carry its signed reply address. */
   replyRouting?: SendEmailDeps["replyRouting"];
+  /** How soon a runner that stopped after a database failure is started again. */
+  runnerBackoff?: RunnerBackoff;
 };
 
 export type EmailWorker = {
@@ -29,39 +34,49 @@ export type EmailWorker = {
   stop(): Promise<void>;
 };
 
-export async function startEmailWorker({ platform, shards, transport, fromAddress, concurrency, pollIntervalMs, logger, inbound, replyRouting }: EmailWorkerOptions): Promise<EmailWorker> {
+export async function startEmailWorker({ platform, shards, transport, fromAddress, concurrency, pollIntervalMs, logger, inbound, replyRouting, runnerBackoff }: EmailWorkerOptions): Promise<EmailWorker> {
   const log = logger.child({ component: "email-worker" });
   const task = sendEmailTask({ platform, transport, fromAddress, log, replyRouting });
   const inboundTask = inbound ? { [PROCESS_INBOUND_EMAIL_TASK]: processInboundEmailTask({ platform, ...inbound, log: log.child({ component: "inbound-email" }) }) } : {};
-  const runners: Runner[] = [];
+  const runners: SupervisedRunner[] = [];
+  const pools: pg.Pool[] = [];
+  const closeAll = async () => {
+    await Promise.allSettled(runners.map((runner) => runner.stop()));
+    await Promise.allSettled(pools.map((pool) => pool.end()));
+  };
   try {
     for (const shard of shards) {
-      const runner = await run({
-        connectionString: shard.url,
-        // One connection listens for new jobs; the rest fetch, run and complete them.
-        maxPoolSize: concurrency + 2,
-        concurrency,
-        pollInterval: pollIntervalMs,
-        noHandleSignals: true,
-        taskList: { [SEND_EMAIL_TASK]: task, ...inboundTask },
-        parsedCronItems: parseCronItems([]),
-        // Batched (with no delay), a job's completion is flushed when the worker stops; unbatched, a
-        // completion still in flight at stop is lost and the job stays locked for graphile-worker's 4 hours.
-        preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-        logger: workerLogger(log.child({ shard: shard.id })),
-      });
-      runner.promise.catch((error) => log.error({ err: error, shard: shard.id }, "email worker stopped after an error"));
-      runners.push(runner);
+      const shardLog = log.child({ shard: shard.id });
+      // One connection listens for new jobs; the rest fetch, run and complete them.
+      const pool = createPool(`worker:${shard.id}`, { connectionString: shard.url, max: concurrency + 2, connectionTimeoutMillis: 5_000 }, (error) =>
+        shardLog.warn({ err: error }, "job queue connection lost; a new one is opened when needed"),
+      );
+      pools.push(pool);
+      const startRunner = (events: WorkerEvents) =>
+        run({
+          pgPool: pool,
+          events,
+          concurrency,
+          pollInterval: pollIntervalMs,
+          noHandleSignals: true,
+          taskList: { [SEND_EMAIL_TASK]: task, ...inboundTask },
+          parsedCronItems: parseCronItems([]),
+          // Batched (with no delay), a job's completion is flushed when the worker stops; unbatched, a
+          // completion still in flight at stop is lost and the job stays locked for graphile-worker's 4 hours.
+          preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+          logger: workerLogger(shardLog),
+        });
+      runners.push(await superviseRunner(startRunner, { pool, log: shardLog, backoff: runnerBackoff }));
     }
   } catch (error) {
-    await Promise.allSettled(runners.map((runner) => runner.stop()));
+    await closeAll();
     throw error;
   }
   log.info({ shards: shards.map((shard) => shard.id), via: transport.kind, concurrency }, transport.kind === "smtp" ? "email worker started" : "email worker started; no SMTP_URL, so emails go to the development mailbox (/dev/mailbox)");
   let stopping: Promise<void> | undefined;
   return {
     stop: () =>
-      (stopping ??= Promise.allSettled(runners.map((runner) => runner.stop())).then(() => transport.close())),
+      (stopping ??= closeAll().then(() => transport.close())),
   };
 }
 

@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { JobHelpers } from "graphile-worker";
 import type { Logger } from "pino";
 import * as z from "zod";
+import { isDatabaseUnavailable } from "../../db/connection-errors";
 import type { Platform } from "../../tenancy/platform";
 import { findTenantById } from "../../tenancy/tenant-registry";
 import type { SendEmailPayload } from "./outbox.server";
@@ -64,15 +65,19 @@ export function sendEmailTask({ platform, transport, fromAddress, log, replyRout
   };
 }
 
-/** The send is done and cannot be undone: a short database hiccup must not turn it into a second send. */
-async function recordSent(update: () => Promise<unknown>, tries = 3): Promise<void> {
+/**
+ * The send is done and cannot be undone: a database hiccup must not turn it into a second send.
+ * A lost connection (a restart, a failover) is waited out for up to about half a minute; any other
+ * error gets three tries.
+ */
+async function recordSent(update: () => Promise<unknown>, { tries = 3, outageTries = 12 } = {}): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await update();
       return;
     } catch (error) {
-      if (attempt >= tries) throw error;
-      await sleep(attempt * 500);
+      if (attempt >= (isDatabaseUnavailable(error) ? outageTries : tries)) throw error;
+      await sleep(Math.min(attempt * 500, 4000));
     }
   }
 }

@@ -44,19 +44,9 @@ export function workspaceSuspendedPage(name: string): string {
   );
 }
 
-export function unavailablePage(): string {
-  return page("Temporarily unavailable", `<h1>We'll be right back</h1><p>Conductor cannot reach its database at the moment. Please try again in a minute.</p>`);
-}
+export const DATABASE_UNAVAILABLE_MESSAGE = "Conductor cannot reach its database at the moment. Please try again in a minute.";
 
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
-
-/** Connection-level failures (server down, restarting, unreachable) rather than bugs. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 4; depth += 1) {
-    const code = (current as { code?: string }).code;
-    if (code && UNAVAILABLE_CODES.has(code)) return true;
-    if (current instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(current.message)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+/** Served with 503 and Retry-After while the database cannot be reached; `detail` replaces the default explanation. */
+export function unavailablePage(detail: string = DATABASE_UNAVAILABLE_MESSAGE): string {
+  return page("Temporarily unavailable", `<h1>Temporarily unavailable</h1><p>${escapeHtml(detail)}</p>`);
 }
