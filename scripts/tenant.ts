@@ -15,7 +15,8 @@ class UsageError extends Error {}
 let opened: OpenedPlatform | undefined;
 async function platform(): Promise<OpenedPlatform> {
   const config = loadConfig();
-  opened ??= await openPlatform(config, { debug: () => {}, error: (error, message) => console.error(message, error) });
+  // The CLI serves no requests, so it keeps no tenant cache worth a LISTEN connection.
+  opened ??= await openPlatform(config, { debug: () => {}, error: (error, message) => console.error(message, error) }, { listenForTenantChanges: false });
   return opened;
 }
 

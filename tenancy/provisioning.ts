@@ -13,7 +13,7 @@ import { slugSchema } from "./slug";
 import type { TenantMigration } from "./tenant-migrations";
 import { migrateSchemaInTransaction } from "./tenant-migrator";
 import type { TenantRecord } from "./tenant-record";
-import { findTenantBySlug, toTenantRecord } from "./tenant-registry";
+import { announceTenantChange, deleteTenantRow, findTenantBySlug, toTenantRecord, updateTenantRow } from "./tenant-registry";
 
 /** A problem an operator can fix; the CLI prints the message and exits non-zero. */
 export class ProvisioningError extends Error {}
@@ -75,6 +75,8 @@ export async function createTenant(
       .set({ status: "active", schemaVersion: to, updatedAt: sql`now()` })
       .where(eq(tenants.id, row!.id))
       .returning();
+    // Processes may have cached the slug as unknown; they forget it when this commits.
+    await announceTenantChange(drizzle(controlClient), id);
     await controlClient.query("COMMIT");
     return { tenant: toTenantRecord(active!), adminEmail: input.adminEmail, inviteToken };
   } catch (error) {
@@ -134,12 +136,9 @@ export async function setTenantStatus(control: ControlPlane, slug: string, statu
   if (tenant.status !== "active" && tenant.status !== "suspended") {
     throw new ProvisioningError(`tenant "${slug}" is ${tenant.status}; only active or suspended tenants can be ${status === "active" ? "resumed" : "suspended"}`);
   }
-  const [row] = await control.db
-    .update(tenants)
-    .set({ status, updatedAt: sql`now()` })
-    .where(eq(tenants.id, tenant.id))
-    .returning();
-  return toTenantRecord(row!);
+  const changed = await updateTenantRow(control.db, tenant.id, { status }, ["active", "suspended"]);
+  if (!changed) throw new ProvisioningError(`tenant "${slug}" changed while it was being ${status === "active" ? "resumed" : "suspended"}; run \`npm run tenant -- show ${slug}\` and try again`);
+  return changed;
 }
 
 /**
@@ -148,7 +147,7 @@ export async function setTenantStatus(control: ControlPlane, slug: string, statu
  */
 export async function dropTenant(control: ControlPlane, router: ConnectionRouter, slug: string): Promise<TenantRecord> {
   const tenant = await requireTenant(control, slug);
-  await control.db.update(tenants).set({ status: "deleting", updatedAt: sql`now()` }).where(eq(tenants.id, tenant.id));
+  await updateTenantRow(control.db, tenant.id, { status: "deleting" });
   const client = await router.poolFor(tenant).connect();
   try {
     await client.query("BEGIN");
@@ -161,7 +160,7 @@ export async function dropTenant(control: ControlPlane, router: ConnectionRouter
   } finally {
     client.release();
   }
-  await control.db.delete(tenants).where(eq(tenants.id, tenant.id));
+  await deleteTenantRow(control.db, tenant.id);
   return tenant;
 }
 

@@ -1,10 +1,11 @@
 import { eq, inArray } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { tenants } from "../db/control-schema";
 import { createTenant, dropTenant, ProvisioningError, setTenantStatus } from "../tenancy/provisioning";
 import { latestTenantVersion, loadTenantMigrations } from "../tenancy/tenant-migrations";
 import { listTenants } from "../tenancy/tenant-registry";
-import { createTestTenant, openTestPlatform, uniqueSlug } from "./support/test-platform";
+import { createTestTenant, openTestPlatform, testDatabaseUrl, uniqueSlug } from "./support/test-platform";
 
 const platform = openTestPlatform();
 afterAll(() => platform.close());
@@ -71,6 +72,27 @@ describe("tenant provisioning", () => {
     await dropTenant(platform.control, platform.router, tenant.slug);
     expect(await schemaExists(tenant.schemaName)).toBe(false);
     expect(await platform.control.db.select().from(tenants).where(eq(tenants.slug, tenant.slug))).toEqual([]);
+  });
+
+  it("announces every change of a tenant's registry row on conductor_tenants, as it commits", async () => {
+    const listener = new pg.Client({ connectionString: testDatabaseUrl() });
+    const announced: string[] = [];
+    listener.on("notification", ({ channel, payload }) => channel === "conductor_tenants" && payload && announced.push(payload));
+    await listener.connect();
+    await listener.query("LISTEN conductor_tenants");
+    try {
+      const tenant = await createTestTenant(platform);
+      const count = () => announced.filter((id) => id === tenant.id).length;
+      await expect.poll(count).toBe(1);
+      await setTenantStatus(platform.control, tenant.slug, "suspended");
+      await expect.poll(count).toBe(2);
+      await setTenantStatus(platform.control, tenant.slug, "active");
+      await expect.poll(count).toBe(3);
+      await dropTenant(platform.control, platform.router, tenant.slug);
+      await expect.poll(count).toBe(5); // marked deleting, then the row deleted
+    } finally {
+      await listener.end();
+    }
   });
 
   const badSlugs: Array<[string, string]> = [
