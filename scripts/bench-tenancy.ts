@@ -17,7 +17,7 @@ import { createTenant, dropTenant } from "../tenancy/provisioning";
 import { latestTenantVersion, loadTenantMigrations, type TenantMigration } from "../tenancy/tenant-migrations";
 import { migrateAllTenants } from "../tenancy/tenant-migrator";
 import type { TenantRecord } from "../tenancy/tenant-record";
-import { Cleanup, log, messageOf } from "./bench/support";
+import { Cleanup, cleanUpOnSignals, log, messageOf } from "./bench/support";
 
 const TARGETS = { provisionMedianMs: 40, fanOutSecondsPer1000: 30, routerOverheadPercent: 10 };
 const SETUP_CONCURRENCY = 4;
@@ -357,14 +357,7 @@ function printSummary(provisioning: Provisioning, fanOut: FanOut, overhead: Rout
 async function main(): Promise<void> {
   const options = parseOptions();
   const cleanup = new Cleanup();
-  let interrupted = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      interrupted = true;
-      log(`\n${signal}: cleaning up`);
-      void cleanup.run().finally(() => process.exit(130));
-    });
-  }
+  const interrupted = cleanUpOnSignals(cleanup);
 
   try {
     const { url, external } = await openDatabase(cleanup);
@@ -399,7 +392,7 @@ async function main(): Promise<void> {
 
     printSummary(provisioning, fanOut, overhead);
   } catch (error) {
-    if (interrupted) return;
+    if (interrupted()) return;
     log(`error: ${messageOf(error)}`);
     process.exitCode = 1;
   } finally {

@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
 import { and, asc, eq, isNotNull } from "drizzle-orm";
 import type { Attachment } from "mailparser";
-import * as z from "zod";
 import type { TenantHandle } from "../../tenancy/connection-router";
 import { AppError, notFound } from "../app-error";
-import { ticketNumberSchema } from "../tickets/ticket-schemas";
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 export const MAX_ATTACHMENTS_PER_MESSAGE_BYTES = 25 * 1024 * 1024;
@@ -17,7 +15,8 @@ export type StoredAttachment = { filename: string; contentType: string; sizeByte
  * characters, limited length, the extension kept when it is cut.
  */
 export function displayFilename(name: string | undefined | null): string {
-  const base = (name ?? "").split(/[\\/]/).pop() ?? "";
+  // Only the end of a name can survive (the base name, cut to 120 characters), so only the end is read.
+  const base = (name ?? "").slice(-4 * MAX_FILENAME_CHARS).split(/[\\/]/).pop() ?? "";
   let cleaned = base.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, "").replace(/\s+/g, " ").trim();
   cleaned = cleaned.replace(/^\.+/, "").trim();
   if (cleaned.length > MAX_FILENAME_CHARS) {
@@ -30,7 +29,7 @@ export function displayFilename(name: string | undefined | null): string {
 
 /** A content type from the part when it looks like one; anything else is application/octet-stream. */
 function contentTypeOf(value: string | undefined): string {
-  const type = (value ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = (value ?? "").slice(0, 255).split(";")[0]!.trim().toLowerCase();
   return /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(type) ? type : "application/octet-stream";
 }
 
@@ -53,14 +52,6 @@ export function selectAttachments(parts: Attachment[]): { stored: StoredAttachme
     stored.push({ filename, contentType: contentTypeOf(part.contentType), sizeBytes: content.length, sha256: createHash("sha256").update(content).digest("hex"), content });
   }
   return { stored, skipped };
-}
-
-const attachmentParamsSchema = z.object({ number: ticketNumberSchema, id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
-
-/** The ticket number and attachment id of a download URL; null when they are not numbers. */
-export function parseAttachmentParams(params: Record<string, string | undefined>): { number: number; id: number } | null {
-  const parsed = attachmentParamsSchema.safeParse(params);
-  return parsed.success ? { number: parsed.data.number, id: parsed.data.id } : null;
 }
 
 export type AttachmentSummary = { id: number; filename: string; contentType: string; sizeBytes: number };

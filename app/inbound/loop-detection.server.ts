@@ -15,10 +15,17 @@ export function isAutomatedEmail(mail: Pick<ParsedMail, "headers">, envelopeFrom
   };
   const autoSubmitted = header("auto-submitted")?.trim().toLowerCase();
   if (autoSubmitted && autoSubmitted !== "no") return true;
-  if (/^(bulk|list|junk)$/i.test(header("precedence")?.trim() ?? "")) return true;
+  if (["bulk", "list", "junk"].includes(header("precedence")?.trim().toLowerCase() ?? "")) return true;
   if (header("x-autoreply") !== undefined || header("x-autorespond") !== undefined) return true;
   const returnPath = header("return-path");
-  if (returnPath !== undefined && /^\s*<?\s*>?\s*$/.test(returnPath)) return true;
-  if (envelopeFrom !== null && /^\s*<?\s*>?\s*$/.test(envelopeFrom)) return true;
+  if (returnPath !== undefined && isNullSender(returnPath)) return true;
+  if (envelopeFrom !== null && isNullSender(envelopeFrom)) return true;
   return false;
+}
+
+/** The null reverse-path of bounces: `<>`, also with spaces or only half of it (string operations, not a pattern: the text is the sender's). */
+export function isNullSender(value: string): boolean {
+  const trimmed = value.trim();
+  if (trimmed === "" || trimmed === "<" || trimmed === ">") return true;
+  return trimmed.startsWith("<") && trimmed.endsWith(">") && trimmed.slice(1, -1).trim() === "";
 }

@@ -1,6 +1,5 @@
 import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { JobHelpers } from "graphile-worker";
-import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import type { Logger } from "pino";
 import * as z from "zod";
 import { tenants } from "../../db/control-schema";
@@ -9,17 +8,14 @@ import type { Platform } from "../../tenancy/platform";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { toTenantRecord } from "../../tenancy/tenant-registry";
 import { findOrCreateCustomer } from "../customers/customers.server";
-import { singleLine } from "../email/header-text.server";
 import { queueTicketConfirmation } from "../email/notifications.server";
 import { joinTransaction } from "../portal/join-transaction.server";
 import { addMessage, createTicket } from "../tickets/ticket-commands.server";
 import { forgetTicketCounters } from "../tickets/ticket-counters.server";
-import { selectAttachments } from "./attachments.server";
 import type { ProcessInboundEmailPayload } from "./inbound-jobs";
-import { isAutomatedEmail } from "./loop-detection.server";
-import { cleanBody, stripQuotedHistory } from "./quoted-text.server";
+import { readInboundEmailOffThread } from "./inbound-reader-pool.server";
+import type { InboundEmailContent } from "./read-inbound-email.server";
 import { ticketFromReplyAddress } from "./reply-token.server";
-import { sanitizeEmailHtml, textFromHtml } from "./sanitize-email-html.server";
 
 export type InboundOptions = {
   /** Keys the reply tokens of reply addresses. */
@@ -35,12 +31,6 @@ export type InboundOutcome =
   | { status: "own-email" }
   | { status: "processed"; ticketId: number; ticketMessageId: number; newTicket: boolean; automated: boolean };
 
-const senderAddress = z.email();
-const MAX_SUBJECT_CHARS = 250;
-const MAX_HTML_CHARS = 1_000_000;
-
-class UnreadableEmail extends Error {}
-
 /**
  * Turns one stored inbound email into a ticket message: a reply to the ticket its reply token or
  * its In-Reply-To/References name (the latter only from that ticket's customer), otherwise a new
@@ -49,16 +39,15 @@ class UnreadableEmail extends Error {}
  */
 export async function processInboundEmail(handle: TenantHandle, options: InboundOptions, inboundEmailId: number): Promise<InboundOutcome> {
   const { db, t } = handle;
-  const [row] = await db.select().from(t.inboundEmails).where(eq(t.inboundEmails.id, inboundEmailId));
+  const [row] = await db
+    .select({ status: t.inboundEmails.status, sizeBytes: sql<number>`octet_length(${t.inboundEmails.raw})`.mapWith(Number), envelopeFrom: t.inboundEmails.envelopeFrom, envelopeTo: t.inboundEmails.envelopeTo })
+    .from(t.inboundEmails)
+    .where(eq(t.inboundEmails.id, inboundEmailId));
   if (!row || row.status !== "received") return { status: "skipped" };
 
-  let mail: ParsedMail;
-  let sender: { address: string; name: string };
-  try {
-    mail = await simpleParser(row.raw, { keepCidLinks: true });
-    sender = senderOf(mail);
-  } catch (error) {
-    const reason = error instanceof UnreadableEmail ? error.message : `The email could not be parsed: ${error instanceof Error ? error.message : String(error)}`;
+  const read = await readInboundEmailOffThread(await rawMessage(handle, inboundEmailId, row.sizeBytes), row.envelopeFrom);
+  if (!read.ok) {
+    const { reason } = read;
     await db
       .update(t.inboundEmails)
       .set({ status: "failed", failureReason: reason.slice(0, 1000), attempts: sql`${t.inboundEmails.attempts} + 1`, processedAt: sql`now()` })
@@ -66,8 +55,8 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
     return { status: "failed", reason };
   }
 
-  const automated = isAutomatedEmail(mail, row.envelopeFrom);
-  const emailMessageId = mail.messageId?.trim().slice(0, 998) || null;
+  const { email } = read;
+  const { automated, emailMessageId, sender, subject, body, htmlBody } = email;
   try {
     return await handle.transaction(async (tx) => {
       // The row, locked: a second run of the same job waits here and then finds it processed.
@@ -97,13 +86,10 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
         }
       }
 
-      const { stored, skipped } = selectAttachments(mail.attachments);
-      const body = messageBody(mail, skipped);
-      const htmlBody = emailHtml(mail);
       const joined = joinTransaction(handle, tx);
       const mailContext = automated ? undefined : { origin: options.origin };
 
-      const existingTicket = await threadedTicket(tx, handle, options.sessionSecret, mail, row.envelopeTo, sender.address);
+      const existingTicket = await threadedTicket(tx, handle, options.sessionSecret, email, row.envelopeTo);
       let ticketId: number;
       let messageId: number;
       let newTicket = false;
@@ -113,7 +99,6 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
         messageId = message.id;
       } else {
         const customer = await findOrCreateCustomer(tx, t, { type: "system" }, { name: sender.name, email: sender.address });
-        const subject = singleLine(mail.subject?.replace(/\u0000/g, "") ?? "").slice(0, MAX_SUBJECT_CHARS) || "(no subject)";
         const ticket = await createTicket(joined, { type: "customer", customerId: customer.id }, { customer: { id: customer.id }, subject, message: body, channel: "email" });
         const [first] = await tx.select({ id: t.ticketMessages.id }).from(t.ticketMessages).where(eq(t.ticketMessages.ticketId, ticket.id)).orderBy(desc(t.ticketMessages.id)).limit(1);
         ticketId = ticket.id;
@@ -127,7 +112,7 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
         }
       }
       await tx.update(t.ticketMessages).set({ htmlBody, emailMessageId, inboundEmailId }).where(eq(t.ticketMessages.id, messageId));
-      if (stored.length > 0) await tx.insert(t.messageAttachments).values(stored.map((file) => ({ ...file, ticketMessageId: messageId })));
+      if (email.attachments.length > 0) await tx.insert(t.messageAttachments).values(email.attachments.map((file) => ({ ...file, ticketMessageId: messageId })));
       await markProcessed(ticketId, messageId);
       return { status: "processed", ticketId, ticketMessageId: messageId, newTicket, automated } as const;
     });
@@ -145,28 +130,21 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
   }
 }
 
-function senderOf(mail: ParsedMail): { address: string; name: string } {
-  const from = mail.from?.value.find((entry) => entry.address);
-  const parsed = senderAddress.safeParse(from?.address?.trim());
-  if (!parsed.success) throw new UnreadableEmail("The email has no valid sender (From) address.");
-  const address = parsed.data;
-  const name = singleLine((from?.name ?? "").replace(/\u0000/g, "")).slice(0, 200) || address.split("@")[0]!;
-  return { address, name };
-}
+/** bytea arrives as hex text: a 25 MB message read at once is a 50 MB string decoded in one go, a second of blocked event loop. */
+const RAW_SLICE_BYTES = 1024 * 1024;
 
-/** The sanitised HTML, when there is some and it is of a size a frame can show; the text body stays either way. */
-function emailHtml(mail: ParsedMail): string | null {
-  if (typeof mail.html !== "string" || !mail.html.trim()) return null;
-  const html = sanitizeEmailHtml(mail.html);
-  return html && html.length <= MAX_HTML_CHARS ? html : null;
-}
-
-function messageBody(mail: ParsedMail, skipped: string[]): string {
-  const text = mail.text?.trim() ? mail.text : typeof mail.html === "string" ? textFromHtml(mail.html) : "";
-  let body = stripQuotedHistory(text.replace(/\u0000/g, ""));
-  if (!body) body = "(This email has no text.)";
-  if (skipped.length > 0) body += `\n\n[Attachments not kept because they are over the size limit (10 MB each, 25 MB per email): ${skipped.join(", ")}]`;
-  return cleanBody(body);
+/** The stored message, read in slices so that no single read holds the event loop for long. */
+async function rawMessage({ db, t }: TenantHandle, inboundEmailId: number, sizeBytes: number): Promise<Buffer> {
+  const slices: Buffer[] = [];
+  for (let offset = 0; offset < sizeBytes; offset += RAW_SLICE_BYTES) {
+    const [slice] = await db
+      .select({ bytes: sql<Buffer>`substring(${t.inboundEmails.raw} from ${offset + 1} for ${RAW_SLICE_BYTES})` })
+      .from(t.inboundEmails)
+      .where(eq(t.inboundEmails.id, inboundEmailId));
+    if (!slice) throw new Error(`inbound email ${inboundEmailId} disappeared while it was read`);
+    slices.push(slice.bytes);
+  }
+  return Buffer.concat(slices);
 }
 
 type ThreadedTicket = { id: number; number: number; customerId: number };
@@ -176,8 +154,9 @@ type ThreadedTicket = { id: number; number: number; customerId: number };
  * tenant, or (b) In-Reply-To/References naming one of this tenant's emails about a ticket. Both
  * only when the sender is the ticket's customer: a message is always its sender's words.
  */
-async function threadedTicket(tx: TenantTransaction, handle: TenantHandle, sessionSecret: string, mail: ParsedMail, envelopeTo: string[], sender: string): Promise<ThreadedTicket | null> {
+async function threadedTicket(tx: TenantTransaction, handle: TenantHandle, sessionSecret: string, email: InboundEmailContent, envelopeTo: string[]): Promise<ThreadedTicket | null> {
   const { t, tenant } = handle;
+  const sender = email.sender.address;
   const ownedBySender = async (condition: ReturnType<typeof eq>) => {
     const [ticket] = await tx
       .select({ id: t.tickets.id, number: t.tickets.number, customerId: t.tickets.customerId })
@@ -188,14 +167,14 @@ async function threadedTicket(tx: TenantTransaction, handle: TenantHandle, sessi
     return ticket ?? null;
   };
 
-  for (const recipient of recipientsOf(mail, envelopeTo)) {
+  for (const recipient of new Set([...envelopeTo.map((address) => address.trim()), ...email.recipients])) {
     const ticketId = ticketFromReplyAddress(sessionSecret, tenant, recipient);
     if (ticketId === null) continue;
     const ticket = await ownedBySender(eq(t.tickets.id, ticketId));
     if (ticket) return ticket;
   }
 
-  const references = referencesOf(mail);
+  const { references } = email;
   if (references.length === 0) return null;
   const fromOutbound = await tx
     .select({ ticketId: t.outboundEmails.ticketId })
@@ -205,17 +184,6 @@ async function threadedTicket(tx: TenantTransaction, handle: TenantHandle, sessi
   const candidates = [...new Set([...fromOutbound, ...fromMessages].map((row) => row.ticketId).filter((id): id is number => id !== null))];
   if (candidates.length === 0) return null;
   return ownedBySender(inArray(t.tickets.id, candidates));
-}
-
-function recipientsOf(mail: ParsedMail, envelopeTo: string[]): string[] {
-  const listed = (field: AddressObject | AddressObject[] | undefined) => (Array.isArray(field) ? field : field ? [field] : []).flatMap((group) => group.value.map((entry) => entry.address ?? ""));
-  return [...new Set([...envelopeTo, ...listed(mail.to), ...listed(mail.cc)].map((address) => address.trim()).filter(Boolean))];
-}
-
-function referencesOf(mail: ParsedMail): string[] {
-  const references = Array.isArray(mail.references) ? mail.references : mail.references ? mail.references.split(/\s+/) : [];
-  const ids = [mail.inReplyTo ?? "", ...references].flatMap((value) => value.match(/<[^<>\s]+>/g) ?? []);
-  return [...new Set(ids)].slice(-50);
 }
 
 function describeError(error: unknown): string {

@@ -17,6 +17,19 @@ export class Cleanup {
   }
 }
 
+/** Runs `cleanup` and exits 130 on SIGINT/SIGTERM; the returned function says whether that happened. */
+export function cleanUpOnSignals(cleanup: Cleanup): () => boolean {
+  let interrupted = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      log(`\n${signal}: cleaning up`);
+      void cleanup.run().finally(() => process.exit(130));
+    });
+  }
+  return () => interrupted;
+}
+
 export function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
