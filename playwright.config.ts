@@ -38,6 +38,8 @@ export default defineConfig({
         APP_DOMAIN: "localhost",
         // Screens poll every 2 s so "appears without a reload" is quick to observe.
         POLL_INTERVAL_SECONDS: "2",
+        // e2e/sign-in.spec.ts runs its OpenID Connect provider on loopback, which SSO refuses unless allowed.
+        OUTBOUND_ALLOWED_HOSTS: "127.0.0.1",
       },
     },
     {

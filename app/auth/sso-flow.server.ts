@@ -4,6 +4,7 @@ import { Authenticator } from "remix-auth";
 import { oidcStrategy, SsoRefusedError, type VerifiedIdentity } from "./oidc.server";
 import { safeRedirectTarget } from "./redirect-target";
 import { sessionCookie } from "./session-cookie.server";
+import type { SsoErrorCode } from "./sso-errors";
 import { signInWithSso } from "./sso-sign-in.server";
 import { getSsoConfiguration } from "./sso-settings.server";
 
@@ -15,7 +16,7 @@ function returnCookie(context: AppLoadContext) {
 
 async function authenticator(request: Request, context: AppLoadContext) {
   const config = await getSsoConfiguration(context.db, context.services.auth.sessionSecret);
-  if (!config) throw new SsoRefusedError("Single sign-on is not set up for this workspace.");
+  if (!config) throw new SsoRefusedError("sso_not_configured");
   const redirectURI = new URL(CALLBACK_PATH, new URL(request.url).origin).toString();
   return { config, auth: new Authenticator<VerifiedIdentity>().use(await oidcStrategy(context, config, redirectURI), "oidc") };
 }
@@ -25,14 +26,14 @@ export async function beginSsoSignIn(request: Request, context: AppLoadContext):
   try {
     const { auth } = await authenticator(request, context);
     await auth.authenticate("oidc", request);
-    throw new SsoRefusedError("The identity provider could not be reached.");
+    throw new Error("remix-auth-oauth2 returned instead of redirecting to the identity provider");
   } catch (thrown) {
     if (thrown instanceof Response) {
       const redirectTo = safeRedirectTarget(new URL(request.url).searchParams.get("redirectTo"));
       thrown.headers.append("Set-Cookie", await returnCookie(context).serialize(redirectTo));
       return thrown;
     }
-    return failed(thrown);
+    return failed(context, thrown);
   }
 }
 
@@ -48,16 +49,34 @@ export async function completeSsoSignIn(request: Request, context: AppLoadContex
     return redirect(redirectTo, { headers });
   } catch (thrown) {
     if (thrown instanceof Response) throw thrown;
-    return failed(thrown);
+    return failed(context, thrown);
   }
 }
 
-function failed(error: unknown): Response {
-  let message: string;
-  if (error instanceof SsoRefusedError) message = error.message;
-  else if (error instanceof OAuth2RequestError) message = `The identity provider refused the sign-in (${error.code}).`;
-  else if (error instanceof UnexpectedResponseError || error instanceof UnexpectedErrorResponseBodyError) message = "The identity provider gave an unexpected answer. Please try again or ask an admin to test the SSO settings.";
-  else if (error instanceof RangeError || error instanceof ReferenceError) message = "This sign-in could not be verified (it may have expired or been opened in another browser). Please try again.";
-  else throw error;
-  return redirect(`/login?${new URLSearchParams({ sso_error: message })}`);
+/**
+ * How remix-auth-oauth2 (3.x) reports a callback whose state cookie is missing, expired or from
+ * another sign-in: these errors and messages exactly, nothing else it or anything below it throws.
+ */
+const STATE_FAILURES: ReadonlyArray<[ErrorConstructor, string]> = [
+  [ReferenceError, "Missing state on cookie."],
+  [RangeError, "State in URL doesn't match state in cookie."],
+  [ReferenceError, "Missing code verifier on cookie."],
+];
+
+function isStateFailure(error: unknown): boolean {
+  return STATE_FAILURES.some(([type, message]) => error instanceof type && error.constructor === type && error.message === message);
+}
+
+/** Sends the browser back to the sign-in page with a code; anything unexpected is logged first. */
+function failed(context: AppLoadContext, error: unknown): Response {
+  let code: SsoErrorCode;
+  if (error instanceof SsoRefusedError) code = error.code;
+  else if (isStateFailure(error)) code = "sso_expired";
+  else if (error instanceof OAuth2RequestError) code = "sso_provider_refused";
+  else if (error instanceof UnexpectedResponseError || error instanceof UnexpectedErrorResponseBodyError) code = "sso_provider_invalid";
+  else code = "sso_failed";
+  // Refusals of a person (no account, unverified email…) are expected; the provider's and our own failures are worth a look.
+  const expected = code === "sso_expired" || (error instanceof SsoRefusedError && !["sso_misconfigured", "sso_unreachable", "sso_provider_invalid"].includes(code));
+  if (!expected) console.error(`request ${context.requestId}: single sign-on failed (${code})`, error);
+  return redirect(`/login?${new URLSearchParams({ sso_error: code })}`);
 }

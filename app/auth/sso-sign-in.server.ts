@@ -25,17 +25,17 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
       .where(and(eq(t.ssoIdentities.issuer, identity.issuer), eq(t.ssoIdentities.subject, identity.subject)))
       .limit(1);
     if (linked) {
-      if (!linked.active) throw new SsoRefusedError("Your account in this workspace is deactivated. Ask an admin to reactivate it.");
+      if (!linked.active) throw new SsoRefusedError("sso_account_deactivated");
       await tx.update(t.ssoIdentities).set({ lastSignInAt: sql`now()`, email: identity.email }).where(and(eq(t.ssoIdentities.issuer, identity.issuer), eq(t.ssoIdentities.subject, identity.subject)));
       const { active: _active, ...member } = linked;
       return member;
     }
 
-    if (!identity.email) throw new SsoRefusedError("Your identity provider did not share your email address, so no account can be matched.");
-    if (!identity.emailVerified) throw new SsoRefusedError("Your identity provider has not verified your email address, so it cannot be linked to an account here.");
+    if (!identity.email) throw new SsoRefusedError("sso_email_missing");
+    if (!identity.emailVerified) throw new SsoRefusedError("sso_email_unverified");
     const domain = identity.email.split("@")[1] ?? "";
     if (config.allowedDomains.length > 0 && !config.allowedDomains.includes(domain)) {
-      throw new SsoRefusedError(`Sign-in with ${domain} addresses is not allowed in this workspace.`);
+      throw new SsoRefusedError("sso_domain_not_allowed", `Sign-in with ${domain} addresses is not allowed in this workspace.`);
     }
 
     let member: CurrentUser | null = null;
@@ -46,7 +46,7 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
       .limit(1)
       .for("update");
     if (existing) {
-      if (!existing.active) throw new SsoRefusedError("Your account in this workspace is deactivated. Ask an admin to reactivate it.");
+      if (!existing.active) throw new SsoRefusedError("sso_account_deactivated");
       const { active: _active, ...rest } = existing;
       member = rest;
     } else {
@@ -56,7 +56,7 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
         await recordActivity(tx, t, { actorType: "agent", actorUserId: member.id, action: "invite.accepted", entityType: "user", entityId: member.id, changes: { method: { from: null, to: "sso" } } });
       } else if (config.autoCreateUsers) {
         const [taken] = await tx.select({ id: t.users.id }).from(t.users).where(memberEmailIs(t, identity.email)).limit(1);
-        if (taken) throw new SsoRefusedError("An account with this email exists but was not set up for single sign-on. Ask an admin.");
+        if (taken) throw new SsoRefusedError("sso_account_not_sso");
         const [created] = await tx
           .insert(t.users)
           .values({ email: identity.email, name: identity.name ?? identity.email, role: "agent", origin: "sso" })
@@ -65,7 +65,7 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
         await recordActivity(tx, t, { actorType: "system", action: "user.created", entityType: "user", entityId: member.id, changes: { method: { from: null, to: "sso" }, role: { from: null, to: "agent" } } });
       }
     }
-    if (!member) throw new SsoRefusedError("There is no account for you in this workspace yet. Ask an admin to invite you.");
+    if (!member) throw new SsoRefusedError("sso_no_account");
     await tx.insert(t.ssoIdentities).values({ userId: member.id, issuer: identity.issuer, subject: identity.subject, email: identity.email, lastSignInAt: sql`now()` });
     return member;
   });

@@ -5,7 +5,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { discoverProvider, SsoRefusedError } from "~/auth/oidc.server";
-import { ssoSettingsSchema } from "~/auth/sso-schema";
+import { ssoSettingsSchemaFor } from "~/auth/sso-schema";
 import { getSsoSettings, MissingClientSecretError, saveSsoSettings } from "~/auth/sso-settings.server";
 import { Button, CsrfInput, FieldErrors, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
@@ -13,7 +13,11 @@ import { Notice, Section } from "~/components/section";
 export const handle = access("admin");
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  return { settings: await getSsoSettings(context.db), callbackUrl: new URL("/auth/sso/callback", new URL(request.url).origin).toString() };
+  return {
+    settings: await getSsoSettings(context.db),
+    callbackUrl: new URL("/auth/sso/callback", new URL(request.url).origin).toString(),
+    httpsOnly: context.services.outbound.requireHttps,
+  };
 }
 
 type TestResult = { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string; jwksUri: string } | { ok: false; message: string };
@@ -21,12 +25,12 @@ type TestResult = { ok: true; issuer: string; authorizationEndpoint: string; tok
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = requireUser(context);
   const form = await request.formData();
-  const submission = parseWithZod(form, { schema: ssoSettingsSchema });
+  const submission = parseWithZod(form, { schema: ssoSettingsSchemaFor({ httpsOnly: context.services.outbound.requireHttps }) });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["clientSecret"] }) }, { status: 400 });
   if (form.get("intent") === "test") {
     let test: TestResult;
     try {
-      const found = await discoverProvider(submission.value.issuer, { fresh: true });
+      const found = await discoverProvider(context.services.outbound, submission.value.issuer, { fresh: true });
       test = { ok: true, issuer: found.issuer, authorizationEndpoint: found.authorization_endpoint, tokenEndpoint: found.token_endpoint, jwksUri: found.jwks_uri };
     } catch (error) {
       if (!(error instanceof SsoRefusedError)) throw error;
@@ -46,16 +50,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
 type ActionData = { result: SubmissionResult<string[]>; test?: TestResult; saved?: boolean };
 
 export default function SsoSettings() {
-  const { settings, callbackUrl } = useLoaderData<typeof loader>();
+  const { settings, callbackUrl, httpsOnly } = useLoaderData<typeof loader>();
+  const schema = ssoSettingsSchemaFor({ httpsOnly });
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const [form, fields] = useForm({
     lastResult: actionData?.result,
     defaultValue: settings
       ? { ...settings, enabled: settings.enabled ? "on" : undefined, autoCreateUsers: settings.autoCreateUsers ? "on" : undefined, allowedDomains: settings.allowedDomains.join(", ") }
       : undefined,
-    constraint: getZodConstraint(ssoSettingsSchema),
+    constraint: getZodConstraint(schema),
     shouldValidate: "onBlur",
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: ssoSettingsSchema }),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
   });
   const test = actionData?.test;
   return (

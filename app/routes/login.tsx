@@ -9,6 +9,7 @@ import { InvalidCredentialsError } from "~/auth/password-sign-in.server";
 import { RateLimitedError } from "~/auth/rate-limits.server";
 import { safeRedirectTarget } from "~/auth/redirect-target";
 import { sessionCookie } from "~/auth/session-cookie.server";
+import { ssoErrorMessage } from "~/auth/sso-errors";
 import { isSsoEnabled } from "~/auth/sso-settings.server";
 import { AuthCard } from "~/components/auth-card";
 import { Button, FormErrors, TextField } from "~/components/form-fields";
@@ -22,13 +23,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const redirectTo = safeRedirectTarget(url.searchParams.get("redirectTo"));
   if (context.auth) throw redirect(redirectTo);
-  return { redirectTo, ssoEnabled: await isSsoEnabled(context.db), ssoError: url.searchParams.get("sso_error") };
+  return { redirectTo, ssoEnabled: await isSsoEnabled(context.db), ssoError: ssoErrorMessage(url.searchParams.get("sso_error")) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const formCopy = request.clone(); // remix-auth consumes the body; keep it to echo the email back
   try {
-    const { token, redirectTo } = await passwordAuthenticator(context, request.headers.get("user-agent")).authenticate("password", request);
+    const { token, redirectTo } = await passwordAuthenticator(context, { userAgent: request.headers.get("user-agent"), origin: new URL(request.url).origin }).authenticate("password", request);
     return redirect(safeRedirectTarget(redirectTo), { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
   } catch (error) {
     if (error instanceof InvalidLoginForm) return data({ result: error.submission.reply({ hideFields: ["password"] }) }, { status: 400 });

@@ -3,7 +3,14 @@ import Provider from "oidc-provider";
 
 export type TestAccount = { sub: string; email?: string; email_verified?: boolean; name?: string };
 
-export type TestOidcProvider = { issuer: string; clientId: string; clientSecret: string; close(): Promise<void> };
+/** `requests`: the path of every request the provider received, in order. */
+export type TestOidcProvider = { issuer: string; clientId: string; clientSecret: string; requests: string[]; close(): Promise<void> };
+
+/**
+ * The provider listens on loopback, which the app's outbound client refuses unless the operator
+ * allows it: servers that talk to it start with this setting.
+ */
+export const LOOPBACK_PROVIDER_ENV = { OUTBOUND_ALLOWED_HOSTS: "127.0.0.1, localhost" };
 
 /**
  * A real OpenID Connect provider (panva's oidc-provider) on loopback. Its development login page
@@ -33,11 +40,17 @@ export async function startOidcProvider({ accounts, redirectUris }: { accounts: 
       return grant;
     },
   });
-  server.on("request", provider.callback());
+  const requests: string[] = [];
+  const handle = provider.callback();
+  server.on("request", (req, res) => {
+    requests.push(req.url ?? "");
+    handle(req, res);
+  });
   return {
     issuer,
     clientId,
     clientSecret,
+    requests,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
