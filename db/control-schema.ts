@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, check, index, integer, jsonb, pgSchema, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { bigint, bigserial, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
 
 /** Shared tables live in `control`, never in `public`: see TENANCY-NOTES.md. */
 export const control = pgSchema("control");
@@ -63,16 +63,40 @@ export const rateLimits = control.table("rate_limits", {
   expire: bigint("expire", { mode: "number" }),
 });
 
+export const INBOUND_ADDRESS_STATUSES = ["pending", "verified", "taken"] as const;
+export type InboundAddressStatus = (typeof INBOUND_ADDRESS_STATUSES)[number];
+
 /**
- * Extra support addresses (e.g. help@acme.com) that route inbound mail to a tenant. Mail is routed
- * before any tenant is known, so the map lives in the control plane; addresses are stored lower-case.
+ * Workspaces' claims on extra support addresses (e.g. help@acme.com). Mail is routed before any
+ * tenant is known, so the claims live in the control plane; addresses are stored lower-case.
+ * A claim is `pending` until the emailed confirmation is used, and only `verified` claims route
+ * mail. Any number of workspaces may hold a pending claim on an address; at most one holds it
+ * verified (the partial unique index), and the others' claims become `taken`.
  */
-export const inboundAddresses = control.table("inbound_addresses", {
-  address: text("address").primaryKey(),
-  tenantId: text("tenant_id")
-    .notNull()
-    .references(() => tenants.id, { onDelete: "cascade" }),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const inboundAddresses = control.table(
+  "inbound_addresses",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    address: text("address").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    status: text("status").$type<InboundAddressStatus>().notNull().default("pending"),
+    /** SHA-256 of the confirmation token's secret part; cleared once the claim is decided. */
+    tokenHash: text("token_hash"),
+    tokenExpiresAt: timestamp("token_expires_at", { withTimezone: true }),
+    confirmationSentAt: timestamp("confirmation_sent_at", { withTimezone: true }),
+    /** The confirmation email's Message-ID: its arrival in the workspace's own inbound mail proves the forwarding. */
+    confirmationMessageId: text("confirmation_message_id"),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("inbound_addresses_address_tenant_key").on(table.address, table.tenantId),
+    uniqueIndex("inbound_addresses_verified_address_key").on(table.address).where(sql`${table.status} = 'verified'`),
+    index("inbound_addresses_tenant_idx").on(table.tenantId),
+    check("inbound_addresses_status_check", sql`${table.status} in ('pending', 'verified', 'taken')`),
+  ],
+);
 
 export type TenantRow = typeof tenants.$inferSelect;

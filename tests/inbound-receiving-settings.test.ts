@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addInboundAddress, InboundAddressError, inboundAddressSchema, listInboundAddresses, removeInboundAddress } from "../app/inbound/inbound-addresses.server";
+import { and, desc, eq } from "drizzle-orm";
+import { addInboundAddress, inboundAddressSchema, listInboundAddresses, removeInboundAddress, verifyInboundAddress } from "../app/inbound/inbound-addresses.server";
 import { routeRecipient } from "../app/inbound/inbound-routing.server";
 import { storeInboundEmail } from "../app/inbound/inbound-store.server";
 import type { TenantRecord } from "../tenancy/tenant-record";
@@ -35,6 +35,27 @@ async function activity(tenant: TenantRecord, action: string) {
   return db.select().from(t.activityLogs).where(eq(t.activityLogs.action, action));
 }
 
+const claimOptions = (reservedDomains: string[] = []) => ({ inbound: { domain: DOMAIN, reservedDomains }, origin: "http://workspace.localhost" });
+const addresses = async (tenant: TenantRecord) => (await listInboundAddresses(platform.control.db, platform.router.forTenant(tenant))).map((claim) => `${claim.address}:${claim.status}`);
+
+/** The token of the latest confirmation email the workspace queued for `address`. */
+async function confirmationToken(tenant: TenantRecord, address: string) {
+  const { db, t } = platform.router.forTenant(tenant);
+  const [email] = await db
+    .select({ text: t.outboundEmails.textBody })
+    .from(t.outboundEmails)
+    .where(and(eq(t.outboundEmails.kind, "address_confirmation"), eq(t.outboundEmails.toAddress, address)))
+    .orderBy(desc(t.outboundEmails.id))
+    .limit(1);
+  return /\/settings\/email\/verify\/(\S+)/.exec(email!.text)![1]!;
+}
+
+async function claimAndVerify(tenant: TenantRecord, address: string) {
+  const handle = platform.router.forTenant(tenant);
+  await addInboundAddress(platform.control.db, handle, { id: 1 }, address, claimOptions());
+  await verifyInboundAddress(platform.control.db, handle, { id: 1 }, await confirmationToken(tenant, address));
+}
+
 beforeAll(async () => {
   acme = await createTestTenant(platform);
   globex = await createTestTenant(platform);
@@ -49,25 +70,28 @@ afterAll(async () => {
 });
 
 describe("/settings/email", () => {
-  it("adds a support address from the page, refuses one another workspace uses next to the field, and removes it", async () => {
+  it("adds a support address from the page as pending with its confirmation emailed, refuses one another workspace confirmed next to the field, and removes it", async () => {
     const address = `help.${Date.now()}@acme-corp.example`;
     const added = await post([["csrf", admin.csrf], ["intent", "add-address"], ["address", address.toUpperCase()]]);
     expect(added.status).toBe(200);
-    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).toContain(address);
-    expect(await (await get("/settings/email", admin.cookie)).text()).toContain(address);
+    expect(await added.text()).toContain("A confirmation link was emailed");
+    expect(await addresses(acme)).toContain(`${address}:pending`);
+    expect(await (await get("/settings/email", admin.cookie)).text()).toContain(`data-address="${address}" data-status="pending"`);
+    expect(await confirmationToken(acme, address)).toMatch(/^\d+\.[A-Za-z0-9_-]{43}$/);
 
     const taken = `taken.${Date.now()}@globex-corp.example`;
-    await addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, taken, DOMAIN);
+    await claimAndVerify(globex, taken);
     const refused = await post([["csrf", admin.csrf], ["intent", "add-address"], ["address", taken]]);
     expect(refused.status).toBe(409);
     const html = await refused.text();
     expect(html).toContain("already in use by a workspace");
     expect(html).toContain(`value="${taken}"`);
-    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).not.toContain(taken);
+    expect(html).toMatch(/aria-invalid="true"/);
+    expect(await addresses(acme)).not.toContain(`${taken}:pending`);
 
     expect((await post([["csrf", admin.csrf], ["intent", "remove-address"], ["address", taken]])).status).toBe(404); // globex's, not ours
     expect((await post([["csrf", admin.csrf], ["intent", "remove-address"], ["address", address]])).status).toBe(200);
-    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).not.toContain(address);
+    expect(await addresses(acme)).toEqual([]);
   });
 
   it("is for admins only and shows the workspace's inbound address", async () => {
@@ -112,23 +136,29 @@ describe("/settings/email", () => {
 });
 
 describe("extra support addresses (domain module)", () => {
-  it("validates, adds, refuses a taken or INBOUND_DOMAIN address, routes, and removes", async () => {
+  it("validates, claims as pending, routes only once verified, refuses a confirmed or INBOUND_DOMAIN address, and removes", async () => {
     expect(inboundAddressSchema.safeParse({ address: "not an address" }).success).toBe(false);
     const address = inboundAddressSchema.parse({ address: `  Help-${acme.slug}@Acme-Rockets.Example ` }).address;
     expect(address).toBe(`help-${acme.slug}@acme-rockets.example`);
 
-    await addInboundAddress(platform.control.db, platform.router.forTenant(acme), { id: adminId }, address, DOMAIN);
-    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).toEqual([address]);
+    const handle = platform.router.forTenant(acme);
+    await addInboundAddress(platform.control.db, handle, { id: adminId }, address, claimOptions());
+    expect(await addresses(acme)).toEqual([`${address}:pending`]);
+    expect(await routeRecipient(platform, address, DOMAIN)).toBeNull();
+    await verifyInboundAddress(platform.control.db, handle, { id: adminId }, await confirmationToken(acme, address));
+    expect(await addresses(acme)).toEqual([`${address}:verified`]);
     expect((await routeRecipient(platform, address.toUpperCase(), DOMAIN))?.id).toBe(acme.id);
     expect((await activity(acme, "inbound_address.added")).map((entry) => entry.changes)).toContainEqual({ address: { from: null, to: address } });
+    expect((await activity(acme, "inbound_address.verified")).map((entry) => entry.changes)).toContainEqual({ address: { from: null, to: address }, proof: { from: null, to: "link" } });
 
-    await expect(addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, address.toUpperCase(), DOMAIN)).rejects.toThrow(InboundAddressError);
-    await expect(addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, `support@${acme.slug}.${DOMAIN}`, DOMAIN)).rejects.toThrow(/given by the workspace name/);
-    await expect(addInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, "support@conductor.example", DOMAIN, ["conductor.example"])).rejects.toThrow(/own domain/);
-    expect(await removeInboundAddress(platform.control.db, platform.router.forTenant(globex), { id: 1 }, address)).toBe(false);
+    const other = platform.router.forTenant(globex);
+    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, address.toUpperCase(), claimOptions())).rejects.toMatchObject({ status: 409, code: "address_in_use" });
+    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, `support@${acme.slug}.${DOMAIN}`, claimOptions())).rejects.toThrow(/given by the workspace name/);
+    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, "support@conductor.example", claimOptions(["conductor.example"]))).rejects.toThrow(/own domain/);
+    expect(await removeInboundAddress(platform.control.db, other, { id: 1 }, address)).toBe(false);
 
-    expect(await removeInboundAddress(platform.control.db, platform.router.forTenant(acme), { id: adminId }, address)).toBe(true);
-    expect(await listInboundAddresses(platform.control.db, { tenant: acme })).toEqual([]);
+    expect(await removeInboundAddress(platform.control.db, handle, { id: adminId }, address)).toBe(true);
+    expect(await addresses(acme)).toEqual([]);
     expect(await routeRecipient(platform, address, DOMAIN)).toBeNull();
     expect((await activity(acme, "inbound_address.removed")).map((entry) => entry.changes)).toContainEqual({ address: { from: address, to: null } });
   });

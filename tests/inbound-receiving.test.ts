@@ -19,6 +19,7 @@ let tinyReceiver: SmtpReceiver;
 let server: TestServer;
 let serverWithoutSecret: TestServer;
 const extraAddress = `help-${Date.now()}@acme-rockets.example`;
+const pendingAddress = `pending-${Date.now()}@acme-rockets.example`;
 
 function message({ messageId, subject = "Help", body = "Hello there" }: { messageId?: string | null; subject?: string; body?: string }) {
   const lines = ["From: Wile E. Coyote <wile@desert.example>", `To: support@example.com`, `Subject: ${subject}`, "Date: Tue, 24 Nov 2026 10:00:00 +0000"];
@@ -90,7 +91,8 @@ beforeAll(async () => {
   globex = await createTestTenant(platform);
   suspended = await createTestTenant(platform);
   await platform.control.pool.query("update control.tenants set status = 'suspended' where id = $1", [suspended.id]);
-  await platform.control.db.insert(inboundAddresses).values({ address: extraAddress.toLowerCase(), tenantId: acme.id });
+  await platform.control.db.insert(inboundAddresses).values({ address: extraAddress.toLowerCase(), tenantId: acme.id, status: "verified", verifiedAt: new Date() });
+  await platform.control.db.insert(inboundAddresses).values({ address: pendingAddress, tenantId: acme.id, status: "pending" });
   const logger = pino({ level: "silent" });
   receiver = await startSmtpReceiver({ platform, settings: { domain: DOMAIN, maxBytes: 1024 * 1024, smtpHost: "127.0.0.1", smtpPort: 0 }, logger });
   tinyReceiver = await startSmtpReceiver({ platform, settings: { domain: DOMAIN, maxBytes: 2048, smtpHost: "127.0.0.1", smtpPort: 0 }, logger });
@@ -127,8 +129,8 @@ describe("SMTP receiver", () => {
     expect(await storedByKey(acme, `<${id}>`)).toHaveLength(1);
   });
 
-  it("refuses recipients that route nowhere at RCPT with 550, keeping the good ones", async () => {
-    for (const to of [`support@no-such-tenant.${DOMAIN}`, `support@${suspended.slug}.${DOMAIN}`, `${acme.slug}@${DOMAIN}`, "someone@elsewhere.example", `x@a.${acme.slug}.${DOMAIN}`]) {
+  it("refuses recipients that route nowhere (or to an unconfirmed address) at RCPT with 550, keeping the good ones", async () => {
+    for (const to of [pendingAddress, `support@no-such-tenant.${DOMAIN}`, `support@${suspended.slug}.${DOMAIN}`, `${acme.slug}@${DOMAIN}`, "someone@elsewhere.example", `x@a.${acme.slug}.${DOMAIN}`]) {
       const error = await send(receiver.port, [to], message({ messageId: unique("refused") })).then(() => null, (caught: { responseCode?: number }) => caught);
       expect(error?.responseCode, to).toBe(550);
     }

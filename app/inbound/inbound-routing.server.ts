@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { inboundAddresses, tenants } from "../../db/control-schema";
 import type { Platform } from "../../tenancy/platform";
 import { toTenantRecord } from "../../tenancy/tenant-registry";
@@ -68,7 +68,8 @@ export async function routeRecipient(platform: Platform, recipient: string, doma
     .select({ tenant: tenants })
     .from(inboundAddresses)
     .innerJoin(tenants, eq(tenants.id, inboundAddresses.tenantId))
-    .where(eq(inboundAddresses.address, address))
+    // Only a verified claim routes: a pending one is refused like an address nobody claimed.
+    .where(and(eq(inboundAddresses.address, address), eq(inboundAddresses.status, "verified")))
     .limit(1);
   return row && row.tenant.status === "active" ? toTenantRecord(row.tenant) : null;
 }

@@ -3,25 +3,29 @@ import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import * as z from "zod";
+import { rowIdParam } from "~/route-params";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
+import { AppError } from "~/app-error";
 import {
   addInboundAddress,
-  InboundAddressError,
+  CONFIRMATION_TTL_HOURS,
   inboundAddressSchema,
   listFailedInboundEmails,
   listInboundAddresses,
   removeInboundAddress,
+  resendConfirmation,
   retryInboundEmail,
+  verifyByReturnedConfirmation,
 } from "~/inbound/inbound-addresses.server";
 import { workspaceInboundAddress } from "~/inbound/inbound-routing.server";
 
 export const handle = access("admin");
 
-const retrySchema = z.object({ intent: z.literal("retry"), inboundEmailId: z.coerce.number().int().positive() });
-const removeSchema = z.object({ intent: z.literal("remove-address"), address: z.string().max(254) });
+const retrySchema = z.object({ intent: z.literal("retry"), inboundEmailId: rowIdParam });
+const addressActionSchema = z.object({ intent: z.enum(["remove-address", "resend-confirmation", "confirm-returned"]), address: z.string().trim().min(1).max(254) });
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const { domain } = context.services.inbound;
@@ -34,34 +38,53 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = requireUser(context);
+  const { control, inbound } = context.services;
   const form = await request.formData();
   const intent = form.get("intent");
+  const origin = new URL(request.url).origin;
   if (intent === "add-address") {
     const submission = parseWithZod(form, { schema: inboundAddressSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
     try {
-      await addInboundAddress(context.services.control, context.db, actor, submission.value.address, context.services.inbound.domain, context.services.inbound.reservedDomains);
+      await addInboundAddress(control, context.db, actor, submission.value.address, { inbound, origin });
     } catch (error) {
-      if (error instanceof InboundAddressError) return data({ intent, result: submission.reply({ fieldErrors: { address: [error.message] } }) }, { status: 409 });
+      if (AppError.is(error) && error.details?.field === "address") return data({ intent, result: submission.reply({ fieldErrors: { address: [error.message] } }) }, { status: error.status });
       throw error;
     }
-    return { intent, result: submission.reply({ resetForm: true }), notice: `Mail to ${submission.value.address} now becomes tickets here. Forward that mailbox to your inbound address.` };
+    return {
+      intent,
+      result: submission.reply({ resetForm: true }),
+      notice: `A confirmation link was emailed to ${submission.value.address}. Its mail becomes tickets here once an admin of this workspace opens that link (it expires in ${CONFIRMATION_TTL_HOURS} hours); until then it is refused.`,
+    };
   }
-  if (intent === "remove-address") {
-    const parsed = removeSchema.safeParse(Object.fromEntries(form));
-    if (!parsed.success || !(await removeInboundAddress(context.services.control, context.db, actor, parsed.data.address))) {
-      return data({ intent, error: "That address is not one of this workspace's." }, { status: 404 });
-    }
-    return { intent, notice: `${parsed.data.address} removed.` };
+  if (intent === "retry") {
+    const parsed = retrySchema.safeParse(Object.fromEntries(form));
+    if (!parsed.success) return data({ intent, error: "That request was not valid." }, { status: 400 });
+    const retried = await retryInboundEmail(context.db, actor, parsed.data.inboundEmailId);
+    if (!retried) return data({ intent, error: "That email is no longer waiting for a retry." }, { status: 409 });
+    return { intent, notice: "The email was queued for processing again." };
   }
-  const parsed = retrySchema.safeParse(Object.fromEntries(form));
+  const parsed = addressActionSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return data({ intent, error: "That request was not valid." }, { status: 400 });
-  const retried = await retryInboundEmail(context.db, actor, parsed.data.inboundEmailId);
-  if (!retried) return data({ intent, error: "That email is no longer waiting for a retry." }, { status: 409 });
-  return { intent, notice: "The email was queued for processing again." };
+  const { address } = parsed.data;
+  try {
+    if (parsed.data.intent === "remove-address") {
+      if (!(await removeInboundAddress(control, context.db, actor, address))) return data({ intent, address, error: "That address is not one of this workspace's." }, { status: 404 });
+      return { intent, notice: `${address} removed.` };
+    }
+    if (parsed.data.intent === "resend-confirmation") {
+      await resendConfirmation(control, context.db, actor, address, origin);
+      return { intent, notice: `A new confirmation link was emailed to ${address}; earlier links no longer work.` };
+    }
+    await verifyByReturnedConfirmation(control, context.db, actor, address);
+    return { intent, notice: `${address} is confirmed: its mail now becomes tickets here.` };
+  } catch (error) {
+    if (AppError.is(error)) return data({ intent, address, error: error.message }, { status: error.status });
+    throw error;
+  }
 }
 
-type ActionData = { intent?: unknown; notice?: string; error?: string; result?: SubmissionResult<string[]> };
+type ActionData = { intent?: unknown; address?: string; notice?: string; error?: string; result?: SubmissionResult<string[]> };
 
 export default function EmailSettings() {
   const { inboundAddress, extraAddresses, failed } = useLoaderData<typeof loader>();
@@ -75,7 +98,8 @@ export default function EmailSettings() {
   });
   return (
     <div className="space-y-6">
-      {actionData?.error ? <FormErrors id="email-error" errors={[actionData.error]} /> : null}
+      {/* An address's own error shows next to it (below); the rest here. */}
+      {actionData?.error && !extraAddresses.some((claim) => claim.address === actionData.address) ? <FormErrors id="email-error" errors={[actionData.error]} /> : null}
       {actionData?.notice ? <Notice>{actionData.notice}</Notice> : null}
 
       <Section title="Inbound address" description="Email sent to this address becomes a ticket. Forward your own support address to it.">
@@ -88,22 +112,29 @@ export default function EmailSettings() {
         )}
       </Section>
 
-      <Section title="Your support addresses" description="Addresses at your own domain (e.g. help@yourcompany.com) whose mail should become tickets here. Point their MX or forwarding at this server.">
+      <Section title="Your support addresses" description="Addresses at your own domain (e.g. help@yourcompany.com) whose mail should become tickets here. Forward the address to this workspace's inbound address, then add it: Conductor emails it a confirmation link, and its mail is accepted only once an admin of this workspace has opened that link.">
         {extraAddresses.length ? (
           <ul className="mb-4 divide-y divide-slate-100">
-            {extraAddresses.map((address) => (
-              <li key={address} className="flex items-center justify-between py-2" data-testid="extra-address">
-                <code className="font-mono text-sm text-slate-900">{address}</code>
-                <Form method="post">
-                  <CsrfInput />
-                  <input type="hidden" name="intent" value="remove-address" />
-                  <input type="hidden" name="address" value={address} />
-                  <Button variant="danger" className="px-2 py-1" aria-label={`Remove ${address}`}>
-                    Remove
-                  </Button>
-                </Form>
-              </li>
-            ))}
+            {extraAddresses.map((claim) => {
+              const rowError = actionData?.address === claim.address ? actionData.error : undefined;
+              const errorId = `address-error-${claim.address}`;
+              return (
+                <li key={claim.address} className="space-y-2 py-3" data-testid="extra-address" data-address={claim.address} data-status={claim.status}>
+                  <div className="flex flex-wrap items-center justify-between gap-2">
+                    <div className="space-y-1">
+                      <code className="font-mono text-sm text-slate-900">{claim.address}</code>
+                      <AddressState claim={claim} />
+                    </div>
+                    <div className="flex flex-wrap gap-2">
+                      {claim.status === "pending" && claim.confirmationReturned ? <AddressButton intent="confirm-returned" address={claim.address} label="Confirm now" errorId={rowError ? errorId : undefined} /> : null}
+                      {claim.status === "pending" ? <AddressButton intent="resend-confirmation" address={claim.address} label="Resend" variant="secondary" errorId={rowError ? errorId : undefined} /> : null}
+                      <AddressButton intent="remove-address" address={claim.address} label="Remove" variant="danger" errorId={rowError ? errorId : undefined} />
+                    </div>
+                  </div>
+                  {rowError ? <FormErrors id={errorId} errors={[rowError]} /> : null}
+                </li>
+              );
+            })}
           </ul>
         ) : (
           <p className="mb-4 text-sm text-slate-600">None yet.</p>
@@ -156,5 +187,37 @@ export default function EmailSettings() {
         )}
       </Section>
     </div>
+  );
+}
+
+type Claim = ReturnType<typeof useLoaderData<typeof loader>>["extraAddresses"][number];
+
+const utc = (date: string | Date) => `${new Date(date).toISOString().replace("T", " ").slice(0, 16)} UTC`;
+
+function AddressState({ claim }: { claim: Claim }) {
+  if (claim.status === "verified") {
+    return <p className="text-xs font-medium text-emerald-700">Verified{claim.verifiedAt ? <> on <time dateTime={new Date(claim.verifiedAt).toISOString()}>{utc(claim.verifiedAt)}</time></> : null}: its mail becomes tickets here.</p>;
+  }
+  if (claim.status === "taken") return <p className="text-xs font-medium text-rose-700">Taken: another workspace confirmed this address first, so its mail goes there.</p>;
+  return (
+    <p className="text-xs text-amber-800">
+      <span className="font-medium">Pending</span>
+      {claim.confirmationSentAt ? <>: confirmation emailed <time dateTime={new Date(claim.confirmationSentAt).toISOString()}>{utc(claim.confirmationSentAt)}</time></> : null}
+      {claim.tokenExpiresAt ? <>, link expires <time dateTime={new Date(claim.tokenExpiresAt).toISOString()}>{utc(claim.tokenExpiresAt)}</time></> : null}
+      {claim.confirmationReturned ? ". The confirmation email reached this workspace, so the forwarding works." : ". Mail to it is refused until it is confirmed."}
+    </p>
+  );
+}
+
+function AddressButton({ intent, address, label, variant = "primary", errorId }: { intent: string; address: string; label: string; variant?: "primary" | "secondary" | "danger"; errorId?: string }) {
+  return (
+    <Form method="post">
+      <CsrfInput />
+      <input type="hidden" name="intent" value={intent} />
+      <input type="hidden" name="address" value={address} />
+      <Button variant={variant} className="px-2 py-1" aria-label={`${label} ${address}`} aria-describedby={errorId}>
+        {label}
+      </Button>
+    </Form>
   );
 }
