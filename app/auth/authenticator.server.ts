@@ -19,14 +19,17 @@ export class InvalidLoginForm extends Error {
   }
 }
 
-/** remix-auth v4 with the form strategy; built per request because it needs the tenant's context. */
-export function passwordAuthenticator(context: AppLoadContext, userAgent: string | null) {
+/**
+ * remix-auth v4 with the form strategy; built per request because it needs the tenant's context.
+ * `origin`: the workspace's address, for links in the emails sign-in may send.
+ */
+export function passwordAuthenticator(context: AppLoadContext, { userAgent, origin }: { userAgent: string | null; origin: string }) {
   return new Authenticator<SignedIn>().use(
     new FormStrategy(async ({ form }) => {
       const submission = parseWithZod(form, { schema: loginSchema });
       if (submission.status !== "success") throw new InvalidLoginForm(submission);
       const { email, password, redirectTo } = submission.value;
-      const signedIn = await signInWithPassword(context, { email, password, userAgent });
+      const signedIn = await signInWithPassword(context, { email, password, userAgent, origin });
       return { ...signedIn, redirectTo };
     }),
     "password",

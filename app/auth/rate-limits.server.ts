@@ -5,19 +5,30 @@ export type RateLimitSettings = {
   loginMaxFailuresPerEmail: number;
   loginMaxFailuresPerIp: number;
   loginWindowMinutes: number;
+  loginMaxFailuresPerAccount: number;
+  loginAccountWindowMinutes: number;
   globalPerMinute: number;
 };
 
+/**
+ * Sign-in limits count attempts: one point is taken before the password is checked, and given
+ * back when it was right, so they hold failures. Keys carry the tenant's id and, for addresses,
+ * the client key (an IPv6 client's /64, see clientKey).
+ */
 export type RateLimits = {
   loginFailuresByIp: RateLimiterAbstract;
   loginFailuresByEmailAndIp: RateLimiterAbstract;
-  /** Every request, per client IP; in memory, per process. */
+  /** Per account (the email), from every address together. */
+  loginFailuresByAccount: RateLimiterAbstract;
+  /** One point per account lock window: the owner is told once that the limit tripped. */
+  accountLockNotices: RateLimiterAbstract;
+  /** Every request, per client key; in memory, per process. */
   global: RateLimiterAbstract;
 };
 
 /** Sign-in limits live in Postgres (`control.rate_limits`) so they hold across every server process. */
 export function createRateLimits(controlPool: pg.Pool, settings: RateLimitSettings): RateLimits {
-  const postgres = (keyPrefix: string, points: number) =>
+  const postgres = (keyPrefix: string, points: number, minutes: number) =>
     new RateLimiterPostgres({
       storeClient: controlPool,
       schemaName: "control",
@@ -25,17 +36,25 @@ export function createRateLimits(controlPool: pg.Pool, settings: RateLimitSettin
       tableCreated: true,
       keyPrefix,
       points,
-      duration: settings.loginWindowMinutes * 60,
+      duration: minutes * 60,
     });
   return {
-    loginFailuresByIp: postgres("login_ip", settings.loginMaxFailuresPerIp),
-    loginFailuresByEmailAndIp: postgres("login_email_ip", settings.loginMaxFailuresPerEmail),
+    loginFailuresByIp: postgres("login_ip", settings.loginMaxFailuresPerIp, settings.loginWindowMinutes),
+    loginFailuresByEmailAndIp: postgres("login_email_ip", settings.loginMaxFailuresPerEmail, settings.loginWindowMinutes),
+    loginFailuresByAccount: postgres("login_account", settings.loginMaxFailuresPerAccount, settings.loginAccountWindowMinutes),
+    accountLockNotices: postgres("login_account_notice", 1, settings.loginAccountWindowMinutes),
     global: new RateLimiterMemory({ keyPrefix: "global", points: settings.globalPerMinute, duration: 60 }),
   };
 }
 
+export type LimitCheck = [limiter: RateLimiterAbstract, key: string];
+
 export class RateLimitedError extends Error {
-  constructor(public readonly retryAfterSeconds: number) {
+  constructor(
+    public readonly retryAfterSeconds: number,
+    /** The check that refused, and how many points its key had taken with this attempt. */
+    public readonly refusedBy?: { limiter: RateLimiterAbstract; key: string; consumedPoints: number },
+  ) {
     super(`Too many attempts. Try again in ${formatWait(retryAfterSeconds)}.`);
   }
 }
@@ -46,17 +65,31 @@ function formatWait(seconds: number): string {
   return `${minutes} minute${minutes === 1 ? "" : "s"}`;
 }
 
-/** Throws RateLimitedError when any of the keys has used up its failures (read only: consumes nothing). */
-export async function assertNotLimited(checks: Array<[RateLimiterAbstract, string]>): Promise<void> {
+const waitSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * Takes one point from each key in turn, each an atomic increment in the store, BEFORE the attempt
+ * is checked: however many attempts run at once, no more than the limit get through. Stops at the
+ * first key that is used up (throwing RateLimitedError), so a refused attempt costs the keys after
+ * it nothing: a client blocked by its address cannot run down an account's limit.
+ * Returns each key's state after the take, in order.
+ */
+export async function takeAttempt(checks: LimitCheck[]): Promise<RateLimiterRes[]> {
+  const taken: RateLimiterRes[] = [];
   for (const [limiter, key] of checks) {
-    const state: RateLimiterRes | null = await limiter.get(key);
-    if (state && state.consumedPoints >= limiter.points) {
-      throw new RateLimitedError(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+    try {
+      taken.push(await limiter.consume(key));
+    } catch (rejection) {
+      // The limiter rejects with a RateLimiterRes when a key is used up, with an Error when its store fails.
+      if (rejection instanceof Error) throw rejection;
+      const state = rejection as RateLimiterRes;
+      throw new RateLimitedError(waitSeconds(state.msBeforeNext), { limiter, key, consumedPoints: state.consumedPoints });
     }
   }
+  return taken;
 }
 
-/** Counts one failure against every key; never throws for being over the limit. */
-export async function recordFailure(checks: Array<[RateLimiterAbstract, string]>): Promise<void> {
-  await Promise.all(checks.map(([limiter, key]) => limiter.penalty(key, 1)));
+/** Gives back the point takeAttempt took from each key, for an attempt that succeeded. */
+export async function refundAttempt(checks: LimitCheck[]): Promise<void> {
+  await Promise.all(checks.map(([limiter, key]) => limiter.reward(key, 1)));
 }

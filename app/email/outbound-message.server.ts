@@ -8,7 +8,7 @@ export type Sender = { name: string; address: string };
 /** Set when inbound email is configured (INBOUND_DOMAIN): customers' replies then come back to the ticket. */
 export type ReplyRouting = { sessionSecret: string; inboundDomain: string; tenant: { id: string; slug: string } };
 
-const AUTOMATIC_KINDS: Record<string, string> = { ticket_confirmation: "auto-replied", login_code: "auto-generated", customer_reply_notice: "auto-generated", team_invite: "auto-generated" };
+const AUTOMATIC_KINDS: Record<string, string> = { ticket_confirmation: "auto-replied", login_code: "auto-generated", customer_reply_notice: "auto-generated", team_invite: "auto-generated", account_locked: "auto-generated", address_confirmation: "auto-generated" };
 
 // The emails a customer answers; agents' notices and sign-in codes are not part of a ticket's thread.
 const REPLYABLE_KINDS = new Set(["ticket_confirmation", "agent_reply"]);

@@ -1,18 +1,20 @@
 import type { NextFunction, Request, Response } from "express";
 import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
+import { clientKey } from "./client-address.server";
+import { isApiRequest } from "./request-path.server";
 
-/** A ceiling on requests per client IP per minute, for every route behind it. */
+/** A ceiling on requests per client (IPv4 address or IPv6 /64) per minute, for every route behind it. */
 export function globalRateLimit(limiter: RateLimiterAbstract) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      await limiter.consume(req.ip ?? "unknown");
+      await limiter.consume(clientKey(req.ip));
       next();
     } catch (rejection) {
       if (rejection instanceof Error) return next(rejection);
       const retryAfter = Math.max(1, Math.ceil((rejection as RateLimiterRes).msBeforeNext / 1000));
       res.set("Retry-After", String(retryAfter));
       const message = `Too many requests from your address. Try again in ${retryAfter} s.`;
-      if (req.path.startsWith("/api/")) return res.status(429).json({ error: { code: "rate_limited", message, details: { retryAfterSeconds: retryAfter } } });
+      if (isApiRequest(res)) return res.status(429).json({ error: { code: "rate_limited", message, details: { retryAfterSeconds: retryAfter } } });
       res.status(429).type("text/plain").send(message);
     }
   };

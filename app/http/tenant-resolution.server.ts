@@ -1,16 +1,18 @@
 import type { NextFunction, Request, Response } from "express";
-import { requestHost, resolveHost } from "../../tenancy/host";
+import { resolveHost } from "../../tenancy/host";
 import type { TenantDirectory } from "../../tenancy/tenant-registry";
+import { trustedForwardedValue } from "./client-address.server";
 import { landingPage, workspaceNotFoundPage, workspaceSuspendedPage } from "./static-pages.server";
 
 /**
  * Resolves the tenant from the Host header before Remix runs. The bare domain gets the landing
  * page, an unknown or malformed host a 404, a suspended workspace its own page: none of these
- * touches a tenant schema. Active tenants continue with `res.locals.tenant` set.
+ * touches a tenant schema. Active tenants continue with `res.locals.tenant` set. Behind a trusted
+ * proxy the host is the one it forwarded (X-Forwarded-Host).
  */
-export function tenantResolution({ directory, appDomain, trustProxy }: { directory: TenantDirectory; appDomain: string; trustProxy: boolean }) {
+export function tenantResolution({ directory, appDomain }: { directory: TenantDirectory; appDomain: string }) {
   return async function resolveTenant(req: Request, res: Response, next: NextFunction) {
-    const host = requestHost(req.headers, trustProxy);
+    const host = trustedForwardedValue(req, "x-forwarded-host") ?? req.headers.host;
     const resolution = resolveHost(host, appDomain);
     if (resolution.kind === "apex") {
       if (req.method !== "GET" && req.method !== "HEAD") return res.status(405).set("Allow", "GET, HEAD").end();

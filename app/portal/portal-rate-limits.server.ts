@@ -1,18 +1,22 @@
+import type { AppLoadContext } from "@remix-run/node";
 import type pg from "pg";
-import { RateLimiterPostgres, type RateLimiterAbstract, type RateLimiterRes } from "rate-limiter-flexible";
-import { RateLimitedError } from "../auth/rate-limits.server";
+import { RateLimiterPostgres, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { refundAttempt, takeAttempt, type LimitCheck } from "../auth/rate-limits.server";
 import type { AppServices } from "../load-context";
 
-/** The portal's limits, per tenant: every key starts with the tenant's id. Stored in Postgres like the agents' sign-in limits. */
+/**
+ * The portal's limits, per tenant: every key starts with the tenant's id, and addresses are client
+ * keys (an IPv6 client's /64). Stored in Postgres like the agents' sign-in limits.
+ */
 export type PortalRateLimits = {
   /** Requests submitted, per client IP. */
   requestsByIp: RateLimiterAbstract;
   /** Sign-in codes asked for, per client IP and per email address (counted alike whether or not the email is known). */
   codeRequestsByIp: RateLimiterAbstract;
   codeRequestsByEmail: RateLimiterAbstract;
-  /** Wrong codes and links, per client IP. */
+  /** Code checks, per client address (right codes are given back, so: wrong codes). */
   codeFailuresByIp: RateLimiterAbstract;
-  /** Wrong codes per email address over a day: a new code must not reset an attacker's guesses. */
+  /** Code checks per email address over a day, right ones given back: a new code must not reset an attacker's guesses. */
   codeFailuresByEmail: RateLimiterAbstract;
 };
 
@@ -38,15 +42,34 @@ export function createPortalRateLimits(controlPool: pg.Pool): PortalRateLimits {
 
 export const portalRateLimits = (services: AppServices): PortalRateLimits => services.portalRateLimits;
 
-/** Consumes one point from every key; throws RateLimitedError (with the longest wait) when any is used up. */
-export async function consumeOrRefuse(checks: Array<[RateLimiterAbstract, string]>): Promise<void> {
-  const results = await Promise.allSettled(checks.map(([limiter, key]) => limiter.consume(key)));
-  let waitMs = 0;
-  for (const result of results) {
-    if (result.status === "fulfilled") continue;
-    // The limiter rejects with a RateLimiterRes when a key is used up, with an Error when its store fails.
-    if (result.reason instanceof Error) throw result.reason;
-    waitMs = Math.max(waitMs, (result.reason as RateLimiterRes).msBeforeNext);
-  }
-  if (waitMs > 0) throw new RateLimitedError(Math.max(1, Math.ceil(waitMs / 1000)));
+/** Consumes one point from every key, atomically per key; throws RateLimitedError when any is used up. */
+export async function consumeOrRefuse(checks: LimitCheck[]): Promise<void> {
+  await takeAttempt(checks);
+}
+
+const addressKey = (context: AppLoadContext) => `${context.tenant.id}:${context.clientKey}`;
+const emailKey = (context: AppLoadContext, email: string) => `${context.tenant.id}:${email.trim().toLowerCase()}`;
+
+/** Counts a request for a sign-in code from the client's address and for the email, known or not; throws RateLimitedError past either limit. */
+export async function takeCodeRequest(context: AppLoadContext, email: string): Promise<void> {
+  const limits = context.services.portalRateLimits;
+  await takeAttempt([
+    [limits.codeRequestsByIp, addressKey(context)],
+    [limits.codeRequestsByEmail, emailKey(context, email)],
+  ]);
+}
+
+/**
+ * Counts a code check against the client's address and the email BEFORE the code is compared, so
+ * parallel guesses cannot outrun the limits; throws RateLimitedError past either. `refund` gives
+ * the point back when the code was right: the limits hold wrong codes.
+ */
+export async function takeCodeCheck(context: AppLoadContext, email: string): Promise<{ refund(): Promise<void> }> {
+  const limits = context.services.portalRateLimits;
+  const checks: LimitCheck[] = [
+    [limits.codeFailuresByIp, addressKey(context)],
+    [limits.codeFailuresByEmail, emailKey(context, email)],
+  ];
+  await takeAttempt(checks);
+  return { refund: () => refundAttempt(checks) };
 }

@@ -1,8 +1,10 @@
 import { randomInt } from "node:crypto";
+import type { AppLoadContext } from "@remix-run/node";
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { TenantHandle } from "../../tenancy/connection-router";
 import { constantTimeEqual, hmac, randomToken } from "../auth/tokens.server";
 import { queueLoginCode } from "../email/notifications.server";
+import { takeCodeCheck, takeCodeRequest } from "./portal-rate-limits.server";
 
 /**
  * Passwordless sign-in for customers: a 6-digit code and a link, sent together, valid once for
@@ -21,9 +23,30 @@ const linkDigest = ({ secret, tenantId }: Keys, token: string) => hmac(secret, "
 
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/** The keys of this request's workspace. */
+export const signInCodeKeys = (context: AppLoadContext): Keys => ({ secret: context.services.auth.sessionSecret, tenantId: context.tenant.id });
+
+/**
+ * A customer asks for a code: counted against the client's address and the email first (throws
+ * RateLimitedError past either), then sent in the background, so the answer is the same, and as
+ * fast, whether or not the email belongs to a customer.
+ */
+export async function requestSignInCode(context: AppLoadContext, request: { email: string; origin: string; redirectTo?: string }): Promise<void> {
+  await takeCodeRequest(context, request.email);
+  void sendSignInCode(context.db, signInCodeKeys(context), request).catch((error: unknown) => console.error(`request ${context.requestId}: sending a portal sign-in code failed`, error));
+}
+
+/** A customer enters a code: the attempt is counted (throws RateLimitedError past a limit) before the code is compared. */
+export async function signInWithCode(context: AppLoadContext, { email, code }: { email: string; code: string }): Promise<CodeCheck> {
+  const attempt = await takeCodeCheck(context, email);
+  const check = await verifySignInCode(context.db, signInCodeKeys(context), email, code);
+  if (check.ok) await attempt.refund();
+  return check;
+}
+
 /**
  * Emails a fresh code and link when the address belongs to a customer of this workspace, and does
- * nothing otherwise. Callers answer before this finishes (see portal.login.tsx), so the response
+ * nothing otherwise. Callers answer before this finishes (see requestSignInCode), so the response
  * cannot tell the two apart by its content or its timing. Issuing a code retires earlier ones.
  */
 export async function sendSignInCode(handle: TenantHandle, keys: Keys, { email, origin, redirectTo }: { email: string; origin: string; redirectTo?: string }): Promise<void> {

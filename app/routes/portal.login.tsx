@@ -3,14 +3,13 @@ import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { access } from "~/auth/access";
-import { assertNotLimited, RateLimitedError, recordFailure } from "~/auth/rate-limits.server";
+import { RateLimitedError } from "~/auth/rate-limits.server";
 import { CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { PortalErrorBoundary } from "~/components/portal-error";
 import { PortalButton, PortalCard } from "~/components/portal-shell";
 import { getPortalCustomer, signInCustomer } from "~/portal/customer-sessions.server";
-import { consumeOrRefuse, portalRateLimits } from "~/portal/portal-rate-limits.server";
 import { portalRedirectTarget, signInCodeSchema, signInEmailSchema } from "~/portal/portal-schemas";
-import { CODE_TTL_MINUTES, sendSignInCode, verifySignInCode } from "~/portal/sign-in-codes.server";
+import { CODE_TTL_MINUTES, requestSignInCode, signInWithCode } from "~/portal/sign-in-codes.server";
 
 export const handle = access("public");
 export const meta: MetaFunction = () => [{ title: "Sign in to the help center" }];
@@ -29,31 +28,22 @@ type ActionData =
 const WRONG_CODE = "That code is wrong, used or expired. Check the newest email from us, or ask for a new code.";
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { tenant, services } = context;
   const formData = await request.formData();
-  const limits = portalRateLimits(services);
-  const keys = { secret: services.auth.sessionSecret, tenantId: tenant.id };
-  const ipKey = `${tenant.id}:${context.clientIp}`;
   const retryAfter = (error: RateLimitedError) => ({ "Retry-After": String(error.retryAfterSeconds) });
 
   if (formData.get("intent") === "verify") {
     const submission = parseWithZod(formData, { schema: signInCodeSchema });
     const email = String(formData.get("email") ?? "");
-    const emailKey = `${tenant.id}:${email.trim().toLowerCase()}`;
     const redirectTo = portalRedirectTarget(formData.get("redirectTo"));
     if (submission.status !== "success") return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"] }) }, { status: 400 });
     try {
-      await assertNotLimited([[limits.codeFailuresByIp, ipKey], [limits.codeFailuresByEmail, emailKey]]);
+      const check = await signInWithCode(context, submission.value);
+      if (!check.ok) return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"], fieldErrors: { code: [WRONG_CODE] } }) }, { status: 400 });
+      return redirect(redirectTo, { headers: { "Set-Cookie": await signInCustomer(context, check.customerId) } });
     } catch (error) {
       if (!(error instanceof RateLimitedError)) throw error;
       return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"] }), error: error.message }, { status: 429, headers: retryAfter(error) });
     }
-    const check = await verifySignInCode(context.db, keys, submission.value.email, submission.value.code);
-    if (!check.ok) {
-      await recordFailure([[limits.codeFailuresByIp, ipKey], [limits.codeFailuresByEmail, emailKey]]);
-      return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"], fieldErrors: { code: [WRONG_CODE] } }) }, { status: 400 });
-    }
-    return redirect(redirectTo, { headers: { "Set-Cookie": await signInCustomer(context, check.customerId) } });
   }
 
   const submission = parseWithZod(formData, { schema: signInEmailSchema });
@@ -61,20 +51,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = submission.value;
   const redirectTo = portalRedirectTarget(submission.value.redirectTo);
   try {
-    // Counted alike for every address, known or not.
-    await consumeOrRefuse([
-      [limits.codeRequestsByIp, ipKey],
-      [limits.codeRequestsByEmail, `${tenant.id}:${email.toLowerCase()}`],
-    ]);
+    await requestSignInCode(context, { email, origin: new URL(request.url).origin, redirectTo });
   } catch (error) {
     if (!(error instanceof RateLimitedError)) throw error;
     return data<ActionData>({ step: "email", result: submission.reply(), error: `Too many sign-in codes were asked for. ${error.message.replace(/^Too many attempts\. /, "")}` }, { status: 429, headers: retryAfter(error) });
   }
-  // The answer goes out before the address is even looked up: whether it belongs to a customer
-  // changes neither what this response says nor how long it takes. The email, when there is
-  // one, is written in its own transaction right after.
-  const origin = new URL(request.url).origin;
-  void sendSignInCode(context.db, keys, { email, origin, redirectTo }).catch((error: unknown) => console.error(`request ${context.requestId}: sending a portal sign-in code failed`, error));
   return data<ActionData>({ step: "code", email, redirectTo });
 }
 

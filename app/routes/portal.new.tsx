@@ -40,7 +40,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { categories } = await getPortalSettings(context.db);
   const submission = parseWithZod(formData, { schema: portalRequestSchema(categories) });
   const limits = portalRateLimits(services);
-  const ipKey = `${tenant.id}:${context.clientIp}`;
+  const ipKey = `${tenant.id}:${context.clientKey}`;
   const refuse = (status: number, error: string, fresh = false, headers?: HeadersInit) =>
     data<ActionData>({ result: submission.reply(), error, ...(fresh ? { formToken: issueRequestFormToken(services.auth.sessionSecret, tenant.id) } : {}) }, { status, headers });
 

@@ -7,6 +7,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { pino } from "pino";
 import { tmpdir } from "node:os";
 import { loadConfig } from "../../app/config.server";
+import type { TrustProxy } from "../../app/http/client-address.server";
 import { createExpressApp } from "../../app/http/create-express-app.server";
 import { createAppServices } from "../../app/services.server";
 import type { Platform } from "../../tenancy/platform";
@@ -22,10 +23,14 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-/** The real Express app and Remix build on a random port, over the given platform. */
+/**
+ * The real Express app and Remix build on a random port, over the given platform. `trustProxy`
+ * (else `env.TRUST_PROXY`) as TRUST_PROXY takes it; `true` means one hop: the test itself is the
+ * proxy that appends X-Forwarded-For.
+ */
 export async function startTestServer(
   platform: Platform,
-  { trustProxy = false, appDomain = "localhost", env = {} as Record<string, string> } = {},
+  { trustProxy = undefined as TrustProxy | true | undefined, appDomain = "localhost", env = {} as Record<string, string> } = {},
 ): Promise<TestServer> {
   const buildPath = path.resolve(process.env.CONDUCTOR_BUILD_DIR ?? "build", "index.js");
   if (!existsSync(buildPath)) throw new Error("build/index.js is missing: run `npx remix build` (npm test does it first)");
@@ -39,7 +44,7 @@ export async function startTestServer(
   });
   const config = loadConfig({ DATA_DIR: TEST_DATA_DIR, SESSION_SECRET: TEST_SESSION_SECRET, ...env });
   const services = createAppServices(config, platform);
-  const app = createExpressApp({ platform, services, logger: pino({ level: "info" }, sink), appDomain, trustProxy, mode: "production", build });
+  const app = createExpressApp({ platform, services, logger: pino({ level: "info" }, sink), appDomain, trustProxy: trustProxy === true ? 1 : (trustProxy ?? config.TRUST_PROXY), mode: "production", build });
   const server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   const { port } = server.address() as AddressInfo;
