@@ -1,4 +1,7 @@
 import * as z from "zod";
+import { trustProxySetting } from "./http/client-address.server";
+import { outboundAllowListSetting } from "./http/outbound-address-policy.server";
+import { DEFAULT_SMTP_RECEIVER_LIMITS } from "./inbound/smtp-receiver-limits.server";
 
 const booleanFromEnv = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
@@ -49,6 +52,10 @@ export const inboundEnvSchema = z.object({
   /** Shared secret of `POST /inbound/email` (Authorization: Bearer …); the endpoint is off (404) without it. */
   INBOUND_SECRET: optionalSetting(z.string().min(16, "must be at least 16 characters")),
   INBOUND_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  /** Concurrent SMTP connections one client address (an IPv6 /64) may hold; more get 421. */
+  INBOUND_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).default(DEFAULT_SMTP_RECEIVER_LIMITS.maxConnectionsPerClient),
+  /** Bytes of messages being received over SMTP and not yet stored, all clients together; past it, 452. At least INBOUND_MAX_BYTES. */
+  INBOUND_MAX_BYTES_IN_FLIGHT: z.coerce.number().int().min(1024).default(DEFAULT_SMTP_RECEIVER_LIMITS.maxBytesInFlight),
 });
 
 const envSchema = z.object({
@@ -65,7 +72,7 @@ const envSchema = z.object({
   SHARD_URLS: shardList,
   DATA_DIR: z.string().min(1).default(".data"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
-  TRUST_PROXY: booleanFromEnv.default(false),
+  TRUST_PROXY: trustProxySetting,
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SMTP_URL: z
     .string()
@@ -94,8 +101,15 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  /** Failed password sign-ins per account, from all addresses together; the owner is emailed when it trips. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
+  LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().min(1).default(60),
   POLL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
   GLOBAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /** The largest request body of a page or portal form; larger ones get 413. `/api` (1 MB) and inbound mail (INBOUND_MAX_BYTES) have their own. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(16 * 1024).default(1024 * 1024),
+  /** Private hosts and ranges that outbound fetches (SSO) may reach: names, addresses or CIDRs. */
+  OUTBOUND_ALLOWED_HOSTS: outboundAllowListSetting,
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

@@ -6,6 +6,7 @@ import type { RateLimits } from "./auth/rate-limits.server";
 import type { PortalRateLimits } from "./portal/portal-rate-limits.server";
 import type { InboundSettings } from "./inbound/inbound-routing.server";
 import type { ControlDatabase } from "../tenancy/control-plane";
+import type { OutboundPolicy } from "./http/outbound-http.server";
 
 /** Process-wide services a loader or action may need besides the tenant's database. */
 export type AppServices = {
@@ -19,6 +20,10 @@ export type AppServices = {
   ui: { pollIntervalMs: number };
   /** `devMailbox`: /dev/mailbox shows the outbox (no SMTP_URL, not production). `fromAddress`: the sender address. */
   mail: { devMailbox: boolean; fromAddress: string };
+  /** `maxBodyBytes`: the largest body of a page or portal request (MAX_BODY_BYTES). */
+  requestLimits: { maxBodyBytes: number };
+  /** The rules of every server-side fetch of a URL a tenant can influence (`safeFetch`). */
+  outbound: OutboundPolicy;
 };
 
 export type ConductorLoadContext = {
@@ -28,7 +33,10 @@ export type ConductorLoadContext = {
   /** The signed-in team member, or null for anonymous requests. */
   auth: RequestAuth | null;
   requestId: string;
+  /** The client's address, through trusted proxies only (TRUST_PROXY). */
   clientIp: string;
+  /** What rate limits key the client by: its IPv4 address or its IPv6 /64 (see clientKey). */
+  clientKey: string;
   cspNonce: string;
   services: AppServices;
 };

@@ -5,6 +5,7 @@ import type { AppConfig } from "./config.server";
 import { mailSettingsFrom } from "./email/mail-settings.server";
 import { createPortalRateLimits } from "./portal/portal-rate-limits.server";
 import { inboundSettingsFrom } from "./inbound/inbound-routing.server";
+import type { OutboundPolicy } from "./http/outbound-http.server";
 import type { AppServices } from "./load-context";
 
 export function createAppServices(config: AppConfig, platform: Platform): AppServices {
@@ -17,10 +18,14 @@ export function createAppServices(config: AppConfig, platform: Platform): AppSer
       loginMaxFailuresPerEmail: config.LOGIN_MAX_FAILURES_PER_EMAIL,
       loginMaxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
       loginWindowMinutes: config.LOGIN_WINDOW_MINUTES,
+      loginMaxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      loginAccountWindowMinutes: config.LOGIN_ACCOUNT_WINDOW_MINUTES,
       globalPerMinute: config.GLOBAL_RATE_LIMIT_PER_MINUTE,
     }),
     portalRateLimits: createPortalRateLimits(platform.control.pool),
     inbound: inboundSettingsFrom(config),
     control: platform.control.db,
+    requestLimits: { maxBodyBytes: config.MAX_BODY_BYTES },
+    outbound: { allowList: config.OUTBOUND_ALLOWED_HOSTS, requireHttps: config.NODE_ENV === "production" } satisfies OutboundPolicy,
   };
 }

@@ -137,7 +137,7 @@ describe("GET and PATCH /api/customers/:id", () => {
     const mine = await asToken("GET", "/api/customers?limit=100");
     expect(Math.max(...mine.body.data.map((customer: { id: number }) => customer.id))).toBeLessThan(globexCustomer);
     const expected = { error: { code: "not_found", message: "That customer was not found in this workspace.", details: null } };
-    for (const path of [`/api/customers/${globexCustomer}`, "/api/customers/999999999", "/api/customers/abc", "/api/customers/0", "/api/customers/99999999999999999999"]) {
+    for (const path of [`/api/customers/${globexCustomer}`, "/api/customers/999999999", "/api/customers/abc", "/api/customers/0", "/api/customers/99999999999999999999", "/api/customers/0x1", "/api/customers/1e0", "/api/customers/01", "/api/customers/+1", "/api/customers/1.0", "/api/customers/%201"]) {
       const read = await asToken("GET", path);
       expect(read.status, path).toBe(404);
       expect(read.body, path).toEqual(expected);

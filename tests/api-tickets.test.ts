@@ -233,7 +233,7 @@ describe("GET and PATCH /api/tickets/:number", () => {
       expect(reply.status).toBe(404);
       expect(reply.body.error.code).toBe("not_found");
     }
-    for (const malformed of ["abc", "0", "-1", "1.5", "99999999999"]) {
+    for (const malformed of ["abc", "0", "-1", "1.5", "99999999999", "0x3E9", "1e3", "+1001", "1001.0", "01001", "%201001", "2147483648"]) {
       const response = await asToken("GET", `/api/tickets/${malformed}`);
       expect(response.status, malformed).toBe(404);
       expect(response.body.error.code).toBe("not_found");

@@ -269,7 +269,8 @@ describe("customer detail", () => {
       foreign = await createCustomer(platform.router.forTenant(globex), { type: "system" }, { name: "Secret Globex Client", email: `vip${i}@globex.test`, company: "Globex" });
     }
 
-    for (const path of [`/customers/${foreign.id}`, `/customers/${foreign.id}/edit`, "/customers/abc", "/customers/0", "/customers/1.5", "/customers/-1", "/customers/99999999999999999999"]) {
+    const own = `0x${max.toString(16)}`;
+    for (const path of [`/customers/${foreign.id}`, `/customers/${foreign.id}/edit`, "/customers/abc", "/customers/0", "/customers/1.5", "/customers/-1", "/customers/99999999999999999999", `/customers/${own}`, `/customers/${own}/edit`, `/customers/0${max}`, `/customers/${max}.0`]) {
       const response = await get(path);
       expect(response.status, path).toBe(404);
       const html = await response.text();

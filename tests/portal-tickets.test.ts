@@ -97,7 +97,8 @@ describe("a request's page", () => {
 
   it("answers another customer's ticket, another workspace's number and nonsense with the same plain 404", async () => {
     const bodies: string[] = [];
-    for (const path of [`/portal/tickets/${bobTicket}`, `/portal/tickets/${globexOnlyTicket}`, "/portal/tickets/99999999", "/portal/tickets/abc", "/portal/tickets/-1"]) {
+    const hex = `0x${aliceTicket.toString(16)}`;
+    for (const path of [`/portal/tickets/${bobTicket}`, `/portal/tickets/${globexOnlyTicket}`, "/portal/tickets/99999999", "/portal/tickets/abc", "/portal/tickets/-1", `/portal/tickets/${hex}`, `/portal/tickets/0${aliceTicket}`, `/portal/tickets/${aliceTicket}.0`, `/portal/tickets/+${aliceTicket}`]) {
       const response = await get(path, alice);
       expect(response.status, path).toBe(404);
       const html = await response.text();

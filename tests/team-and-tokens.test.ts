@@ -66,7 +66,9 @@ describe("invites", () => {
       expect(await findPendingInvite(handle, token), JSON.stringify(token)).toBeNull();
       await expect(acceptInvite(handle, token, { name: "Mallory", password: "a long password" })).rejects.toThrow(InviteError);
       const page = await server.request(host(acme), `/invite/${encodeURIComponent(token) || "%20"}`);
-      expect(await page.text()).toContain("This invite link cannot be used");
+      // An encoded slash makes the path ambiguous: refused before any route runs.
+      if (token.includes("/")) expect(page.status).toBe(400);
+      else expect(await page.text()).toContain("This invite link cannot be used");
     }
     expect(await findPendingInvite(handle, good)).toMatchObject({ email: "good@acme.test" });
   });

@@ -181,6 +181,34 @@ describe("bulk changes", () => {
     expect((await getTicket(handle, b.number)).assigneeId).toBe(otherAgentId);
     await countersMatchTickets();
   });
+
+  it("refuses to add a tag to tickets that already have 20, naming them, and changes none of the selection", async () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => `tag-${i + 1}`);
+    const full = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Full of tags", message: "x", channel: "web", tags: twenty });
+    const empty = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "No tags", message: "x", channel: "web" });
+    const refused = await bulkUpdateTickets(handle, agent, [empty.number, full.number], { addTag: "one-too-many" }).catch((error: unknown) => error);
+    expect(AppError.is(refused)).toBe(true);
+    expect(refused).toMatchObject({ status: 409, code: "too_many_tags", details: { numbers: [full.number] } });
+    expect((refused as AppError).message).toContain(`#${full.number}`);
+    expect((await getTicket(handle, full.number)).tags).toEqual(twenty);
+    expect((await getTicket(handle, empty.number)).tags).toEqual([]);
+    // A tag the full ticket already has adds nothing to it, so the change goes through.
+    expect(await bulkUpdateTickets(handle, agent, [empty.number, full.number], { addTag: "tag-1" })).toBe(2);
+    expect((await getTicket(handle, empty.number)).tags).toEqual(["tag-1"]);
+    expect((await getTicket(handle, full.number)).tags).toEqual(twenty);
+  });
+
+  it("keeps a ticket that has more than 20 tags from before the cap workable: it saves, it loses tags, it gains none", async () => {
+    const legacy = Array.from({ length: 25 }, (_, i) => `old-${i + 1}`);
+    const { number } = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Tagged long ago", message: "x", channel: "web" });
+    await handle.db.update(handle.t.tickets).set({ tags: legacy }).where(eq(handle.t.tickets.number, number));
+
+    expect(await updateTicket(handle, agent, number, { status: "pending", tags: legacy })).toMatchObject({ status: "pending", tags: legacy });
+    expect((await updateTicket(handle, agent, number, { tags: legacy.slice(1) })).tags).toHaveLength(24);
+    await expect(updateTicket(handle, agent, number, { tags: [...legacy.slice(1), "new-1", "new-2"] })).rejects.toMatchObject({ code: "too_many_tags", details: { field: "tags" } });
+    expect((await getTicket(handle, number)).tags).toEqual(legacy.slice(1));
+    await expect(createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Too many", message: "x", channel: "web", tags: legacy.slice(0, 21) })).rejects.toMatchObject({ code: "too_many_tags" });
+  });
 });
 
 describe("the ticket list", () => {

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentActor } from "../app/activity/actor";
 import { createTicket, updateTicket } from "../app/tickets/ticket-commands.server";
@@ -85,6 +86,20 @@ describe("ticket page", () => {
     }
   });
 
+  it("reads a ticket number in plain digits only: other spellings of the same number are a 404", async () => {
+    expect(acmeTicket).toBe(1001);
+    expect((await get("/tickets/1001")).status).toBe(200);
+    for (const spelling of ["0x3E9", "0x3e9", "1.001e3", "1001.0", "+1001", "01001", "%201001", "1001%20", "0b1111101001", "0o1751", "4294968297", "2147483648"]) {
+      const response = await get(`/tickets/${spelling}`);
+      expect(response.status, spelling).toBe(404);
+      expect(await response.text(), spelling).not.toContain("Blue widget squeaks");
+    }
+    const reply = await post("/tickets/0x3E9", { intent: "reply", kind: "public", body: "Through a hex number" });
+    expect(reply.status).toBe(404);
+    const ticket = await getTicket(acmeDb, acmeTicket);
+    expect((await listTicketMessages(acmeDb, ticket.id, { includeInternal: true })).map((m) => m.body)).not.toContain("Through a hex number");
+  });
+
   it("posts a public reply and an internal note; an empty reply is a field error", async () => {
     expect((await post(`/tickets/${acmeTicket}`, { intent: "reply", kind: "public", body: "We oiled it." })).status).toBe(200);
     expect((await post(`/tickets/${acmeTicket}`, { intent: "reply", kind: "internal", body: "Customer seems nice" })).status).toBe(200);
@@ -110,6 +125,36 @@ describe("ticket page", () => {
     expect(html).toContain("This ticket changed since you opened it.");
     expect(html).toContain("On hold");
     expect(await getTicket(acmeDb, acmeTicket)).toMatchObject({ status: "on_hold", priority: "high" });
+  });
+});
+
+describe("the 20-tag cap", () => {
+  it("bulk 'add tag' says which tickets are full and changes none; a ticket over the cap still saves", async () => {
+    const agent = agentActor({ id: agentId });
+    const twenty = Array.from({ length: 20 }, (_, i) => `t${i + 1}`);
+    const full = (await createTicket(acmeDb, agent, { customer: { name: "Quinn Customer", email: "quinn@screens.test" }, subject: "Many tags", message: "x", channel: "web", tags: twenty })).number;
+    const other = (await createTicket(acmeDb, agent, { customer: { name: "Quinn Customer", email: "quinn@screens.test" }, subject: "Few tags", message: "x", channel: "web" })).number;
+    const refused = await post("/tickets?status=all", { bulk: "tag", tag: "one-more", numbers: String(full) }, acme);
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain(`Ticket #${full} already has 20 tags`);
+    const both = new URLSearchParams({ csrf: session.csrf, bulk: "tag", tag: "one-more" });
+    both.append("numbers", String(other));
+    both.append("numbers", String(full));
+    const mixed = await server.request(host(acme), "/tickets?status=all", { method: "POST", body: both.toString(), headers: postHeaders(`http://${host(acme)}`, { cookie: session.cookie }) });
+    expect(mixed.status).toBe(409);
+    expect((await getTicket(acmeDb, other)).tags).toEqual([]);
+    expect((await getTicket(acmeDb, full)).tags).toEqual(twenty);
+
+    // Tags from before the cap: the properties form still saves, as long as the ticket gains no tag.
+    const legacy = [...twenty, "t21", "t22"];
+    await acmeDb.db.update(acmeDb.t.tickets).set({ tags: legacy }).where(eq(acmeDb.t.tickets.number, full));
+    const { version } = await getTicket(acmeDb, full);
+    const saved = await post(`/tickets/${full}`, { intent: "properties", version: String(version), status: "pending", priority: "normal", assigneeId: "", tags: legacy.join(", ") });
+    expect(saved.status).toBe(200);
+    expect(await getTicket(acmeDb, full)).toMatchObject({ status: "pending", tags: legacy });
+    const grown = await post(`/tickets/${full}`, { intent: "properties", version: String(version + 1), status: "pending", priority: "normal", assigneeId: "", tags: [...legacy, "t23"].join(", ") });
+    expect(grown.status).toBe(400);
+    expect(await grown.text()).toContain("A ticket can have at most 20 tags.");
   });
 });
 

@@ -1,13 +1,13 @@
 import type * as z from "zod";
 import { notFound } from "../app-error";
+import { routeParam, rowIdParam, ticketNumberParam as ticketNumberSchema } from "../route-params";
 import { apiError } from "./api-error.server";
-import { customerIdSchema } from "./api-schemas";
-import { ticketNumberSchema } from "../tickets/ticket-schemas";
 
-/** Larger JSON bodies are refused with 413, whatever Content-Length claims. */
+/**
+ * The most an `/api` request may send. The HTTP layer enforces it before the route runs (413
+ * `payload_too_large`, by Content-Length or by the bytes that arrive); readJsonBody checks again.
+ */
 export const JSON_BODY_LIMIT = 1024 * 1024;
-/** After a 413, read (and drop) at most this much more so the answer reaches the client; then hang up. */
-const DISCARD_LIMIT = 8 * JSON_BODY_LIMIT;
 
 export type ApiMethod = "GET" | "POST" | "PATCH";
 
@@ -35,36 +35,23 @@ export function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.
 }
 
 /** Path parameters that are not well-formed name nothing that exists: a plain 404, like a missing row. */
-export function ticketNumberParam(value: string | undefined): number {
-  const parsed = ticketNumberSchema.safeParse(value);
-  if (!/^[1-9]\d{0,9}$/.test(value ?? "") || !parsed.success) throw notFound(`Ticket #${value ?? ""}`);
-  return parsed.data;
-}
+export const ticketNumberParam = (value: string | undefined): number => routeParam(ticketNumberSchema, value, () => notFound(`Ticket #${value ?? ""}`));
 
-export function customerIdParam(value: string | undefined): number {
-  const parsed = customerIdSchema.safeParse(value);
-  if (!/^[1-9]\d{0,15}$/.test(value ?? "") || !parsed.success) throw notFound("That customer");
-  return parsed.data;
-}
+export const customerIdParam = (value: string | undefined): number => routeParam(rowIdParam, value, () => notFound("That customer"));
 
 /**
  * Reads a JSON request body and validates it with `schema` (a ZodError becomes a 400 in the route
- * wrapper). Refuses other media types (415), bodies over JSON_BODY_LIMIT by Content-Length or by
- * the bytes actually sent (413), and text that is not UTF-8 JSON (400).
+ * wrapper). Refuses other media types (415), bodies over JSON_BODY_LIMIT (413), and text that is
+ * not UTF-8 JSON (400). The body has already been read within the limit by the HTTP layer.
  */
 export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
   const [mediaType = "", ...parameters] = (request.headers.get("content-type") ?? "").split(";").map((part) => part.trim().toLowerCase());
   const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
   if (!/^application\/(?:[\w.-]+\+)?json$/.test(mediaType) || (charset !== undefined && charset !== "utf-8" && charset !== "utf8")) {
-    discardBody(request);
     throw apiError(415, "unsupported_media_type", "Send the body as JSON, with the header Content-Type: application/json.", { contentType: request.headers.get("content-type") });
   }
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > JSON_BODY_LIMIT) {
-    discardBody(request);
-    throw tooLarge();
-  }
-  const bytes = await readAtMost(request, JSON_BODY_LIMIT);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > JSON_BODY_LIMIT) throw tooLarge();
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -82,46 +69,6 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
 }
 
 const tooLarge = () => apiError(413, "payload_too_large", `The request body is larger than ${JSON_BODY_LIMIT / 1024 / 1024} MB.`, { limitBytes: JSON_BODY_LIMIT });
-
-async function readAtMost(request: Request, limit: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      void drain(reader);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * Cancelling the stream would destroy the socket before the error answer is written, so the rest
- * of a refused body is read and dropped in the background, up to a bound.
- */
-function discardBody(request: Request): void {
-  if (request.body && !request.bodyUsed) void drain(request.body.getReader());
-}
-
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-  try {
-    let discarded = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      discarded += value.byteLength;
-      if (discarded > DISCARD_LIMIT) return void (await reader.cancel());
-    }
-  } catch {
-    // the client went away: nothing left to drain
-  }
-}
 
 /** 201 with the new resource and where it lives. */
 export function created(location: string, body: unknown): Response {

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { AUTHOR_TYPES, USER_ROLES } from "../../db/tenant-enums";
 import { customerFields, customerListSchema } from "../customers/customer-schemas";
+import { positiveDecimal, rowIdParam } from "../route-params";
 import { channelSchema, messageBodySchema, prioritySchema, statusSchema, subjectSchema, tagsSchema, ticketFilterFields, ticketNumberSchema } from "../tickets/ticket-schemas";
 
 /**
@@ -19,13 +20,12 @@ const timestamp = z.iso.datetime().meta({
 
 // ---- path parameters -------------------------------------------------------------------------
 
-export const ticketNumberPath = z.object({ number: ticketNumberSchema.meta({ description: "The ticket's number in this workspace, e.g. 1042.", example: 1042 }) });
-export const customerIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-export const customerIdPath = z.object({ id: customerIdSchema.meta({ description: "The customer's id.", example: 17 }) });
+export const ticketNumberPath = z.object({ number: ticketNumberSchema.meta({ description: "The ticket's number in this workspace, e.g. 1042.", example: "1042" }) });
+export const customerIdPath = z.object({ id: rowIdParam.meta({ description: "The customer's id.", example: "17" }) });
 
 // ---- query strings ---------------------------------------------------------------------------
 
-const limit = z.coerce.number().int().min(1).max(100).default(50).meta({ description: "Items per page, 1 to 100." });
+const limit = positiveDecimal(100, "limit is a whole number from 1 to 100.").default(50).meta({ description: "Items per page, 1 to 100." });
 const cursor = z.string().max(400).optional().meta({ description: "`nextCursor` of the previous page; omit for the first page." });
 
 export const noQuery = z.strictObject({});

@@ -68,8 +68,14 @@ function page<T extends { key: string }>(rows: T[], limit: number, keys: (row: T
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
-export async function getCustomer({ db, t }: TenantHandle, id: number): Promise<CustomerSummary> {
+/** The customer, or null when this workspace has none with that id; any other failure throws. */
+export async function findCustomer({ db, t }: TenantHandle, id: number): Promise<CustomerSummary | null> {
   const [customer] = await db.select(summaryColumns(t)).from(t.customers).where(eq(t.customers.id, id));
+  return customer ?? null;
+}
+
+export async function getCustomer(handle: TenantHandle, id: number): Promise<CustomerSummary> {
+  const customer = await findCustomer(handle, id);
   if (!customer) throw notFound("That customer");
   return customer;
 }

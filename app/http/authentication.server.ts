@@ -7,10 +7,12 @@ import { csrfTokenFor } from "../auth/csrf.server";
 import type { RequestAuth } from "../auth/current-user";
 import { sessionCookie } from "../auth/session-cookie.server";
 import { findActiveSession } from "../auth/sessions.server";
+import { isApiRequest } from "./request-path.server";
 
 /**
  * Works out who is asking, once per request: a bearer token on `/api/*`, else the session cookie.
  * Sets `res.locals.auth` (null when anonymous). A bad bearer token is a 401, never anonymous access.
+ * "Is this /api?" is canonicalRequestPath's answer, the path Remix routes: a token opens nothing else.
  */
 export function authentication({ router, settings }: { router: ConnectionRouter; settings: AuthSettings }) {
   const cookie = sessionCookie(settings);
@@ -20,7 +22,7 @@ export function authentication({ router, settings }: { router: ConnectionRouter;
     res.locals.auth = null;
     try {
       const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      if (bearer && req.path.startsWith("/api/")) {
+      if (bearer && isApiRequest(res)) {
         const found = await authenticateApiToken(handle, bearer);
         if (!found) {
           return res.status(401).json({ error: { code: "invalid_token", message: "This API token is unknown, revoked, or its user is deactivated.", details: null } });

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -8,14 +7,21 @@ import type { Logger } from "pino";
 import type { Platform } from "../../tenancy/platform";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { secureServerBuild } from "../auth/route-access.server";
+import { JSON_BODY_LIMIT } from "../api/api-request.server";
 import type { AppServices, ConductorLoadContext } from "../load-context";
 import { authentication } from "./authentication.server";
+import { clientKey, trustedForwardedHeaders, type TrustProxy } from "./client-address.server";
 import { globalRateLimit } from "./global-rate-limit.server";
 import { healthz, readyz } from "./health.server";
-import { inboundEndpoint } from "./inbound-endpoint.server";
+import { INBOUND_EMAIL_PATH, inboundEndpoint } from "./inbound-endpoint.server";
 import { originCheck } from "./origin-check.server";
+import { remixRequestHandler } from "./remix-request-handler.server";
+import { requestBodyLimit } from "./request-body-limit.server";
 import { requestLogging } from "./request-logging.server";
-import { isDatabaseUnavailable, unavailablePage } from "./static-pages.server";
+import { canonicalRequestPath, isApiRequest, requestPathOf } from "./request-path.server";
+import { missingTenantSchemaHandler } from "./missing-tenant-schema.server";
+import { isDatabaseUnavailable } from "../../db/connection-errors";
+import { sendDatabaseUnavailable } from "./database-unavailable.server";
 import { tenantResolution } from "./tenant-resolution.server";
 
 export type ExpressAppOptions = {
@@ -23,7 +29,8 @@ export type ExpressAppOptions = {
   services: AppServices;
   logger: Logger;
   appDomain: string;
-  trustProxy: boolean;
+  /** Proxies in front of the app: none (false), a hop count, or their addresses (TRUST_PROXY). */
+  trustProxy: TrustProxy;
   mode: "development" | "production";
   /** The Remix server build, or a getter so `npm run dev` can swap in a rebuilt one. */
   build: ServerBuild | (() => Promise<ServerBuild>);
@@ -33,11 +40,11 @@ export type ExpressAppOptions = {
 export function createExpressApp({ platform, services, logger, appDomain, trustProxy, mode, build, publicDir = "public" }: ExpressAppOptions) {
   const app = express();
   app.disable("x-powered-by");
-  // req.ip and req.protocol honour X-Forwarded-* only behind a trusted proxy.
+  // req.ip is taken from X-Forwarded-For only through trusted hops, counted from the right.
   app.set("trust proxy", trustProxy);
-  // Remix's adapter takes the request URL's port from X-Forwarded-Host whatever "trust proxy" says;
-  // links in emails come from that URL, so an untrusted client must not be able to set it.
-  if (!trustProxy) app.use((req, _res, next) => (delete req.headers["x-forwarded-host"], next()));
+  // Remix's adapter takes the request URL's port from X-Forwarded-Host whatever "trust proxy" says, and
+  // Express reads the left-most entries; links in emails come from that URL, so keep only a trusted proxy's value.
+  app.use(trustedForwardedHeaders());
 
   app.use(requestLogging(logger));
   app.use((_req, res, next) => {
@@ -64,6 +71,10 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
       },
     }),
   );
+  // Before anything reads the path or the body: one reading of the path for every middleware and
+  // the router (ambiguous ones are a 400), and one body limit per request (413 past it).
+  app.use(canonicalRequestPath());
+  app.use(requestBodyLimit({ pageBytes: services.requestLimits.maxBodyBytes, apiBytes: JSON_BODY_LIMIT, inboundBytes: services.inbound.maxBytes, inboundPath: INBOUND_EMAIL_PATH }));
   app.use(compression());
 
   app.get("/healthz", healthz);
@@ -72,16 +83,16 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   app.use("/build", express.static(`${publicDir}/build`, { immutable: true, maxAge: "1y" }));
   // Only paths that name a file go to the disk: a stat() per page or data request costs real throughput.
   const publicFiles = express.static(publicDir, { maxAge: "1h", index: false });
-  app.use((req, res, next) => (/\/[^/]+\.[a-z0-9]+$/i.test(req.path) && !req.path.startsWith("/api/") ? publicFiles(req, res, next) : next()));
+  app.use((req, res, next) => (/\/[^/]+\.[a-z0-9]+$/i.test(requestPathOf(res).pathname) && !isApiRequest(res) ? publicFiles(req, res, next) : next()));
 
   app.use(globalRateLimit(services.rateLimits.global));
-  app.use(tenantResolution({ directory: platform.directory, appDomain, trustProxy }));
+  app.use(tenantResolution({ directory: platform.directory, appDomain }));
   // A mail provider's hook, authenticated by the shared secret alone: no cookies, so no origin check or session.
-  app.post("/inbound/email", inboundEndpoint({ platform, settings: services.inbound }));
-  app.use(originCheck({ trustProxy }));
+  app.post(INBOUND_EMAIL_PATH, inboundEndpoint({ platform, settings: services.inbound }));
+  app.use(originCheck());
   app.use(authentication({ router: platform.router, settings: services.auth }));
 
-  const remix = createRequestHandler({
+  const remix = remixRequestHandler({
     build: typeof build === "function" ? securedGetter(build) : secureServerBuild(build),
     mode,
     getLoadContext: (req, res): ConductorLoadContext => {
@@ -92,6 +103,7 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
         auth: res.locals.auth ?? null,
         requestId: String(req.id),
         clientIp: req.ip ?? "unknown",
+        clientKey: clientKey(req.ip),
         cspNonce: res.locals.cspNonce,
         services,
       };
@@ -99,10 +111,11 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   });
   app.all("*", remix);
 
+  app.use(missingTenantSchemaHandler(platform));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     req.log?.error({ err: error }, "request failed");
     if (res.headersSent) return;
-    if (isDatabaseUnavailable(error)) return res.status(503).set("Retry-After", "5").type("html").send(unavailablePage());
+    if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(req, res);
     res.status(500).type("text/plain").send("Something went wrong. Please try again.");
   });
   return app;

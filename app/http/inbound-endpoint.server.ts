@@ -1,9 +1,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import express, { type NextFunction, type Request, type Response } from "express";
+import type { NextFunction, Request, Response } from "express";
 import type { Platform } from "../../tenancy/platform";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import type { InboundSettings } from "../inbound/inbound-routing.server";
 import { storeInboundEmail } from "../inbound/inbound-store.server";
+import { readBodyWithinLimit } from "./request-body-limit.server";
+
+export const INBOUND_EMAIL_PATH = "/inbound/email";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
@@ -18,30 +21,23 @@ const fail = (res: Response, status: number, code: string, message: string) => r
 /**
  * `POST /inbound/email` on a tenant's host: a raw RFC 822 message from a mail provider's forwarding
  * hook. Mounted after tenant resolution and before the origin check and session authentication:
- * it carries no cookie and no browser Origin, and its only credential is the shared secret.
+ * it carries no cookie and no browser Origin, and its only credential is the shared secret. The
+ * body is read only after the secret matched, within INBOUND_MAX_BYTES (see requestBodyLimit).
  */
-export function inboundEndpoint({ platform, settings }: { platform: Platform; settings: Pick<InboundSettings, "secret" | "maxBytes"> }) {
-  const readBody = express.raw({ type: () => true, limit: settings.maxBytes });
+export function inboundEndpoint({ platform, settings }: { platform: Platform; settings: Pick<InboundSettings, "secret"> }) {
   return (req: Request, res: Response, next: NextFunction) => {
     const { secret } = settings;
     if (!secret) return res.status(404).type("text/plain").send("Not found");
     if (!secretMatches(req.headers.authorization, secret)) return fail(res, 401, "invalid_secret", "The inbound email secret is missing or wrong.");
-    readBody(req, res, (error?: unknown) => {
-      if (error) {
-        const type = (error as { type?: string }).type;
-        if (type === "entity.too.large") return fail(res, 413, "too_large", `The message is larger than ${settings.maxBytes} bytes.`);
-        return fail(res, 400, "bad_body", "The request body could not be read.");
-      }
-      const raw: unknown = req.body;
-      if (!Buffer.isBuffer(raw) || raw.length === 0) return fail(res, 400, "empty", "Send the raw message (message/rfc822) as the request body.");
-      const tenant = res.locals.tenant as TenantRecord;
-      storeInboundEmail(platform, tenant, { raw, via: "http", envelopeFrom: null, envelopeTo: [] }).then(
-        (stored) => {
-          req.log?.info({ tenant: tenant.slug, inboundEmailId: stored.id, sizeBytes: raw.length, duplicate: stored.duplicate }, "inbound email accepted (HTTP)");
-          res.status(202).json({ id: stored.id, duplicate: stored.duplicate });
-        },
-        next,
-      );
-    });
+    readBodyWithinLimit(req, res)
+      .then(async (raw) => {
+        if (raw === null) return; // over INBOUND_MAX_BYTES (answered 413), or the client went away
+        if (raw.length === 0) return fail(res, 400, "empty", "Send the raw message (message/rfc822) as the request body.");
+        const tenant = res.locals.tenant as TenantRecord;
+        const stored = await storeInboundEmail(platform, tenant, { raw, via: "http", envelopeFrom: null, envelopeTo: [] });
+        req.log?.info({ tenant: tenant.slug, inboundEmailId: stored.id, sizeBytes: raw.length, duplicate: stored.duplicate }, "inbound email accepted (HTTP)");
+        res.status(202).json({ id: stored.id, duplicate: stored.duplicate });
+      })
+      .catch(next);
   };
 }

@@ -9,14 +9,12 @@ import { CustomerForm } from "~/components/customer-form";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { customerFormSchema } from "~/customers/customer-schemas";
 import { getCustomer, updateCustomer } from "~/customers/customers.server";
+import { routeParam, rowIdParam } from "~/route-params";
 
 export const handle = access("agent");
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Edit ${data.customer.name} · Conductor` : "Customer · Conductor" }];
 
-function customerId(param: string | undefined): number {
-  if (!/^[1-9]\d{0,14}$/.test(param ?? "")) throw notFound("That customer");
-  return Number(param);
-}
+const customerId = (param: string | undefined) => routeParam(rowIdParam, param, () => notFound("That customer"));
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   requireUser(context);

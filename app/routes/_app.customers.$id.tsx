@@ -10,6 +10,7 @@ import { CustomerAvatar } from "~/components/customer-avatar";
 import { CustomerTicketList } from "~/components/customer-ticket-list";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { getCustomer } from "~/customers/customers.server";
+import { routeParam, rowIdParam } from "~/route-params";
 import { listTickets } from "~/tickets/ticket-list.server";
 import { ticketFiltersSchema } from "~/tickets/ticket-schemas";
 
@@ -19,11 +20,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const user = requireUser(context);
   // Anything but a plain id is "not found", like an id of another workspace: no hint either way.
-  if (!/^[1-9]\d{0,14}$/.test(params.id ?? "")) throw notFound("That customer");
-  const id = Number(params.id);
+  const id = routeParam(rowIdParam, params.id, () => notFound("That customer"));
   const customer = await getCustomer(context.db, id);
   const [tickets, activity] = await Promise.all([
-    listTickets(context.db, ticketFiltersSchema.parse({ customer: id, status: "all" }), user.id, 20),
+    listTickets(context.db, { ...ticketFiltersSchema.parse({ status: "all" }), customer: id }, user.id, 20),
     listActivity(context.db, { customerId: id }, { limit: 20 }),
   ]);
   return {

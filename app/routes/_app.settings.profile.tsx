@@ -4,6 +4,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-r
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { formatDistanceToNow } from "date-fns";
 import * as z from "zod";
+import { rowIdParam } from "~/route-params";
 import { access } from "~/auth/access";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/auth/api-tokens.server";
 import { currentSessionId, requireUser } from "~/auth/guards.server";
@@ -15,7 +16,7 @@ import { changePasswordSchema, profileNameSchema } from "~/team/team-schemas";
 export const handle = access("agent");
 
 const createTokenSchema = z.object({ tokenName: z.string({ error: "Name the token" }).trim().min(1, "Name the token").max(80) });
-const revokeTokenSchema = z.object({ tokenId: z.coerce.number().int().positive() });
+const revokeTokenSchema = z.object({ tokenId: rowIdParam });
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const user = requireUser(context);

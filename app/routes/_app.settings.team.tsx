@@ -4,6 +4,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-r
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { formatDistanceToNow } from "date-fns";
 import * as z from "zod";
+import { rowIdParam } from "~/route-params";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FieldErrors, FormErrors, TextField } from "~/components/form-fields";
@@ -14,9 +15,9 @@ import { changeRole, listTeam, revokeInvite, setActive, TeamRuleError } from "~/
 
 export const handle = access("admin");
 
-const memberSchema = z.object({ userId: z.coerce.number().int().positive() });
+const memberSchema = z.object({ userId: rowIdParam });
 const roleSchema = memberSchema.extend({ role: z.enum(["agent", "admin"]) });
-const inviteIdSchema = z.object({ inviteId: z.coerce.number().int().positive() });
+const inviteIdSchema = z.object({ inviteId: rowIdParam });
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = requireUser(context);

@@ -20,17 +20,14 @@ import { emailPartsOfTicket } from "~/inbound/attachments.server";
 import { addMessage, TicketVersionConflict, updateTicket, type TicketProperties } from "~/tickets/ticket-commands.server";
 import { getTicket, listAssignees, listTicketMessages, otherTicketsOfCustomer } from "~/tickets/ticket-detail.server";
 import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
-import { parseWithZod, replyFormSchema, ticketNumberSchema, ticketPropertiesFormSchema } from "~/tickets/ticket-input.server";
+import { parseWithZod, replyFormSchema, ticketPropertiesFormSchema } from "~/tickets/ticket-input.server";
+import { routeParam, ticketNumberParam } from "~/route-params";
 import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
 
 export const handle = access("agent");
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `#${data.ticket.number} ${data.ticket.subject} · Conductor` : "Ticket · Conductor" }];
 
-function parseNumber(raw: string | undefined): number {
-  const parsed = ticketNumberSchema.safeParse(raw);
-  if (!parsed.success) throw notFound("That ticket");
-  return parsed.data;
-}
+const parseNumber = (raw: string | undefined) => routeParam(ticketNumberParam, raw, () => notFound("That ticket"));
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const ticket = await getTicket(context.db, parseNumber(params.number));

@@ -11,7 +11,7 @@ import { PriorityBadge, StatusBadge, TagChip } from "~/components/badges";
 import { Button, CsrfInput, FormErrors } from "~/components/form-fields";
 import { EmptyState, PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
-import { getCustomer } from "~/customers/customers.server";
+import { findCustomer } from "~/customers/customers.server";
 import { bulkUpdateTickets, type BulkChange } from "~/tickets/ticket-commands.server";
 import { listAssignees } from "~/tickets/ticket-detail.server";
 import { COUNT_CAP, effectiveSort, listTickets, ticketTabCounts } from "~/tickets/ticket-list.server";
@@ -29,7 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     listTickets(context.db, filters, user.id),
     ticketTabCounts(context.db, filters, user.id),
     listAssignees(context.db),
-    filters.customer ? getCustomer(context.db, filters.customer).then((c) => ({ id: c.id, name: c.name }), () => null) : null,
+    filters.customer ? findCustomer(context.db, filters.customer).then((c) => (c ? { id: c.id, name: c.name } : null)) : null,
   ]);
   return { filters, sort: effectiveSort(filters), page, tabs, assignees, customer, viewerId: user.id };
 }
@@ -44,7 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const input = parsed.data;
   const change: BulkChange =
-    input.bulk === "assign" ? { assigneeId: input.assigneeId === "none" ? null : Number(input.assigneeId) }
+    input.bulk === "assign" ? { assigneeId: input.assigneeId === "none" ? null : input.assigneeId }
     : input.bulk === "status" ? { status: input.status }
     : input.bulk === "priority" ? { priority: input.priority }
     : { addTag: input.tag };
@@ -71,7 +71,8 @@ export default function Tickets() {
   const [active, setActive] = useState(0);
   const rowRefs = useRef<Array<HTMLTableRowElement | null>>([]);
   const items = page.items;
-  const updatedCount = params.get("updated");
+  // Only a count travels in the URL: anything else would print attacker-chosen text on the page.
+  const updatedCount = /^[0-9]{1,6}$/.test(params.get("updated") ?? "") ? params.get("updated") : null;
 
   const hrefWith = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);

@@ -11,7 +11,8 @@ import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FieldErrors, FormErrors, SelectField, TextAreaField, TextField } from "~/components/form-fields";
 import { PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
-import { getCustomer, listCustomers } from "~/customers/customers.server";
+import { findCustomer, listCustomers } from "~/customers/customers.server";
+import { rowIdParam } from "~/route-params";
 import { createTicket } from "~/tickets/ticket-commands.server";
 import { listAssignees } from "~/tickets/ticket-detail.server";
 import { PRIORITY_LABELS } from "~/tickets/ticket-labels";
@@ -22,7 +23,7 @@ export const handle = access("agent");
 export const meta: MetaFunction = () => [{ title: "New ticket · Conductor" }];
 
 const searchSchema = z.object({
-  customer: z.coerce.number().int().positive().optional().catch(undefined),
+  customer: rowIdParam.optional().catch(undefined),
   customerQuery: z.string().trim().max(200).optional().catch(undefined),
 });
 
@@ -31,7 +32,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { customer, customerQuery } = searchSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [assignees, preselected, matches] = await Promise.all([
     listAssignees(context.db),
-    customer ? getCustomer(context.db, customer).catch(() => null) : null,
+    customer ? findCustomer(context.db, customer) : null,
     customerQuery ? listCustomers(context.db, { q: customerQuery, limit: 8 }).then((page) => page.items) : [],
   ]);
   const pick = (c: { id: number; name: string; email: string; company: string | null }) => ({ id: c.id, name: c.name, email: c.email, company: c.company });

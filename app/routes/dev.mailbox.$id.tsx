@@ -1,17 +1,15 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { format } from "date-fns";
-import * as z from "zod";
 import { access } from "~/auth/access";
 import { getMailboxEmail, requireDevMailbox } from "~/email/dev-mailbox.server";
+import { rowIdParam } from "~/route-params";
 
 export const handle = access("public");
 
-const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
 export async function loader({ params, context }: LoaderFunctionArgs) {
   requireDevMailbox(context.services);
-  const id = idSchema.safeParse(params.id);
+  const id = rowIdParam.safeParse(params.id);
   const email = id.success ? await getMailboxEmail(context.db, id.data) : null;
   if (!email) throw new Response("Not Found", { status: 404 });
   const to = email.toName ? `${email.toName} <${email.toAddress}>` : email.toAddress;

@@ -6,12 +6,12 @@ import { access } from "~/auth/access";
 import { PortalErrorBoundary } from "~/components/portal-error";
 import { PortalButtonLink, PortalCard } from "~/components/portal-shell";
 import { getRequestConfirmation, receiptMatches } from "~/portal/portal-requests.server";
-import { ticketNumberSchema } from "~/tickets/ticket-schemas";
+import { ticketNumberParam } from "~/route-params";
 
 export const handle = access("public");
 export const meta: MetaFunction = () => [{ title: "Request received" }, { name: "robots", content: "noindex" }];
 
-const paramsSchema = z.object({ number: ticketNumberSchema, receipt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
+const paramsSchema = z.object({ number: ticketNumberParam, receipt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
 
 /** The confirmation after submitting: only with the receipt the submission's redirect carried. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

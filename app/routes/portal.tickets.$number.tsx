@@ -13,16 +13,12 @@ import { usePollingRevalidation } from "~/hooks/use-polling-revalidation";
 import { requireCustomer } from "~/portal/customer-sessions.server";
 import { portalReplySchema } from "~/portal/portal-schemas";
 import { getCustomerTicket, replyAsCustomer } from "~/portal/portal-tickets.server";
-import { ticketNumberSchema } from "~/tickets/ticket-schemas";
+import { routeParam, ticketNumberParam } from "~/route-params";
 
 export const handle = access("public");
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `#${data.ticket.number} ${data.ticket.subject}` : "Request" }];
 
-function ticketNumber(raw: string | undefined): number {
-  const parsed = ticketNumberSchema.safeParse(raw);
-  if (!parsed.success) throw new AppError(404, "not_found", "We could not find that request.");
-  return parsed.data;
-}
+const ticketNumber = (raw: string | undefined) => routeParam(ticketNumberParam, raw, () => new AppError(404, "not_found", "We could not find that request."));
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const customer = await requireCustomer(request, context);

@@ -8,6 +8,7 @@ import { customerExists, findOrCreateCustomer } from "../customers/customers.ser
 import type { MailContext } from "../email/notifications.server";
 import { queueTicketMessageEmails } from "../email/ticket-emails.server";
 import { forgetTicketCounters, moveTicketCount } from "./ticket-counters.server";
+import { MAX_TAGS_PER_TICKET } from "./ticket-schemas";
 import { bodyDocument, rebuiltDocument, subjectDocument } from "./ticket-search-document.server";
 
 export type NewTicket = {
@@ -42,6 +43,7 @@ const FIELD_ACTIONS = { subject: "ticket.subject_changed", status: "ticket.statu
  */
 export async function createTicket(handle: TenantHandle, actor: Actor, input: NewTicket): Promise<{ id: number; number: number; customerId: number }> {
   const { t } = handle;
+  assertTagCount(input.tags ?? [], []);
   return countersChanged(handle, async (tx) => {
     let customerId: number;
     if ("id" in input.customer) {
@@ -101,6 +103,7 @@ async function updateTicketInTransaction(tx: TenantTransaction, t: TenantTables,
   }
   if (Object.keys(diff).length === 0) return current;
   if (diff.assigneeId && changes.assigneeId != null) await assertAssignable(tx, t, changes.assigneeId);
+  if (diff.tags) assertTagCount(changes.tags!, current.tags);
 
   const next: TicketProperties = { ...current, ...stripUndefined(changes), version: current.version + 1 };
   const solvedNow = isSolved(next.status) && !isSolved(current.status);
@@ -176,19 +179,36 @@ export async function addMessage(handle: TenantHandle, actor: Actor, number: num
 
 export type BulkChange = { assigneeId: number | null } | { status: TicketStatus } | { priority: TicketPriority } | { addTag: string };
 
-/** One change to many tickets in one transaction: all of them or none. Missing numbers are a 404. */
+/**
+ * One change to many tickets in one transaction: all of them or none. Missing numbers are a 404;
+ * adding a tag to tickets that already have the most they may have is refused, naming them.
+ */
 export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numbers: number[], change: BulkChange): Promise<number> {
   const { t } = handle;
   const unique = [...new Set(numbers)].sort((a, b) => a - b);
   return countersChanged(handle, async (tx) => {
     const found = await tx.select({ number: t.tickets.number, tags: t.tickets.tags }).from(t.tickets).where(inArray(t.tickets.number, unique)).orderBy(t.tickets.number).for("update");
     if (found.length !== unique.length) throw notFound("One of the selected tickets");
+    if ("addTag" in change) {
+      const full = found.filter((ticket) => !ticket.tags.includes(change.addTag) && ticket.tags.length >= MAX_TAGS_PER_TICKET).map((ticket) => ticket.number);
+      if (full.length > 0) {
+        const which = full.length === 1 ? `Ticket #${full[0]} already has` : `Tickets ${full.map((number) => `#${number}`).join(", ")} already have`;
+        throw new AppError(409, "too_many_tags", `${which} ${MAX_TAGS_PER_TICKET} tags, the most a ticket can have. Remove a tag from them or leave them out, then try again.`, { numbers: full });
+      }
+    }
     for (const ticket of found) {
       const changes: TicketChanges = "addTag" in change ? { tags: ticket.tags.includes(change.addTag) ? ticket.tags : [...ticket.tags, change.addTag] } : change;
       await updateTicketInTransaction(tx, t, actor, ticket.number, changes);
     }
     return found.length;
   });
+}
+
+/** A ticket has at most MAX_TAGS_PER_TICKET tags; one that has more from before the rule may keep them but not gain any. */
+function assertTagCount(next: string[], current: string[]): void {
+  if (next.length > MAX_TAGS_PER_TICKET && next.length > current.length) {
+    throw fieldError("tags", `A ticket can have at most ${MAX_TAGS_PER_TICKET} tags.`, "too_many_tags");
+  }
 }
 
 type LockedTicket = TicketProperties & { id: number; customerId: number; firstResponseAt: Date | null };

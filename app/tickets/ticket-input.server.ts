@@ -1,4 +1,4 @@
 // Schemas that only loaders and actions use, imported through this `.server` module so the
 // browser bundle of a screen that validates on the server only never ships zod.
 export { parseWithZod } from "@conform-to/zod/v4";
-export { bulkFormSchema, replyFormSchema, ticketFiltersFromSearchParams, ticketNumberSchema, ticketPropertiesFormSchema } from "./ticket-schemas";
+export { bulkFormSchema, replyFormSchema, ticketFiltersFromSearchParams, ticketPropertiesFormSchema } from "./ticket-schemas";

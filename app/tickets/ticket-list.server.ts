@@ -80,7 +80,7 @@ export async function ticketTabCounts(handle: TenantHandle, filters: TicketFilte
   const { db, t } = handle;
   const narrowed = filters.customer || filters.tag || filters.channel || filters.q;
   if (!narrowed) {
-    const assigneeId = filters.assignee === "any" ? undefined : filters.assignee === "unassigned" ? 0 : filters.assignee === "me" ? viewerId : Number(filters.assignee);
+    const assigneeId = filters.assignee === "any" ? undefined : filters.assignee === "unassigned" ? 0 : filters.assignee === "me" ? viewerId : filters.assignee;
     return { counts: tabCounts(await readTicketCounters(handle), { assigneeId, priority: filters.priority }), capped: false };
   }
   const matching = db
@@ -108,7 +108,7 @@ function ticketConditions(t: TenantTables, filters: TicketFilters, viewerId: num
       : filters.assignee === "unassigned"
         ? isNull(t.tickets.assigneeId)
         : filters.assignee !== "any"
-          ? eq(t.tickets.assigneeId, Number(filters.assignee))
+          ? eq(t.tickets.assigneeId, filters.assignee)
           : undefined,
     filters.customer ? eq(t.tickets.customerId, filters.customer) : undefined,
     filters.tag ? arrayContains(t.tickets.tags, [filters.tag]) : undefined,

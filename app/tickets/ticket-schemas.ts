@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
+import { POSTGRES_INTEGER_MAX, positiveDecimal, rowIdParam, ticketNumberParam } from "../route-params";
 import { STATUS_TABS, TICKET_SORTS } from "./ticket-labels";
 
 /** Shared by the screens (Conform, URL state) and the JSON API, so both accept exactly the same input. */
@@ -10,10 +11,16 @@ export const statusSchema = z.enum(TICKET_STATUSES);
 export const prioritySchema = z.enum(TICKET_PRIORITIES);
 export const channelSchema = z.enum(TICKET_CHANNELS);
 
-const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-/** An id chosen in a form's select or radio: a string of digits. */
-const formId = z.string().regex(/^\d{1,15}$/, "Choose one of the listed options.").transform(Number);
-export const ticketNumberSchema = z.coerce.number({ error: "A ticket number is a positive whole number." }).int().positive().max(2_147_483_647);
+/** An id chosen in a form's select or radio. */
+const formId = positiveDecimal(Number.MAX_SAFE_INTEGER, "Choose one of the listed options.");
+export const ticketNumberSchema = ticketNumberParam;
+
+/**
+ * The most tags a ticket may have. The domain enforces it (a ticket that already has more, from
+ * before the rule, can still be saved as long as it does not gain tags); requests are only bounded.
+ */
+export const MAX_TAGS_PER_TICKET = 20;
+const MAX_TAGS_IN_A_REQUEST = 100;
 
 export const tagSchema = z
   .string()
@@ -22,7 +29,7 @@ export const tagSchema = z
   .min(1)
   .max(40, "A tag has at most 40 characters.")
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, "Tags use letters, digits, '-', '_' and '.', without spaces.");
-export const tagsSchema = z.array(tagSchema).max(20, "At most 20 tags.").transform((tags) => [...new Set(tags)]);
+export const tagsSchema = z.array(tagSchema).max(MAX_TAGS_IN_A_REQUEST, `At most ${MAX_TAGS_IN_A_REQUEST} tags.`).transform((tags) => [...new Set(tags)]);
 /** A form's comma- or space-separated tag list. */
 export const tagListSchema = z
   .string()
@@ -34,8 +41,8 @@ export const tagListSchema = z
 export const ticketFilterFields = {
   status: z.enum(STATUS_TABS).default("unsolved"),
   priority: prioritySchema.optional(),
-  assignee: z.union([z.enum(["me", "unassigned", "any"]), z.string().regex(/^\d{1,15}$/, "assignee is me, unassigned, any or a member id")]).default("any"),
-  customer: id.optional(),
+  assignee: z.union([z.enum(["me", "unassigned", "any"]), positiveDecimal(Number.MAX_SAFE_INTEGER, "assignee is me, unassigned, any or a member id")]).default("any"),
+  customer: rowIdParam.optional(),
   tag: tagSchema.optional(),
   channel: channelSchema.optional(),
   q: z.string().trim().max(200, "Search for at most 200 characters.").optional().transform((value) => value || undefined),
@@ -90,7 +97,7 @@ export const replyFormSchema = z.object({
 
 /** The properties panel. `version` is what the agent saw; a newer version means someone else changed the ticket. */
 export const ticketPropertiesFormSchema = z.object({
-  version: z.coerce.number().int().positive(),
+  version: positiveDecimal(POSTGRES_INTEGER_MAX),
   status: statusSchema,
   priority: prioritySchema,
   assigneeId: formId.optional(),
@@ -99,7 +106,7 @@ export const ticketPropertiesFormSchema = z.object({
 
 export const BULK_ACTIONS = ["assign", "status", "priority", "tag"] as const;
 export const bulkFormSchema = z.discriminatedUnion("bulk", [
-  z.object({ bulk: z.literal("assign"), numbers: z.array(ticketNumberSchema).min(1).max(100), assigneeId: z.string().regex(/^(none|\d{1,15})$/) }),
+  z.object({ bulk: z.literal("assign"), numbers: z.array(ticketNumberSchema).min(1).max(100), assigneeId: z.union([z.literal("none"), formId]) }),
   z.object({ bulk: z.literal("status"), numbers: z.array(ticketNumberSchema).min(1).max(100), status: statusSchema }),
   z.object({ bulk: z.literal("priority"), numbers: z.array(ticketNumberSchema).min(1).max(100), priority: prioritySchema }),
   z.object({ bulk: z.literal("tag"), numbers: z.array(ticketNumberSchema).min(1).max(100), tag: tagSchema }),
