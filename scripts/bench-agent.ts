@@ -19,6 +19,7 @@ import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-databas
 import { tenantTables } from "../db/tenant-schema";
 import { createPlatform, type Platform } from "../tenancy/platform";
 import { createTenant } from "../tenancy/provisioning";
+import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import type { TenantRecord } from "../tenancy/tenant-record";
 import { seedTenant, type SeededTenant, type TenantScale } from "./bench/agent-data";
 import { startBenchPostgres } from "./bench/bench-postgres";
@@ -197,7 +198,7 @@ async function provisionSmallTenants(platform: Platform, pool: pg.Pool, options:
     Array.from({ length: options.tenants }, (_, i) =>
       limit(async () => {
         const slug = `bench-small-${String(i + 1).padStart(4, "0")}`;
-        const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Small ${i + 1}`, adminEmail: `admin@${slug}.test` });
+        const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Small ${i + 1}`, adminEmail: `admin@${slug}.test` }, { firstAdmin: prepareFirstAdmin });
         await withClient(pool, (client) => seedTenant(client, tenant, scale));
         report(++done);
       }),
@@ -206,7 +207,7 @@ async function provisionSmallTenants(platform: Platform, pool: pg.Pool, options:
 }
 
 async function provisionBigTenant(platform: Platform, pool: pg.Pool, options: Options): Promise<{ tenant: TenantRecord; seeded: SeededTenant }> {
-  const { tenant } = await createTenant(platform.control, platform.router, { slug: BIG_TENANT.slug, name: BIG_TENANT.name, adminEmail: `admin@${BIG_TENANT.slug}.test` });
+  const { tenant } = await createTenant(platform.control, platform.router, { slug: BIG_TENANT.slug, name: BIG_TENANT.name, adminEmail: `admin@${BIG_TENANT.slug}.test` }, { firstAdmin: prepareFirstAdmin });
   const scale: TenantScale = {
     tickets: options.tickets,
     customers: options.customers ?? Math.max(10, Math.round(options.tickets / 5)),

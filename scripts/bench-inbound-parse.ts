@@ -10,6 +10,7 @@ import { processInboundEmail, type InboundOutcome } from "../app/inbound/process
 import type { TenantHandle } from "../tenancy/connection-router";
 import { createPlatform } from "../tenancy/platform";
 import { createTenant, dropTenant } from "../tenancy/provisioning";
+import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { buildInboundMessage, INBOUND_MAIL_SHAPES, SHAPE_DESCRIPTIONS, type InboundMailShape } from "./bench/inbound-mail-shapes";
 import { Cleanup, cleanUpOnSignals, log, messageOf, percentile } from "./bench/support";
 
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     const platform = createPlatform([{ id: "main", url }], { tenantCacheTtlMs: 0 });
     cleanup.add(() => platform.close());
     const slug = `bench-inbound-${randomBytes(3).toString("hex")}`;
-    const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` });
+    const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` }, { firstAdmin: prepareFirstAdmin });
     if (external) {
       cleanup.add(async () => {
         await dropTenant(platform.control, platform.router, slug);

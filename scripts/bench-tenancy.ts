@@ -14,6 +14,7 @@ import { TICKET_STATUSES } from "../db/tenant-tables";
 import type { ConnectionRouter, TenantDatabase, TenantHandle } from "../tenancy/connection-router";
 import { createPlatform, type Platform } from "../tenancy/platform";
 import { createTenant, dropTenant } from "../tenancy/provisioning";
+import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { latestTenantVersion, loadTenantMigrations, type TenantMigration } from "../tenancy/tenant-migrations";
 import { migrateAllTenants } from "../tenancy/tenant-migrator";
 import type { TenantRecord } from "../tenancy/tenant-record";
@@ -134,7 +135,7 @@ async function dropBenchTenants(platform: Platform, tenants: TenantRecord[]): Pr
 
 async function provision(platform: Platform, slug: string): Promise<TenantRecord> {
   // No adminPassword: argon2 hashing would dominate the timing.
-  const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` });
+  const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` }, { firstAdmin: prepareFirstAdmin });
   return tenant;
 }
 

@@ -1,9 +1,11 @@
 // Operator CLI: `npm run tenant -- <command>`. Run with --help for the commands.
 import "dotenv/config";
 import { Command, CommanderError, Option } from "commander";
+import { pino } from "pino";
 import { ConfigError, loadConfig } from "../app/config.server";
 import { openPlatform, type OpenedPlatform } from "../tenancy/platform";
 import { createTenant, dropTenant, requireTenant, setTenantStatus, ProvisioningError } from "../tenancy/provisioning";
+import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { checkSlug } from "../tenancy/slug";
 import { latestTenantVersion } from "../tenancy/tenant-migrations";
 import { MigrationLeaseHeldError, migrateAllTenants } from "../tenancy/tenant-migrator";
@@ -16,7 +18,7 @@ let opened: OpenedPlatform | undefined;
 async function platform(): Promise<OpenedPlatform> {
   const config = loadConfig();
   // The CLI serves no requests, so it keeps no tenant cache worth a LISTEN connection.
-  opened ??= await openPlatform(config, { debug: () => {}, error: (error, message) => console.error(message, error) }, { listenForTenantChanges: false });
+  opened ??= await openPlatform(config, pino({ level: "warn" }, pino.destination(2)), { listenForTenantChanges: false });
   return opened;
 }
 
@@ -45,7 +47,7 @@ program
     const p = await platform();
     const started = Date.now();
     const config = loadConfig();
-    const { tenant, adminEmail, inviteToken } = await createTenant(p.control, p.router, { slug, ...options }, { inviteTtlHours: config.INVITE_TTL_HOURS });
+    const { tenant, adminEmail, inviteToken } = await createTenant(p.control, p.router, { slug, ...options }, { firstAdmin: prepareFirstAdmin, inviteTtlHours: config.INVITE_TTL_HOURS });
     console.log(`Created tenant ${tenant.slug} (${tenant.name}) on shard ${tenant.shard}, schema ${tenant.schemaName}, version ${tenant.schemaVersion}, in ${Date.now() - started} ms.`);
     if (inviteToken) {
       const port = config.PORT === 80 ? "" : `:${config.PORT}`;

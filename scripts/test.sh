@@ -19,6 +19,10 @@ fi
 
 echo "== typecheck"
 npx tsc --noEmit
+echo "== import layers"
+npx tsx scripts/import-layers.ts --quiet
+echo "== dead code (knip)"
+npx knip
 echo "== build"
 npx remix build >/dev/null
 echo "== JavaScript budget per screen"

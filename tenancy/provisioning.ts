@@ -1,13 +1,11 @@
 import { eq, sql } from "drizzle-orm";
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { drizzle } from "drizzle-orm/node-postgres";
 import { z } from "zod";
-import { hashPassword } from "../app/auth/password.server";
-import { hashToken, randomToken } from "../app/auth/tokens.server";
 import type { TenantTables } from "../db/tenant-tables";
 import { tenants } from "../db/control-schema";
 import { tenantTables } from "../db/tenant-schema";
 import type { ControlPlane } from "./control-plane";
-import type { ConnectionRouter } from "./connection-router";
+import type { ConnectionRouter, TenantDatabase } from "./connection-router";
 import { newTenantId, quoteSchema, schemaNameFor } from "./schema-name";
 import { slugSchema } from "./slug";
 import type { TenantMigration } from "./tenant-migrations";
@@ -28,6 +26,17 @@ export const createTenantInput = z.object({
 });
 export type CreateTenantInput = z.input<typeof createTenantInput>;
 
+/** The first admin of a new tenant, from the input. */
+export type FirstAdmin = { workspaceName: string; email: string; name: string | undefined; password: string | undefined; inviteTtlHours: number };
+
+/**
+ * Writes the first admin (or, without a password, an admin invite whose token it returns) into
+ * a new tenant's schema, inside the transaction that creates it. Two steps, so the slow part
+ * (hashing the password) runs before a connection is taken. The team module supplies it
+ * (`prepareFirstAdmin` in app/team/first-admin.server.ts): tenancy does not know how members are stored.
+ */
+export type PrepareFirstAdmin = (admin: FirstAdmin) => Promise<(db: TenantDatabase, t: TenantTables) => Promise<string | null>>;
+
 /** `inviteToken` is set when no admin password was given: the admin then joins through `/invite/<token>`. */
 export type CreatedTenant = { tenant: TenantRecord; adminEmail: string; inviteToken: string | null };
 
@@ -40,7 +49,7 @@ export async function createTenant(
   control: ControlPlane,
   router: ConnectionRouter,
   rawInput: CreateTenantInput,
-  { migrations, inviteTtlHours = 72 }: { migrations?: TenantMigration[]; inviteTtlHours?: number } = {},
+  { firstAdmin, migrations, inviteTtlHours = 72 }: { firstAdmin: PrepareFirstAdmin; migrations?: TenantMigration[]; inviteTtlHours?: number },
 ): Promise<CreatedTenant> {
   const input = parseInput(createTenantInput, rawInput);
   if (!router.hasShard(input.shard)) {
@@ -51,7 +60,7 @@ export async function createTenant(
   }
   const id = newTenantId();
   const schemaName = schemaNameFor(id);
-  const passwordHash = input.adminPassword ? await hashPassword(input.adminPassword) : null;
+  const writeFirstAdmin = await firstAdmin({ workspaceName: input.name, email: input.adminEmail, name: input.adminName, password: input.adminPassword, inviteTtlHours });
 
   const controlClient = await control.pool.connect();
   const shardClient = await router.poolFor({ id, shard: input.shard }).connect();
@@ -66,7 +75,7 @@ export async function createTenant(
     // One round trip: a parameterless query may carry several statements.
     await shardClient.query(`BEGIN; CREATE SCHEMA ${quoteSchema(schemaName)}`);
     const { to } = await migrateSchemaInTransaction(shardClient, schemaName, { migrations });
-    const inviteToken = await writeFirstAdmin(drizzle(shardClient), tenantTables(schemaName), input, passwordHash, inviteTtlHours);
+    const inviteToken = await writeFirstAdmin(drizzle(shardClient), tenantTables(schemaName));
     await shardClient.query("COMMIT");
     shardCommitted = true;
 
@@ -93,42 +102,6 @@ export async function createTenant(
     controlClient.release();
     shardClient.release();
   }
-}
-
-/**
- * With a password the first admin is created at once (with its activity row, in one statement);
- * without one, a single-use admin invite is written instead and its token returned.
- */
-async function writeFirstAdmin(
-  shardDb: NodePgDatabase<Record<string, unknown>>,
-  t: TenantTables,
-  input: z.output<typeof createTenantInput>,
-  passwordHash: string | null,
-  inviteTtlHours: number,
-): Promise<string | null> {
-  const workspaceCreated = { actorType: "system" as const, action: "workspace.created", changes: { name: { from: null, to: input.name } } };
-  if (!passwordHash) {
-    const token = randomToken();
-    const [invite] = await shardDb
-      .insert(t.invites)
-      .values({ email: input.adminEmail, role: "admin", tokenHash: hashToken(token), expiresAt: sql`now() + make_interval(hours => ${inviteTtlHours})` })
-      .returning({ id: t.invites.id });
-    await shardDb.insert(t.activityLogs).values({ ...workspaceCreated, entityType: "invite", entityId: invite!.id });
-    return token;
-  }
-  const admin = shardDb.$with("admin").as(
-    shardDb
-      .insert(t.users)
-      .values({ email: input.adminEmail, name: input.adminName ?? defaultNameFromEmail(input.adminEmail), role: "admin", passwordHash })
-      .returning({ id: t.users.id }),
-  );
-  const [created] = await shardDb
-    .with(admin)
-    .insert(t.activityLogs)
-    .values({ ...workspaceCreated, entityType: "user", entityId: sql`(SELECT ${admin.id} FROM ${admin})` })
-    .returning({ adminId: t.activityLogs.entityId });
-  if (created?.adminId == null) throw new Error("creating the first admin returned no id");
-  return null;
 }
 
 export async function setTenantStatus(control: ControlPlane, slug: string, status: "active" | "suspended"): Promise<TenantRecord> {
@@ -179,11 +152,6 @@ function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T>
     );
   }
   return result.data;
-}
-
-function defaultNameFromEmail(email: string): string {
-  const local = email.split("@")[0] ?? email;
-  return local.replace(/[._-]+/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
 }
 
 /** The unique constraint on control.tenants.slug (drizzle's default name for `.unique()`). */

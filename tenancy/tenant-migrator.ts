@@ -100,19 +100,7 @@ function pgErrorCode(error: unknown): string | undefined {
 
 export type MigrationOutcome = { from: number; to: number; durationMs: number };
 
-/** Migrates one tenant in its own transaction on its shard, then mirrors the version to the control plane. */
-export async function migrateTenant(
-  control: ControlDatabase,
-  shardPool: pg.Pool,
-  tenant: Pick<TenantRecord, "id" | "schemaName">,
-  options: MigrateOptions = {},
-): Promise<MigrationOutcome> {
-  const result = await migrateTenantSchema(shardPool, tenant, options);
-  await mirrorVersion(control, tenant, result.to);
-  return result;
-}
-
-/** The shard half of migrateTenant: one transaction; once this resolves, the migration has committed. */
+/** Migrates one tenant's schema on its shard in one transaction; once this resolves, the migration has committed. */
 async function migrateTenantSchema(
   shardPool: pg.Pool,
   tenant: Pick<TenantRecord, "schemaName">,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
 import { createPlatform, type Platform } from "../tenancy/platform";
 import { createTenant } from "../tenancy/provisioning";
+import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { startThrowawayPostgres as startScratchPostgres, type ThrowawayPostgres as ScratchPostgres } from "../db/throwaway-postgres";
 import { testDatabaseUrl, uniqueSlug } from "./support/test-platform";
 import { startTestServer, type TestServer } from "./support/test-server";
@@ -27,7 +28,7 @@ describe("a database restart while the server runs", () => {
       onPoolError: (error) => poolErrors.push(error.message),
     });
     slug = uniqueSlug();
-    await createTenant(platform.control, platform.router, { slug, name: "Resilient", adminEmail: "a@resilient.test", adminPassword: "a long password" });
+    await createTenant(platform.control, platform.router, { slug, name: "Resilient", adminEmail: "a@resilient.test", adminPassword: "a long password" }, { firstAdmin: prepareFirstAdmin });
     server = await startTestServer(platform);
   }, 120_000);
 
@@ -85,8 +86,8 @@ describe("two shards", () => {
   });
 
   it("places each tenant on the server named at creation and serves it from there", async () => {
-    const onMain = (await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "On Main", adminEmail: "a@main.test" })).tenant;
-    const onSecond = (await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "On Second", adminEmail: "a@second.test", shard: "second" })).tenant;
+    const onMain = (await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "On Main", adminEmail: "a@main.test" }, { firstAdmin: prepareFirstAdmin })).tenant;
+    const onSecond = (await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "On Second", adminEmail: "a@second.test", shard: "second" }, { firstAdmin: prepareFirstAdmin })).tenant;
     expect([onMain.shard, onSecond.shard]).toEqual(["main", "second"]);
 
     const schemaOn = async (url: string, schema: string) => {

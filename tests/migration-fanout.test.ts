@@ -6,6 +6,7 @@ import { latestTenantVersion, loadTenantMigrations, type TenantMigration } from 
 import { MigrationLeaseHeldError, migrateAllTenants, type FanOutProgress } from "../tenancy/tenant-migrator";
 import type { TenantRecord } from "../tenancy/tenant-record";
 import { createTenant } from "../tenancy/provisioning";
+import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { createTestTenant, openTestPlatform, uniqueSlug } from "./support/test-platform";
 
 const platform = openTestPlatform();
@@ -85,7 +86,7 @@ describe("migration fan-out", () => {
   });
 
   it("a schema migrated step by step matches one provisioned at the new version", async () => {
-    const { tenant: fresh } = await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "Fresh", adminEmail: "a@fresh.test" }, { migrations: withWidgets });
+    const { tenant: fresh } = await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "Fresh", adminEmail: "a@fresh.test" }, { firstAdmin: prepareFirstAdmin, migrations: withWidgets });
     const describeSchema = async (schema: string) =>
       (
         await platform.control.pool.query(

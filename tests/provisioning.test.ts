@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { tenants } from "../db/control-schema";
 import { createTenant, dropTenant, ProvisioningError, setTenantStatus } from "../tenancy/provisioning";
+import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { latestTenantVersion, loadTenantMigrations } from "../tenancy/tenant-migrations";
 import { listTenants } from "../tenancy/tenant-registry";
 import { createTestTenant, openTestPlatform, testDatabaseUrl, uniqueSlug } from "./support/test-platform";
@@ -123,7 +124,7 @@ describe("tenant provisioning", () => {
 
   it.each(badSlugs)("refuses a slug that is %s and leaves nothing behind", async (_why, slug) => {
     const before = await tenantSchemas();
-    await expect(createTenant(platform.control, platform.router, { slug, name: "X", adminEmail: "a@x.test" })).rejects.toBeInstanceOf(ProvisioningError);
+    await expect(createTenant(platform.control, platform.router, { slug, name: "X", adminEmail: "a@x.test" }, { firstAdmin: prepareFirstAdmin })).rejects.toBeInstanceOf(ProvisioningError);
     expect(await rowsWithSlug(slug, slug.trim().toLowerCase())).toEqual([]);
     await expectNoOrphanSchemasSince(before);
   });
@@ -140,7 +141,7 @@ describe("tenant provisioning", () => {
     const slug = uniqueSlug();
     const before = await tenantSchemas();
     const broken = [...loadTenantMigrations(), { version: 99, tag: "9999_broken", statements: ["CREATE TABLE widgets (id int)", "SELECT 1/0"] }];
-    await expect(createTenant(platform.control, platform.router, { slug, name: "Doomed", adminEmail: "a@doomed.test" }, { migrations: broken })).rejects.toThrow(
+    await expect(createTenant(platform.control, platform.router, { slug, name: "Doomed", adminEmail: "a@doomed.test" }, { firstAdmin: prepareFirstAdmin, migrations: broken })).rejects.toThrow(
       /division by zero/,
     );
     expect(await rowsWithSlug(slug)).toEqual([]);
@@ -151,7 +152,7 @@ describe("tenant provisioning", () => {
     const slug = uniqueSlug();
     const before = await tenantSchemas();
     const clashing = [...loadTenantMigrations(), { version: 99, tag: "9999_dupes", statements: ["CREATE TABLE dupes (id int UNIQUE)", "INSERT INTO dupes VALUES (1), (1)"] }];
-    const error: unknown = await createTenant(platform.control, platform.router, { slug, name: "Dupes", adminEmail: "a@dupes.test" }, { migrations: clashing }).catch(
+    const error: unknown = await createTenant(platform.control, platform.router, { slug, name: "Dupes", adminEmail: "a@dupes.test" }, { firstAdmin: prepareFirstAdmin, migrations: clashing }).catch(
       (caught: unknown) => caught,
     );
     expect(error).not.toBeInstanceOf(ProvisioningError);
@@ -164,8 +165,8 @@ describe("tenant provisioning", () => {
     const slug = uniqueSlug();
     const before = await tenantSchemas();
     const results = await Promise.allSettled([
-      createTenant(platform.control, platform.router, { slug, name: "Racer", adminEmail: "a@race.test" }),
-      createTenant(platform.control, platform.router, { slug, name: "Racer twin", adminEmail: "b@race.test" }),
+      createTenant(platform.control, platform.router, { slug, name: "Racer", adminEmail: "a@race.test" }, { firstAdmin: prepareFirstAdmin }),
+      createTenant(platform.control, platform.router, { slug, name: "Racer twin", adminEmail: "b@race.test" }, { firstAdmin: prepareFirstAdmin }),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     const loser = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!;

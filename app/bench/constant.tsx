@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { access } from "~/auth/access";
+import type { TicketListItem } from "~/tickets/ticket-list.server";
 
 /**
  * `npm run bench:agent`'s baseline: the same middleware (tenant, session, access wrapper) and the
@@ -19,21 +20,7 @@ const rowsParam = z.coerce.number().int().min(1).max(MAX_ROWS).catch(MAX_ROWS);
 const WORDS = "billing account export invoice refund shipping delivery password login upload sync order plan team calendar receipt discount".split(" ");
 const BASE_TIME = Date.UTC(2025, 0, 1);
 
-type ConstantRow = {
-  id: number;
-  number: number;
-  subject: string;
-  status: string;
-  priority: string;
-  channel: string;
-  tags: string[];
-  customer: { id: number; name: string; email: string };
-  assignee: { id: number; name: string } | null;
-  createdAt: Date;
-  updatedAt: Date;
-};
-
-const payloads = new Map<string, { marker: string; items: ConstantRow[] }>();
+const payloads = new Map<string, { marker: string; items: TicketListItem[] }>();
 const fillers = new Map<string, string>();
 
 /** Words, distinct per row so the serializer cannot share them between rows; built once per size. */
@@ -61,9 +48,9 @@ function payload(rows: number, pad: number) {
         id: 90_000 + row,
         number: 190_000 + row,
         subject: `Bench row ${row} ${filler(row, Math.floor(pad / rows) + (row < pad % rows ? 1 : 0))}`,
-        status: ["open", "pending", "on_hold"][row % 3]!,
-        priority: ["high", "urgent"][row % 2]!,
-        channel: ["email", "web", "portal", "phone", "api"][row % 5]!,
+        status: (["open", "pending", "on_hold"] as const)[row % 3]!,
+        priority: (["high", "urgent"] as const)[row % 2]!,
+        channel: (["email", "web", "portal", "phone", "api"] as const)[row % 5]!,
         tags: row % 3 === 0 ? [] : [WORDS[row % WORDS.length]!],
         customer: { id: 5_000 + row, name: `Customer ${row}`, email: `customer-${row}@bench.test` },
         assignee: row % 4 === 0 ? null : { id: 1 + (row % 8), name: `Agent ${row % 8}` },

@@ -5,8 +5,8 @@ import type { Logger } from "pino";
 import * as z from "zod";
 import { isDatabaseUnavailable } from "../../db/connection-errors";
 import type { Platform } from "../../tenancy/platform";
-import { findTenantById } from "../../tenancy/tenant-registry";
-import type { SendEmailPayload } from "./outbox.server";
+import { describeJobError, openTenantJob } from "../jobs/tenant-job.server";
+import { SEND_EMAIL_TASK, type SendEmailPayload } from "./outbox.server";
 import { outboundMessage } from "./outbound-message.server";
 import type { MailTransport } from "./mail-transport.server";
 
@@ -18,7 +18,11 @@ export type SendEmailDeps = {
   replyRouting?: { sessionSecret: string; inboundDomain: string };
 };
 
-const payloadSchema: z.ZodType<SendEmailPayload> = z.object({ tenantId: z.string().min(1), emailId: z.number().int().positive() });
+const SEND_EMAIL_JOB = {
+  task: SEND_EMAIL_TASK,
+  subject: "email",
+  payloadSchema: z.object({ tenantId: z.string().min(1), emailId: z.number().int().positive() }) satisfies z.ZodType<SendEmailPayload>,
+};
 
 /**
  * The `send_email` job: sends one outbox row and records the outcome on it. graphile-worker runs
@@ -28,18 +32,9 @@ const payloadSchema: z.ZodType<SendEmailPayload> = z.object({ tenantId: z.string
  */
 export function sendEmailTask({ platform, transport, fromAddress, log, replyRouting }: SendEmailDeps) {
   return async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
-    const parsed = payloadSchema.safeParse(rawPayload);
-    if (!parsed.success) {
-      log.error({ jobId: helpers.job.id, payload: rawPayload }, "send_email job with a malformed payload dropped");
-      return;
-    }
-    const { tenantId, emailId } = parsed.data;
-    const tenant = await findTenantById(platform.control.db, tenantId);
-    if (!tenant || tenant.status === "deleting") {
-      log.warn({ tenantId, emailId }, "email of a tenant that no longer exists dropped");
-      return;
-    }
-    const { db, t } = platform.router.forTenant(tenant);
+    const job = await openTenantJob(SEND_EMAIL_JOB, rawPayload, helpers, { platform, log });
+    if (!job) return;
+    const { payload: { emailId }, tenant, handle: { db, t } } = job;
     const [row] = await db.select().from(t.outboundEmails).where(eq(t.outboundEmails.id, emailId));
     if (!row || row.status !== "pending") return;
 
@@ -50,7 +45,7 @@ export function sendEmailTask({ platform, transport, fromAddress, log, replyRout
       const givingUp = helpers.job.attempts >= helpers.job.max_attempts;
       await db
         .update(t.outboundEmails)
-        .set({ attempts: sql`${t.outboundEmails.attempts} + 1`, lastError: describeError(error), ...(givingUp ? { status: "failed" as const } : {}) })
+        .set({ attempts: sql`${t.outboundEmails.attempts} + 1`, lastError: describeJobError(error), ...(givingUp ? { status: "failed" as const } : {}) })
         .where(stillPending);
       const fields = { tenant: tenant.slug, emailId, attempt: helpers.job.attempts, err: error };
       if (givingUp) log.error(fields, `email not sent after ${helpers.job.attempts} attempts; marked failed`);
@@ -80,9 +75,4 @@ async function recordSent(update: () => Promise<unknown>, { tries = 3, outageTri
       await sleep(Math.min(attempt * 500, 4000));
     }
   }
-}
-
-function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.slice(0, 1000);
 }

@@ -1,4 +1,5 @@
 import type { Response } from "express";
+import { refusalPage } from "./static-pages.server";
 
 export type Refusal = {
   status: 400 | 413;
@@ -20,15 +21,4 @@ export function refuse(res: Response, refusal: Refusal): void {
 export function refusalBody({ code, title, message, details = null, json }: Refusal): { contentType: string; body: string } {
   if (json) return { contentType: "application/json; charset=utf-8", body: JSON.stringify({ error: { code, message, details } }) };
   return { contentType: "text/html; charset=utf-8", body: refusalPage(title, message) };
-}
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-
-function refusalPage(title: string, message: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)} · Conductor</title>
-<style>body { font-family: ui-sans-serif, system-ui, sans-serif; max-width: 36rem; margin: 15vh auto; padding: 0 1.5rem; color: #1f2937; line-height: 1.55; }</style>
-</head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>`;
 }

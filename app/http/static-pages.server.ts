@@ -44,6 +44,11 @@ export function workspaceSuspendedPage(name: string): string {
   );
 }
 
+/** A request refused before any route runs (a malformed path, a body over the cap): what and why. */
+export function refusalPage(title: string, message: string): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`);
+}
+
 export const DATABASE_UNAVAILABLE_MESSAGE = "Conductor cannot reach its database at the moment. Please try again in a minute.";
 
 /** Served with 503 and Retry-After while the database cannot be reached; `detail` replaces the default explanation. */

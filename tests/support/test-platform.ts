@@ -3,6 +3,7 @@ import { inject } from "vitest";
 import type { PoolOptions, ShardConfig } from "../../tenancy/connection-router";
 import { createPlatform, type Platform } from "../../tenancy/platform";
 import { createTenant, type CreateTenantInput } from "../../tenancy/provisioning";
+import { prepareFirstAdmin } from "../../app/team/first-admin.server";
 
 export function testDatabaseUrl(): string {
   return inject("databaseUrl");
@@ -26,6 +27,6 @@ export async function createTestTenant(platform: Platform, input: Partial<Create
     // With a password the first admin exists at once (without one, only an invite would).
     adminPassword: "test admin password",
     ...input,
-  });
+  }, { firstAdmin: prepareFirstAdmin });
   return tenant;
 }

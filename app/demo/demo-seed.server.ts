@@ -1,9 +1,10 @@
 import { Faker, en } from "@faker-js/faker";
 import { subDays, addMinutes } from "date-fns";
-import type { TenantHandle } from "../tenancy/connection-router";
-import { hashPassword } from "../app/auth/password.server";
-import { indexBulkLoadedTickets } from "../app/tickets/ticket-bulk-load.server";
-import { TICKET_PRIORITIES, TICKET_STATUSES, type TicketPriority, type TicketStatus } from "./tenant-tables";
+import type { TenantHandle } from "../../tenancy/connection-router";
+import { hashPassword } from "../auth/password.server";
+import { indexBulkLoadedTickets } from "../tickets/ticket-bulk-load.server";
+import { CUSTOMER_CLOSINGS, DEMO_CONVERSATIONS, type DemoConversation } from "./demo-conversations";
+import { TICKET_PRIORITIES, TICKET_STATUSES, type TicketPriority, type TicketStatus } from "../../db/tenant-tables";
 
 export const DEMO_TENANT = {
   slug: "acme",
@@ -11,26 +12,6 @@ export const DEMO_TENANT = {
   admin: { email: "admin@acme.test", name: "Ada Admin", password: "conductor-demo" },
   agent: { email: "agent@acme.test", name: "Alex Agent", password: "conductor-demo" },
 } as const;
-
-const SUBJECTS = [
-  "Cannot log in to my account", "Invoice shows the wrong amount", "How do I export my data?",
-  "Order arrived damaged", "Password reset email never arrives", "Feature request: dark mode",
-  "Charged twice this month", "App crashes when uploading a photo", "Change the email on my account",
-  "Shipping to Canada?", "Refund for cancelled subscription", "Two-factor codes are rejected",
-  "API returns 500 on /orders", "Add a teammate to our plan", "Delivery is a week late",
-  "Where can I download my receipts?", "Sync with Google Calendar stopped", "Discount code not applied",
-  "Please close my account", "Slow dashboard since yesterday",
-];
-const CUSTOMER_LINES = [
-  "Hi, I tried again this morning and it still does not work.", "Could you please look into this? It is blocking our team.",
-  "Thanks for the quick reply! One more question though.", "Attached is a screenshot of what I see.",
-  "This started after the last update.", "Any news on this? We are waiting on it.",
-];
-const AGENT_LINES = [
-  "Thanks for reaching out! I am looking into this now.", "Could you tell me which browser and version you are using?",
-  "I have escalated this to our engineering team and will update you shortly.", "Good news: this is fixed on our side. Can you try again?",
-  "I have issued the refund; it should appear within 5 business days.", "Happy to help. Is there anything else I can do?",
-];
 
 /** Fills a freshly created demo workspace with a believable month of support work. */
 export async function seedDemoData(handle: TenantHandle, now = new Date()): Promise<{ customers: number; tickets: number }> {
@@ -45,7 +26,10 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
       .insert(t.users)
       .values({ email: DEMO_TENANT.agent.email, name: DEMO_TENANT.agent.name, role: "agent", passwordHash: agentHash })
       .returning({ id: t.users.id });
-    const agentIds = [admin!.id, agent!.id];
+    const agents = [
+      { id: admin!.id, name: DEMO_TENANT.admin.name },
+      { id: agent!.id, name: DEMO_TENANT.agent.name },
+    ];
 
     const customerRows = Array.from({ length: 50 }, () => {
       const first = faker.person.firstName();
@@ -58,11 +42,11 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
       };
     });
     const uniqueCustomers = [...new Map(customerRows.map((row) => [row.email, row])).values()];
-    const customers = await tx.insert(t.customers).values(uniqueCustomers).returning({ id: t.customers.id });
+    const customers = await tx.insert(t.customers).values(uniqueCustomers).returning({ id: t.customers.id, name: t.customers.name });
 
     let ticketCount = 0;
     for (let batch = 0; batch < 6; batch += 1) {
-      const plans = Array.from({ length: 50 }, () => planTicket(faker, now, customers.map((c) => c.id), agentIds));
+      const plans = Array.from({ length: 50 }, () => planTicket(faker, now, customers, agents));
       const inserted = await tx
         .insert(t.tickets)
         .values(plans.map(({ ticket }) => ticket))
@@ -89,7 +73,12 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
   });
 }
 
-function planTicket(faker: Faker, now: Date, customerIds: number[], agentIds: number[]) {
+type Person = { id: number; name: string };
+
+/** How far a thread has got: an open ticket may await the agent's next answer, a solved one has the resolution. */
+const TURNS_BY_STATUS: Record<TicketStatus, number[]> = { open: [0, 2], pending: [1], on_hold: [1], solved: [3, 4], closed: [4] };
+
+function planTicket(faker: Faker, now: Date, customers: Person[], agents: Person[]) {
   const createdAt = faker.date.between({ from: subDays(now, 30), to: subDays(now, 0.02) });
   const status = faker.helpers.weightedArrayElement<TicketStatus>(
     TICKET_STATUSES.map((value) => ({ value, weight: { open: 30, pending: 15, on_hold: 5, solved: 35, closed: 15 }[value] })),
@@ -97,36 +86,50 @@ function planTicket(faker: Faker, now: Date, customerIds: number[], agentIds: nu
   const priority = faker.helpers.weightedArrayElement<TicketPriority>(
     TICKET_PRIORITIES.map((value) => ({ value, weight: { low: 20, normal: 50, high: 22, urgent: 8 }[value] })),
   );
-  const assigneeId = status === "open" && faker.datatype.boolean(0.35) ? null : faker.helpers.arrayElement(agentIds);
-  const replies = faker.number.int({ min: 1, max: 4 });
+  const assignee = status === "open" && faker.datatype.boolean(0.35) ? null : faker.helpers.arrayElement(agents);
+  const customer = faker.helpers.arrayElement(customers);
+  const conversation = fillIn(faker.helpers.arrayElement(DEMO_CONVERSATIONS), {
+    order: `#${faker.number.int({ min: 10_000, max: 99_999 })}`,
+    invoice: `INV-${faker.number.int({ min: 1000, max: 9999 })}`,
+    amount: `$${faker.number.int({ min: 9, max: 199 })}.00`,
+  });
+  const customerName = firstName(customer.name);
+  const turns = [
+    { fromAgent: true, text: conversation.reply },
+    { fromAgent: false, text: conversation.followUp },
+    { fromAgent: true, text: conversation.resolution },
+    { fromAgent: false, text: faker.helpers.arrayElement(CUSTOMER_CLOSINGS) },
+  ].slice(0, assignee ? faker.helpers.arrayElement(TURNS_BY_STATUS[status]) : 0);
+
   const messages: Array<{ authorType: "customer" | "agent"; authorUserId: number | null; internal: boolean; body: string; createdAt: Date }> = [];
   let at = createdAt;
-  messages.push({ authorType: "customer", authorUserId: null, internal: false, body: `${faker.lorem.sentences({ min: 2, max: 4 })}\n\n${faker.helpers.arrayElement(CUSTOMER_LINES)}`, createdAt: at });
+  messages.push({ authorType: "customer", authorUserId: null, internal: false, body: `Hello,\n\n${conversation.opening}\n\n${customerName}`, createdAt: at });
   let firstResponseAt: Date | null = null;
-  for (let i = 0; i < replies && assigneeId; i += 1) {
+  for (const turn of turns) {
     at = minDate(addMinutes(at, faker.number.int({ min: 10, max: 600 })), now);
-    const fromAgent = i % 2 === 0;
-    const internal = fromAgent && faker.datatype.boolean(0.15);
-    if (fromAgent && !internal && !firstResponseAt) firstResponseAt = at;
+    if (turn.fromAgent && !firstResponseAt) firstResponseAt = at;
     messages.push({
-      authorType: fromAgent ? "agent" : "customer",
-      authorUserId: fromAgent ? assigneeId : null,
-      internal,
-      body: internal ? `Internal: ${faker.lorem.sentence()}` : faker.helpers.arrayElement(fromAgent ? AGENT_LINES : CUSTOMER_LINES),
+      authorType: turn.fromAgent ? "agent" : "customer",
+      authorUserId: turn.fromAgent ? assignee!.id : null,
+      internal: false,
+      body: turn.fromAgent ? `Hi ${customerName},\n\n${turn.text}\n\nBest,\n${firstName(assignee!.name)}` : `${turn.text}\n\n${customerName}`,
       createdAt: at,
     });
+    if (turn === turns[0] && faker.datatype.boolean(0.3)) {
+      messages.push({ authorType: "agent", authorUserId: assignee!.id, internal: true, body: conversation.note, createdAt: minDate(addMinutes(at, 2), now) });
+    }
   }
   const solved = status === "solved" || status === "closed";
   const updatedAt = solved ? minDate(addMinutes(at, faker.number.int({ min: 30, max: 2000 })), now) : at;
   return {
     ticket: {
-      subject: faker.helpers.arrayElement(SUBJECTS),
+      subject: conversation.subject,
       status,
       priority,
       channel: faker.helpers.arrayElement(["web", "email", "portal", "api", "phone"] as const),
-      customerId: faker.helpers.arrayElement(customerIds),
-      assigneeId,
-      tags: faker.helpers.arrayElements(["billing", "bug", "account", "shipping", "feature-request", "vip"], { min: 0, max: 2 }),
+      customerId: customer.id,
+      assigneeId: assignee?.id ?? null,
+      tags: faker.datatype.boolean(0.1) ? [...conversation.tags, "vip"] : conversation.tags,
       firstResponseAt,
       solvedAt: solved ? updatedAt : null,
       createdAt,
@@ -134,6 +137,24 @@ function planTicket(faker: Faker, now: Date, customerIds: number[], agentIds: nu
     },
     messages,
   };
+}
+
+/** The conversation with its `{placeholders}` replaced, the same values throughout one ticket. */
+function fillIn(conversation: DemoConversation, values: Record<string, string>): DemoConversation {
+  const fill = (text: string) => text.replace(/\{(\w+)\}/g, (placeholder, name: string) => values[name] ?? placeholder);
+  return {
+    ...conversation,
+    subject: fill(conversation.subject),
+    opening: fill(conversation.opening),
+    reply: fill(conversation.reply),
+    followUp: fill(conversation.followUp),
+    resolution: fill(conversation.resolution),
+    note: fill(conversation.note),
+  };
+}
+
+function firstName(name: string): string {
+  return name.split(" ")[0] ?? name;
 }
 
 function minDate(a: Date, b: Date): Date {
