@@ -19,7 +19,7 @@ export function decodeCursor(cursor: string | undefined, length: number): string
   } catch {
     // fall through to the error below
   }
-  throw new AppError(400, "invalid_cursor", "That page cursor is not valid for this list. Start again from the first page.", { field: "cursor" });
+  throw new AppError("invalid_cursor", "That page cursor is not valid for this list. Start again from the first page.", { field: "cursor" });
 }
 
 export type Page<T> = { items: T[]; nextCursor: string | null };

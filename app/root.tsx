@@ -1,7 +1,9 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteError } from "@remix-run/react";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError } from "@remix-run/react";
 import { access } from "~/auth/access";
+import { describeRouteError } from "~/components/error-status";
 import { useNonce } from "~/components/nonce";
+import { RequestId } from "~/components/route-error";
 import stylesheet from "~/tailwind.css";
 
 export const handle = access("public");
@@ -49,35 +51,18 @@ export default function App() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  const status = isRouteErrorResponse(error) ? error.status : 500;
-  const { title, message } = describeStatus(status, isRouteErrorResponse(error) ? error.data : null);
+  const { status, title, message, requestId } = describeRouteError(useRouteError(), "root");
   return (
     <main className="grid min-h-full place-items-center px-6 py-24">
       <div className="max-w-md text-center">
         <p className="text-gradient-primary text-5xl font-bold">{status}</p>
         <h1 className="mt-4 text-2xl font-semibold text-slate-900">{title}</h1>
         <p className="mt-3 text-slate-600">{message}</p>
+        <RequestId id={requestId} />
         <a href="/" className="mt-8 inline-block rounded-lg bg-gradient-primary px-4 py-2 font-medium text-white shadow">
           Back to the start
         </a>
       </div>
     </main>
   );
-}
-
-function describeStatus(status: number, detail: unknown) {
-  const text = typeof detail === "string" && detail.length < 200 ? detail : null;
-  switch (status) {
-    case 404:
-      return { title: "Page not found", message: "There is nothing at this address in this workspace." };
-    case 403:
-      return { title: "Not allowed", message: text ?? "Your role does not give you access to this page." };
-    case 429:
-      return { title: "Slow down", message: text ?? "Too many requests. Please wait a moment and try again." };
-    case 503:
-      return { title: "Temporarily unavailable", message: text ?? "Conductor cannot reach its database at the moment. Please try again in a minute." };
-    default:
-      return { title: "Something went wrong", message: "We could not complete this request. Please try again; if it keeps happening, tell your administrator." };
-  }
 }

@@ -5,7 +5,6 @@ import type { CustomerSummary } from "../customers/customers.server";
 import type { DashboardStats } from "../dashboard/dashboard-stats.server";
 import { AppError } from "../app-error";
 import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
-import type { TicketProperties } from "../tickets/ticket-commands.server";
 import type { TicketDetail, TicketMessage } from "../tickets/ticket-detail.server";
 import type { TicketListItem } from "../tickets/ticket-list.server";
 import type {
@@ -16,7 +15,6 @@ import type {
   messageSchema,
   ticketSchema,
   ticketSummarySchema,
-  ticketVersionSchema,
 } from "./api-schemas";
 
 /**
@@ -65,10 +63,6 @@ export function ticketJson(ticket: TicketDetail): Json<typeof ticketSchema> {
     createdAt: iso(ticket.createdAt),
     updatedAt: iso(ticket.updatedAt),
   };
-}
-
-export function ticketVersionJson(ticket: TicketProperties): Json<typeof ticketVersionSchema> {
-  return { number: ticket.number, version: ticket.version, subject: ticket.subject, status: ticket.status, priority: ticket.priority, assigneeId: ticket.assigneeId, tags: ticket.tags };
 }
 
 export function messageJson(message: TicketMessage): Json<typeof messageSchema> {
@@ -127,7 +121,7 @@ export function pageOf<T extends { id: number }>(items: T[], { cursor, limit }: 
   const after = decodeCursor(cursor, 1);
   if (after) {
     start = items.findIndex((item) => String(item.id) === after[0]) + 1;
-    if (start === 0) throw new AppError(400, "invalid_cursor", "That page cursor is not valid for this list. Start again from the first page.", { field: "cursor" });
+    if (start === 0) throw new AppError("invalid_cursor", "That page cursor is not valid for this list. Start again from the first page.", { field: "cursor" });
   }
   const slice = items.slice(start, start + limit);
   const last = slice.at(-1);

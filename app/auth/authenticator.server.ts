@@ -1,9 +1,8 @@
 import type { AppLoadContext } from "@remix-run/node";
-import type { Submission } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Authenticator } from "remix-auth";
 import { FormStrategy } from "remix-auth-form";
-import type { z } from "zod";
+import { fieldError } from "../app-error";
 import { loginSchema } from "./login-schema";
 import type { CurrentUser } from "./current-user";
 import { signInWithPassword } from "./password-sign-in.server";
@@ -12,12 +11,6 @@ import { signInWithPassword } from "./password-sign-in.server";
 
 export type SignedIn = { user: CurrentUser; token: string; redirectTo?: string };
 
-/** Thrown by the form strategy when the form itself is invalid, carrying Conform's submission. */
-export class InvalidLoginForm extends Error {
-  constructor(public readonly submission: Submission<z.input<typeof loginSchema>, string[], z.output<typeof loginSchema>>) {
-    super("invalid sign-in form");
-  }
-}
 
 /**
  * remix-auth v4 with the form strategy; built per request because it needs the tenant's context.
@@ -27,7 +20,8 @@ export function passwordAuthenticator(context: AppLoadContext, { userAgent, orig
   return new Authenticator<SignedIn>().use(
     new FormStrategy(async ({ form }) => {
       const submission = parseWithZod(form, { schema: loginSchema });
-      if (submission.status !== "success") throw new InvalidLoginForm(submission);
+      // The sign-in route validates the form first and shows its field errors; this is the strategy's own check.
+      if (submission.status !== "success") throw fieldError("email", "Enter your email and password.");
       const { email, password, redirectTo } = submission.value;
       const signedIn = await signInWithPassword(context, { email, password, userAgent, origin });
       return { ...signedIn, redirectTo };

@@ -5,8 +5,8 @@ import { LRUCache } from "lru-cache";
 import { OAuth2RequestError, OAuth2Strategy, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "remix-auth-oauth2";
 import * as z from "zod";
 import { AppError } from "../app-error";
-import { OutboundRequestError, safeFetch, type OutboundPolicy } from "../http/outbound-http.server";
-import { ssoErrorMessages, type SsoErrorCode } from "./sso-errors";
+import { isOutboundFailure, safeFetch, type OutboundFailure, type OutboundPolicy } from "../http/outbound-http.server";
+import { isSsoErrorCode, ssoErrorMessages, type SsoErrorCode } from "./sso-errors";
 import { issuerProblem } from "./sso-schema";
 import type { SsoConfiguration } from "./sso-settings.server";
 import { constantTimeEqual, hmac } from "./tokens.server";
@@ -28,19 +28,30 @@ export type ProviderMetadata = z.infer<typeof discoveryDocument>;
  * A sign-in (or a settings test) that we refuse. Only `code` travels to the sign-in page; the
  * message may carry details from the provider and is shown to admins testing the settings.
  */
-export class SsoRefusedError extends AppError {
-  declare readonly code: SsoErrorCode;
+export const ssoRefused = (code: SsoErrorCode, detail?: string) => new AppError(code, detail ?? ssoErrorMessages[code]);
 
-  constructor(code: SsoErrorCode, detail?: string) {
-    super(403, code, detail ?? ssoErrorMessages[code]);
-    this.name = "SsoRefusedError";
-  }
+export function isSsoRefusal(error: unknown): error is AppError & { code: SsoErrorCode } {
+  return AppError.is(error) && isSsoErrorCode(error.code);
 }
 
 /** A refused address is the workspace's configuration; anything else the provider's availability. */
-function unreachable(error: OutboundRequestError): SsoRefusedError {
-  const misconfigured = error.reason === "forbidden_address" || error.reason === "https_required" || error.reason === "invalid_url";
-  return new SsoRefusedError(misconfigured ? "sso_misconfigured" : "sso_unreachable", error.message);
+function unreachable(error: AppError & { details: { reason: OutboundFailure } }): AppError {
+  const { reason } = error.details;
+  const misconfigured = reason === "forbidden_address" || reason === "https_required" || reason === "invalid_url";
+  return ssoRefused(misconfigured ? "sso_misconfigured" : "sso_unreachable", error.message);
+}
+
+export type ConnectionTest = { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string; jwksUri: string } | { ok: false; message: string };
+
+/** The settings page's "Test connection": a refused discovery is the test's answer, not a failure. */
+export async function testConnection(outbound: OutboundPolicy, issuer: string): Promise<ConnectionTest> {
+  try {
+    const found = await discoverProvider(outbound, issuer, { fresh: true });
+    return { ok: true, issuer: found.issuer, authorizationEndpoint: found.authorization_endpoint, tokenEndpoint: found.token_endpoint, jwksUri: found.jwks_uri };
+  } catch (error) {
+    if (!isSsoRefusal(error)) throw error;
+    return { ok: false, message: error.message };
+  }
 }
 
 const TIMEOUT_MS = 5000;
@@ -67,7 +78,7 @@ function normaliseIssuer(issuer: string): string {
 /** OpenID Connect discovery; the document must name the issuer it was fetched for. */
 export async function discoverProvider(outbound: OutboundPolicy, issuer: string, { fresh = false } = {}): Promise<ProviderMetadata> {
   const problem = issuerProblem(issuer, { httpsOnly: outbound.requireHttps });
-  if (problem) throw new SsoRefusedError("sso_misconfigured", `${problem}.`);
+  if (problem) throw ssoRefused("sso_misconfigured", `${problem}.`);
   const key = normaliseIssuer(issuer);
   const { discoveries } = cachesFor(outbound);
   const cached = fresh ? undefined : discoveries.get(key);
@@ -77,13 +88,13 @@ export async function discoverProvider(outbound: OutboundPolicy, issuer: string,
   try {
     response = await safeFetch(outbound, location, { headers: { accept: "application/json" }, timeoutMs: TIMEOUT_MS, maxBytes: MAX_DOCUMENT_BYTES });
   } catch (error) {
-    if (error instanceof OutboundRequestError) throw unreachable(error);
+    if (isOutboundFailure(error)) throw unreachable(error);
     throw error;
   }
-  if (!response.ok) throw new SsoRefusedError("sso_unreachable", `${location} answered HTTP ${response.status}`);
+  if (!response.ok) throw ssoRefused("sso_unreachable", `${location} answered HTTP ${response.status}`);
   const parsed = discoveryDocument.safeParse(await response.json().catch(() => null));
-  if (!parsed.success) throw new SsoRefusedError("sso_provider_invalid", `The discovery document at ${key} is not valid OpenID Connect metadata (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
-  if (normaliseIssuer(parsed.data.issuer) !== key) throw new SsoRefusedError("sso_provider_invalid", `The provider says its issuer is ${parsed.data.issuer}, not ${key}`);
+  if (!parsed.success) throw ssoRefused("sso_provider_invalid", `The discovery document at ${key} is not valid OpenID Connect metadata (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
+  if (normaliseIssuer(parsed.data.issuer) !== key) throw ssoRefused("sso_provider_invalid", `The provider says its issuer is ${parsed.data.issuer}, not ${key}`);
   discoveries.set(key, parsed.data);
   return parsed.data;
 }
@@ -127,7 +138,7 @@ class OidcStrategy extends OAuth2Strategy<VerifiedIdentity> {
         maxBytes: MAX_DOCUMENT_BYTES,
       });
     } catch (error) {
-      if (error instanceof OutboundRequestError) throw unreachable(error);
+      if (isOutboundFailure(error)) throw unreachable(error);
       throw error;
     }
     const data: unknown = await response.json().catch(() => undefined);
@@ -163,7 +174,7 @@ export async function oidcStrategy(context: AppLoadContext, config: SsoConfigura
       try {
         idToken = tokens.idToken();
       } catch {
-        throw new SsoRefusedError("sso_token_rejected", "The identity provider returned no ID token.");
+        throw ssoRefused("sso_token_rejected", "The identity provider returned no ID token.");
       }
       const identity = await verifyIdToken(outbound, idToken, metadata, config.clientId, nonce(state));
       // Providers that follow the spec strictly put profile claims only at the UserInfo endpoint.
@@ -180,7 +191,7 @@ async function withUserInfo(outbound: OutboundPolicy, identity: VerifiedIdentity
   try {
     response = await safeFetch(outbound, endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" }, timeoutMs: TIMEOUT_MS, maxBytes: MAX_DOCUMENT_BYTES });
   } catch (error) {
-    if (error instanceof OutboundRequestError) throw unreachable(error);
+    if (isOutboundFailure(error)) throw unreachable(error);
     throw error;
   }
   const claims = userInfoClaims.safeParse(response.ok ? await response.json().catch(() => null) : null);
@@ -212,11 +223,11 @@ export async function verifyIdToken(outbound: OutboundPolicy, idToken: string, m
   try {
     ({ payload } = await jwtVerify(idToken, keySetFor(outbound, metadata.jwks_uri), { issuer: metadata.issuer, audience: clientId, clockTolerance: 30 }));
   } catch (error) {
-    if (error instanceof OutboundRequestError) throw unreachable(error);
-    throw new SsoRefusedError("sso_token_rejected", `The identity provider's ID token was rejected (${error instanceof Error ? error.message : "invalid"}).`);
+    if (isOutboundFailure(error)) throw unreachable(error);
+    throw ssoRefused("sso_token_rejected", `The identity provider's ID token was rejected (${error instanceof Error ? error.message : "invalid"}).`);
   }
-  if (typeof payload.nonce !== "string" || !constantTimeEqual(payload.nonce, expectedNonce)) throw new SsoRefusedError("sso_token_rejected", "The ID token's nonce does not match this sign-in.");
-  if (!payload.sub) throw new SsoRefusedError("sso_token_rejected", "The ID token names no subject.");
+  if (typeof payload.nonce !== "string" || !constantTimeEqual(payload.nonce, expectedNonce)) throw ssoRefused("sso_token_rejected", "The ID token's nonce does not match this sign-in.");
+  if (!payload.sub) throw ssoRefused("sso_token_rejected", "The ID token names no subject.");
   const email = typeof payload.email === "string" ? payload.email.toLowerCase() : null;
   return {
     issuer: metadata.issuer,

@@ -1,17 +1,14 @@
 import type { AppLoadContext } from "@remix-run/node";
+import { AppError } from "../app-error";
 import { memberColumns, memberEmailIs } from "../team/member-queries.server";
 import { noticeAccountLocked } from "./account-lock.server";
 import type { CurrentUser } from "./current-user";
 import { hashPassword, verifyPassword } from "./password.server";
-import { RateLimitedError, refundAttempt, takeAttempt, type LimitCheck } from "./rate-limits.server";
+import { refundAttempt, takeAttempt, type LimitCheck } from "./rate-limits.server";
 import { signInSession } from "./sessions.server";
 import { hashToken } from "./tokens.server";
 
-export class InvalidCredentialsError extends Error {
-  constructor() {
-    super("That email and password do not match an active account in this workspace.");
-  }
-}
+const invalidCredentials = () => new AppError("invalid_credentials", "That email and password do not match an active account in this workspace.");
 
 // Compared against when the email is unknown, so both answers take the same time.
 const DUMMY_HASH = hashPassword("conductor-timing-equaliser");
@@ -38,7 +35,10 @@ export async function signInWithPassword(context: AppLoadContext, { email, passw
 
   const taken = await takeAttempt([byIp, byEmailAndIp, byAccount]).catch((error: unknown) => {
     // The first attempt the account's limit refuses: a lock can also begin without a failure at the limit (a right password given back).
-    if (error instanceof RateLimitedError && error.refusedBy?.limiter === byAccount[0] && error.refusedBy.consumedPoints === byAccount[0].points + 1) accountLocked(error.retryAfterSeconds);
+    if (AppError.is(error, "rate_limited")) {
+      const { refusedBy, retryAfterSeconds = 0 } = error.details as { refusedBy?: { limiter: string; consumedPoints: number }; retryAfterSeconds?: number };
+      if (refusedBy?.limiter === byAccount[0].keyPrefix && refusedBy.consumedPoints === byAccount[0].points + 1) accountLocked(retryAfterSeconds);
+    }
     throw error;
   });
   const account = taken[2]!;
@@ -51,7 +51,7 @@ export async function signInWithPassword(context: AppLoadContext, { email, passw
   const passwordMatches = await verifyPassword(row?.passwordHash ?? (await DUMMY_HASH), password);
   if (!row || !row.active || !row.passwordHash || !passwordMatches) {
     if (account.remainingPoints === 0) accountLocked(Math.ceil(account.msBeforeNext / 1000));
-    throw new InvalidCredentialsError();
+    throw invalidCredentials();
   }
   await Promise.all([byEmailAndIp[0].delete(byEmailAndIp[1]), refundAttempt([byIp, byAccount])]);
 

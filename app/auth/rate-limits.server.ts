@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { AppError } from "../app-error";
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract, type RateLimiterRes } from "rate-limiter-flexible";
 
 export type RateLimitSettings = {
@@ -49,14 +50,17 @@ export function createRateLimits(controlPool: pg.Pool, settings: RateLimitSettin
 
 export type LimitCheck = [limiter: RateLimiterAbstract, key: string];
 
-export class RateLimitedError extends Error {
-  constructor(
-    public readonly retryAfterSeconds: number,
-    /** The check that refused, and how many points its key had taken with this attempt. */
-    public readonly refusedBy?: { limiter: RateLimiterAbstract; key: string; consumedPoints: number },
-  ) {
-    super(`Too many attempts. Try again in ${formatWait(retryAfterSeconds)}.`);
-  }
+/** Words a refusal: gets "Try again in 5 minutes." */
+export type DescribeRefusal = (tryAgain: string) => string;
+
+const tooManyAttempts: DescribeRefusal = (tryAgain) => `Too many attempts. ${tryAgain}`;
+
+/**
+ * The refusal of a limit: an AppError `rate_limited` with `retryAfterSeconds`, and `refusedBy`, the
+ * limiter that refused and how many points its key had taken with this attempt.
+ */
+function refusal(describe: DescribeRefusal, retryAfterSeconds: number, refusedBy: { limiter: string; consumedPoints: number }): AppError {
+  return new AppError("rate_limited", describe(`Try again in ${formatWait(retryAfterSeconds)}.`), { retryAfterSeconds, refusedBy });
 }
 
 function formatWait(seconds: number): string {
@@ -70,11 +74,11 @@ const waitSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 /**
  * Takes one point from each key in turn, each an atomic increment in the store, BEFORE the attempt
  * is checked: however many attempts run at once, no more than the limit get through. Stops at the
- * first key that is used up (throwing RateLimitedError), so a refused attempt costs the keys after
+ * first key that is used up (throwing `rate_limited`), so a refused attempt costs the keys after
  * it nothing: a client blocked by its address cannot run down an account's limit.
  * Returns each key's state after the take, in order.
  */
-export async function takeAttempt(checks: LimitCheck[]): Promise<RateLimiterRes[]> {
+export async function takeAttempt(checks: LimitCheck[], describe: DescribeRefusal = tooManyAttempts): Promise<RateLimiterRes[]> {
   const taken: RateLimiterRes[] = [];
   for (const [limiter, key] of checks) {
     try {
@@ -83,7 +87,7 @@ export async function takeAttempt(checks: LimitCheck[]): Promise<RateLimiterRes[
       // The limiter rejects with a RateLimiterRes when a key is used up, with an Error when its store fails.
       if (rejection instanceof Error) throw rejection;
       const state = rejection as RateLimiterRes;
-      throw new RateLimitedError(waitSeconds(state.msBeforeNext), { limiter, key, consumedPoints: state.consumedPoints });
+      throw refusal(describe, waitSeconds(state.msBeforeNext), { limiter: limiter.keyPrefix, consumedPoints: state.consumedPoints });
     }
   }
   return taken;

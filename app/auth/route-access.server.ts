@@ -1,10 +1,6 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type ServerBuild } from "@remix-run/node";
-import * as z from "zod";
-import { isDatabaseUnavailable } from "../../db/connection-errors";
 import { apiError } from "../api/api-error.server";
-import { AppError } from "../app-error";
-import { databaseUnavailableResponse } from "../http/database-unavailable.server";
-import { missingTenantSchemaResponse } from "../http/missing-tenant-schema.server";
+import { respondToRouteError } from "../http/route-errors.server";
 import { isRouteAccess, type RouteAccess } from "./access";
 import { csrfTokenMatches, submittedCsrfToken } from "./csrf.server";
 
@@ -14,7 +10,8 @@ type RouteModule = ServerBuild["routes"][string]["module"];
 /**
  * Wraps every route's loader and action so the route's declared access is enforced before it runs,
  * for document and data requests alike, and so every state change by a browser session carries
- * its CSRF token. A route without a declaration fails closed.
+ * its CSRF token. A route without a declaration fails closed. What a loader or action throws is
+ * answered by respondToRouteError, the one place where errors become HTTP.
  */
 export function secureServerBuild(build: ServerBuild): ServerBuild {
   const routes: ServerBuild["routes"] = {};
@@ -34,8 +31,7 @@ function secureModule(routeId: string, module: RouteModule): RouteModule {
       try {
         return await fn(args);
       } catch (error) {
-        const isApi = new URL(args.request.url).pathname.startsWith("/api/");
-        throw (await missingTenantSchemaResponse(error, args.context, isApi)) ?? translateError(error, isApi, args.context.requestId);
+        throw await respondToRouteError(error, args.context, { isApi: new URL(args.request.url).pathname.startsWith("/api/"), routeId });
       }
     };
   };
@@ -60,26 +56,4 @@ async function enforceAccess(level: RouteAccess, { request, context }: LoaderFun
     if (isApi) throw apiError(403, "csrf_failed", "Missing or invalid CSRF token (send it in the X-CSRF-Token header).");
     throw new Response("This form has expired. Reload the page and try again.", { status: 403 });
   }
-}
-
-/**
- * The one place where domain errors become HTTP: `/api/*` gets the structured JSON error, pages a
- * status response their ErrorBoundary explains, and a lost database connection is a 503 with
- * Retry-After for both. Anything else (a redirect, a Response, a bug) passes on.
- */
-function translateError(error: unknown, isApi: boolean, requestId: string): unknown {
-  if (AppError.is(error)) {
-    return isApi ? apiError(error.status, error.code, error.message, error.details) : new Response(error.message, { status: error.status });
-  }
-  if (error instanceof z.ZodError) {
-    return isApi
-      ? apiError(400, "validation_failed", "The request is not valid; see details.", error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message, code: issue.code })))
-      : new Response("That request was not valid.", { status: 400 });
-  }
-  if (isDatabaseUnavailable(error)) return databaseUnavailableResponse(isApi, requestId);
-  if (isApi && !(error instanceof Response)) {
-    console.error(error);
-    return apiError(500, "internal_error", "Something went wrong on our side. Try again; if it keeps happening, quote the request id.", { requestId });
-  }
-  return error;
 }

@@ -1,7 +1,7 @@
 import { createCookie, redirect, type AppLoadContext } from "@remix-run/node";
 import { OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "remix-auth-oauth2";
 import { Authenticator } from "remix-auth";
-import { oidcStrategy, SsoRefusedError, type VerifiedIdentity } from "./oidc.server";
+import { isSsoRefusal, oidcStrategy, ssoRefused, type VerifiedIdentity } from "./oidc.server";
 import { safeRedirectTarget } from "./redirect-target";
 import { sessionCookie } from "./session-cookie.server";
 import type { SsoErrorCode } from "./sso-errors";
@@ -16,7 +16,7 @@ function returnCookie(context: AppLoadContext) {
 
 async function authenticator(request: Request, context: AppLoadContext) {
   const config = await getSsoConfiguration(context.db, context.services.auth.sessionSecret);
-  if (!config) throw new SsoRefusedError("sso_not_configured");
+  if (!config) throw ssoRefused("sso_not_configured");
   const redirectURI = new URL(CALLBACK_PATH, new URL(request.url).origin).toString();
   return { config, auth: new Authenticator<VerifiedIdentity>().use(await oidcStrategy(context, config, redirectURI), "oidc") };
 }
@@ -70,13 +70,13 @@ function isStateFailure(error: unknown): boolean {
 /** Sends the browser back to the sign-in page with a code; anything unexpected is logged first. */
 function failed(context: AppLoadContext, error: unknown): Response {
   let code: SsoErrorCode;
-  if (error instanceof SsoRefusedError) code = error.code;
+  if (isSsoRefusal(error)) code = error.code;
   else if (isStateFailure(error)) code = "sso_expired";
   else if (error instanceof OAuth2RequestError) code = "sso_provider_refused";
   else if (error instanceof UnexpectedResponseError || error instanceof UnexpectedErrorResponseBodyError) code = "sso_provider_invalid";
   else code = "sso_failed";
   // Refusals of a person (no account, unverified email…) are expected; the provider's and our own failures are worth a look.
-  const expected = code === "sso_expired" || (error instanceof SsoRefusedError && !["sso_misconfigured", "sso_unreachable", "sso_provider_invalid"].includes(code));
-  if (!expected) console.error(`request ${context.requestId}: single sign-on failed (${code})`, error);
+  const expected = code === "sso_expired" || (isSsoRefusal(error) && !["sso_misconfigured", "sso_unreachable", "sso_provider_invalid"].includes(code));
+  if (!expected) context.log.error({ err: error }, `single sign-on failed (${code})`);
   return redirect(`/login?${new URLSearchParams({ sso_error: code })}`);
 }

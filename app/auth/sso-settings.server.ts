@@ -1,3 +1,4 @@
+import { fieldError } from "../app-error";
 import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ssoSettingsSchema } from "./sso-schema";
@@ -19,11 +20,6 @@ export type SsoSettingsView = {
 
 export type SsoConfiguration = Omit<SsoSettingsView, "hasClientSecret"> & { clientSecret: string };
 
-export class MissingClientSecretError extends Error {
-  constructor() {
-    super("Enter the client secret");
-  }
-}
 
 export async function getSsoSettings({ db, t }: TenantHandle): Promise<SsoSettingsView | null> {
   const [row] = await db.select().from(t.ssoSettings).limit(1);
@@ -47,7 +43,7 @@ export async function saveSsoSettings(handle: TenantHandle, actor: CurrentUser, 
   await handle.transaction(async (tx) => {
     const [before] = await tx.select().from(t.ssoSettings).for("update").limit(1);
     const secret = input.clientSecret?.length ? encryptSecret(sessionSecret, input.clientSecret) : before?.clientSecretEncrypted;
-    if (!secret) throw new MissingClientSecretError();
+    if (!secret) throw fieldError("clientSecret", "Enter the client secret", "client_secret_missing");
     const values = { enabled: input.enabled, issuer: input.issuer, clientId: input.clientId, clientSecretEncrypted: secret, autoCreateUsers: input.autoCreateUsers, allowedDomains: input.allowedDomains };
     await tx
       .insert(t.ssoSettings)

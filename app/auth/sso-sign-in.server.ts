@@ -4,7 +4,7 @@ import { recordActivity } from "../activity/activity-log.server";
 import { createUserFromInvite, pendingInviteForEmail } from "../team/invites.server";
 import { memberColumns, memberEmailIs } from "../team/member-queries.server";
 import type { CurrentUser } from "./current-user";
-import { SsoRefusedError, type VerifiedIdentity } from "./oidc.server";
+import { ssoRefused, type VerifiedIdentity } from "./oidc.server";
 import { signInSession } from "./sessions.server";
 import type { SsoConfiguration } from "./sso-settings.server";
 
@@ -25,17 +25,17 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
       .where(and(eq(t.ssoIdentities.issuer, identity.issuer), eq(t.ssoIdentities.subject, identity.subject)))
       .limit(1);
     if (linked) {
-      if (!linked.active) throw new SsoRefusedError("sso_account_deactivated");
+      if (!linked.active) throw ssoRefused("sso_account_deactivated");
       await tx.update(t.ssoIdentities).set({ lastSignInAt: sql`now()`, email: identity.email }).where(and(eq(t.ssoIdentities.issuer, identity.issuer), eq(t.ssoIdentities.subject, identity.subject)));
       const { active: _active, ...member } = linked;
       return member;
     }
 
-    if (!identity.email) throw new SsoRefusedError("sso_email_missing");
-    if (!identity.emailVerified) throw new SsoRefusedError("sso_email_unverified");
+    if (!identity.email) throw ssoRefused("sso_email_missing");
+    if (!identity.emailVerified) throw ssoRefused("sso_email_unverified");
     const domain = identity.email.split("@")[1] ?? "";
     if (config.allowedDomains.length > 0 && !config.allowedDomains.includes(domain)) {
-      throw new SsoRefusedError("sso_domain_not_allowed", `Sign-in with ${domain} addresses is not allowed in this workspace.`);
+      throw ssoRefused("sso_domain_not_allowed", `Sign-in with ${domain} addresses is not allowed in this workspace.`);
     }
 
     let member: CurrentUser | null = null;
@@ -46,7 +46,7 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
       .limit(1)
       .for("update");
     if (existing) {
-      if (!existing.active) throw new SsoRefusedError("sso_account_deactivated");
+      if (!existing.active) throw ssoRefused("sso_account_deactivated");
       const { active: _active, ...rest } = existing;
       member = rest;
     } else {
@@ -56,7 +56,7 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
         await recordActivity(tx, t, { actorType: "agent", actorUserId: member.id, action: "invite.accepted", entityType: "user", entityId: member.id, changes: { method: { from: null, to: "sso" } } });
       } else if (config.autoCreateUsers) {
         const [taken] = await tx.select({ id: t.users.id }).from(t.users).where(memberEmailIs(t, identity.email)).limit(1);
-        if (taken) throw new SsoRefusedError("sso_account_not_sso");
+        if (taken) throw ssoRefused("sso_account_not_sso");
         const [created] = await tx
           .insert(t.users)
           .values({ email: identity.email, name: identity.name ?? identity.email, role: "agent", origin: "sso" })
@@ -65,7 +65,7 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
         await recordActivity(tx, t, { actorType: "system", action: "user.created", entityType: "user", entityId: member.id, changes: { method: { from: null, to: "sso" }, role: { from: null, to: "agent" } } });
       }
     }
-    if (!member) throw new SsoRefusedError("sso_no_account");
+    if (!member) throw ssoRefused("sso_no_account");
     await tx.insert(t.ssoIdentities).values({ userId: member.id, issuer: identity.issuer, subject: identity.subject, email: identity.email, lastSignInAt: sql`now()` });
     return member;
   });

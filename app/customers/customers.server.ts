@@ -141,7 +141,7 @@ export async function findOrCreateCustomer(tx: TenantTransaction, t: TenantTable
     return { id: inserted.id, created: true };
   }
   const [existing] = await tx.select({ id: t.customers.id }).from(t.customers).where(sql`lower(${t.customers.email}) = ${input.email.toLowerCase()}`);
-  if (!existing) throw new AppError(409, "conflict", "That customer changed while the request was saved. Try again.");
+  if (!existing) throw new AppError("conflict", "That customer changed while the request was saved. Try again.");
   return { id: existing.id, created: false };
 }
 

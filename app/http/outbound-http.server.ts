@@ -31,15 +31,11 @@ export type SafeFetchOptions = {
 
 export type OutboundFailure = "invalid_url" | "https_required" | "forbidden_address" | "dns_failed" | "connection_failed" | "timeout" | "too_large" | "too_many_redirects";
 
-/** The message names the URL's origin, never an address a name resolved to. */
-export class OutboundRequestError extends AppError {
-  constructor(
-    readonly reason: OutboundFailure,
-    message: string,
-  ) {
-    super(422, `outbound_${reason}`, message, { reason });
-    this.name = "OutboundRequestError";
-  }
+/** A refused or failed request: AppError `outbound_<reason>`. The message names the URL's origin, never an address a name resolved to. */
+const outboundFailure = (reason: OutboundFailure, message: string) => new AppError(`outbound_${reason}`, message, { reason });
+
+export function isOutboundFailure(error: unknown): error is AppError & { details: { reason: OutboundFailure } } {
+  return AppError.is(error) && error.code.startsWith("outbound_");
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -50,7 +46,7 @@ const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
  * resolved here, every address is checked against the policy, and the connection goes to the
  * checked address (the socket's lookup is pinned to it, so a DNS answer that changes between check
  * and connect cannot move it). Redirects are followed through the same check; the body is buffered
- * up to `maxBytes`. Failures are `OutboundRequestError`s.
+ * up to `maxBytes`. Failures are `outbound_<reason>` AppErrors (isOutboundFailure).
  */
 export async function safeFetch(policy: OutboundPolicy, input: string | URL, options: SafeFetchOptions = {}): Promise<Response> {
   const { timeoutMs = 10_000, maxBytes = 1024 * 1024, maxRedirects = 5 } = options;
@@ -71,7 +67,7 @@ export async function safeFetch(policy: OutboundPolicy, input: string | URL, opt
       const reply = await exchange(url, target, { method, headers, body, signal, connectTimeoutMs, maxBytes });
       const location = REDIRECTS.has(reply.status) ? reply.headers.get("location") : null;
       if (location === null) return new Response(reply.body, { status: reply.status, statusText: reply.statusText, headers: reply.headers });
-      if (hop >= maxRedirects) throw new OutboundRequestError("too_many_redirects", `${url.origin} redirected more than ${maxRedirects} times.`);
+      if (hop >= maxRedirects) throw outboundFailure("too_many_redirects", `${url.origin} redirected more than ${maxRedirects} times.`);
       const next = parseUrl(location, url);
       if (reply.status === 303 || ((reply.status === 301 || reply.status === 302) && method === "POST")) {
         method = method === "HEAD" ? "HEAD" : "GET";
@@ -82,32 +78,32 @@ export async function safeFetch(policy: OutboundPolicy, input: string | URL, opt
       url = next;
     }
   } catch (error) {
-    if (error instanceof OutboundRequestError) throw error;
-    if (deadline.aborted) throw new OutboundRequestError("timeout", `${url.origin} did not answer within ${timeoutMs} ms.`);
+    if (isOutboundFailure(error)) throw error;
+    if (deadline.aborted) throw outboundFailure("timeout", `${url.origin} did not answer within ${timeoutMs} ms.`);
     if (options.signal?.aborted) throw options.signal.reason;
-    throw new OutboundRequestError("connection_failed", `Could not connect to ${url.origin} (${(error as NodeJS.ErrnoException).code ?? "network error"}).`);
+    throw outboundFailure("connection_failed", `Could not connect to ${url.origin} (${(error as NodeJS.ErrnoException).code ?? "network error"}).`);
   }
 }
 
 function parseUrl(value: string, base?: URL): URL {
   // The WHATWG parser also canonicalises every IPv4 spelling (2130706433, 127.1, 0x7f.1) to a.b.c.d.
   const url = URL.canParse(value, base) ? new URL(value, base) : null;
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new OutboundRequestError("invalid_url", "Only http(s) URLs can be fetched.");
-  if (url.username || url.password) throw new OutboundRequestError("invalid_url", "URLs with a user name or password are not fetched.");
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw outboundFailure("invalid_url", "Only http(s) URLs can be fetched.");
+  if (url.username || url.password) throw outboundFailure("invalid_url", "URLs with a user name or password are not fetched.");
   return url;
 }
 
 async function vetted(policy: OutboundPolicy, url: URL, signal: AbortSignal): Promise<ResolvedAddress[]> {
-  if (policy.requireHttps && url.protocol !== "https:") throw new OutboundRequestError("https_required", `${url.origin} is not https; only https URLs are fetched.`);
+  if (policy.requireHttps && url.protocol !== "https:") throw outboundFailure("https_required", `${url.origin} is not https; only https URLs are fetched.`);
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const literal = isIP(host);
   const addresses = literal ? [{ address: host, family: literal as 4 | 6 }] : await resolveAll(policy, host, signal);
-  if (addresses.length === 0) throw new OutboundRequestError("dns_failed", `${url.hostname} has no address.`);
+  if (addresses.length === 0) throw outboundFailure("dns_failed", `${url.hostname} has no address.`);
   for (const { address } of addresses) {
     const refusal = refusalFor(address, host, policy.allowList);
     if (refusal) {
       const subject = literal ? `${url.origin} is ${refusal}` : `${url.hostname} resolves to ${refusal}`;
-      throw new OutboundRequestError("forbidden_address", `${subject}, which Conductor does not connect to. An operator can allow it with OUTBOUND_ALLOWED_HOSTS.`);
+      throw outboundFailure("forbidden_address", `${subject}, which Conductor does not connect to. An operator can allow it with OUTBOUND_ALLOWED_HOSTS.`);
     }
   }
   return addresses;
@@ -123,7 +119,7 @@ async function resolveAll(policy: OutboundPolicy, host: string, signal: AbortSig
     return await Promise.race([resolve(host), aborted]);
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new OutboundRequestError("dns_failed", `${host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? "DNS error"}).`);
+    throw outboundFailure("dns_failed", `${host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? "DNS error"}).`);
   }
 }
 
@@ -150,8 +146,8 @@ function exchange(url: URL, target: ResolvedAddress[], { method, headers, body, 
         response.destroy(); // a redirect's body is never read
         return resolve({ status, statusText: response.statusMessage ?? "", headers: replyHeaders, body: null });
       }
-      if (status < 200 || status > 599) return request.destroy(new OutboundRequestError("connection_failed", `${url.origin} answered with HTTP status ${status}.`));
-      const tooLarge = () => new OutboundRequestError("too_large", `${url.origin} answered with more than ${maxBytes} bytes.`);
+      if (status < 200 || status > 599) return request.destroy(outboundFailure("connection_failed", `${url.origin} answered with HTTP status ${status}.`));
+      const tooLarge = () => outboundFailure("too_large", `${url.origin} answered with more than ${maxBytes} bytes.`);
       if (Number(response.headers["content-length"] ?? 0) > maxBytes) return request.destroy(tooLarge());
       const chunks: Buffer[] = [];
       let size = 0;
@@ -169,7 +165,7 @@ function exchange(url: URL, target: ResolvedAddress[], { method, headers, body, 
     request.on("error", reject);
     request.on("socket", (socket) => {
       if (!socket.connecting) return;
-      const timer = setTimeout(() => request.destroy(new OutboundRequestError("timeout", `Could not connect to ${url.origin} within ${connectTimeoutMs} ms.`)), connectTimeoutMs);
+      const timer = setTimeout(() => request.destroy(outboundFailure("timeout", `Could not connect to ${url.origin} within ${connectTimeoutMs} ms.`)), connectTimeoutMs);
       socket.once("connect", () => clearTimeout(timer));
       socket.once("close", () => clearTimeout(timer));
     });

@@ -96,7 +96,7 @@ export async function attachmentForCustomer({ db, t }: TenantHandle, customerId:
     .innerJoin(t.ticketMessages, eq(t.ticketMessages.id, t.messageAttachments.ticketMessageId))
     .innerJoin(t.tickets, eq(t.tickets.id, t.ticketMessages.ticketId))
     .where(and(eq(t.messageAttachments.id, attachmentId), eq(t.tickets.number, number), eq(t.tickets.customerId, customerId), eq(t.ticketMessages.internal, false)));
-  if (!file) throw new AppError(404, "not_found", "We could not find that file.");
+  if (!file) throw new AppError("not_found", "We could not find that file.");
   return file;
 }
 

@@ -4,20 +4,13 @@ import { inboundAddresses, type InboundAddressStatus } from "../../db/control-sc
 import type { TenantHandle } from "../../tenancy/connection-router";
 import type { ControlDatabase } from "../../tenancy/control-plane";
 import { recordActivity } from "../activity/activity-log.server";
-import { AppError } from "../app-error";
+import { AppError, fieldError, type AppErrorCode } from "../app-error";
 import { constantTimeEqual, hashToken, randomToken } from "../auth/tokens.server";
 import { queueAddressConfirmation } from "../email/address-confirmation-email.server";
 import { isInInboundDomain, type InboundSettings } from "./inbound-routing.server";
 import { enqueueInboundProcessing } from "./inbound-store.server";
 
-export const inboundAddressSchema = z.object({
-  address: z
-    .string({ error: "Enter an email address." })
-    .trim()
-    .toLowerCase()
-    .max(254, "An email address has at most 254 characters.")
-    .pipe(z.email("Enter an email address such as help@example.com.")),
-});
+export { inboundAddressSchema } from "./inbound-schemas";
 
 /** How long a confirmation link works. */
 export const CONFIRMATION_TTL_HOURS = 24;
@@ -49,9 +42,9 @@ const confirmationTokenSchema = z.string().regex(/^[1-9][0-9]{0,15}\.[A-Za-z0-9_
 
 export const confirmationLink = (origin: string, token: string) => new URL(`/settings/email/verify/${token}`, origin).toString();
 
-const invalidLink = () => new AppError(404, "confirmation_link_invalid", "This confirmation link cannot be used here: it is invalid, was already used, has expired, or belongs to another workspace. Send a new one from Settings → Email.");
-const takenError = (address: string) => new AppError(409, "address_taken", `${address} was confirmed by another workspace first, so its mail goes there. Its admins must remove it before this workspace can have it.`);
-const addressError = (status: 400 | 409 | 429, code: string, message: string) => new AppError(status, code, message, { field: "address" });
+const invalidLink = () => new AppError("confirmation_link_invalid", "This confirmation link cannot be used here: it is invalid, was already used, has expired, or belongs to another workspace. Send a new one from Settings → Email.");
+const takenError = (address: string) => new AppError("address_taken", `${address} was confirmed by another workspace first, so its mail goes there. Its admins must remove it before this workspace can have it.`);
+const addressError = (code: AppErrorCode, message: string) => fieldError("address", message, code);
 
 export async function listInboundAddresses(control: ControlDatabase, { tenant, db, t }: TenantHandle): Promise<InboundAddressClaim[]> {
   const rows = await control.select().from(inboundAddresses).where(eq(inboundAddresses.tenantId, tenant.id)).orderBy(asc(inboundAddresses.address));
@@ -83,15 +76,15 @@ export async function addInboundAddress(
   { inbound, origin }: { inbound: Pick<InboundSettings, "domain" | "reservedDomains">; origin: string },
 ): Promise<void> {
   const normalised = address.trim().toLowerCase();
-  if (isInInboundDomain(normalised, inbound.domain)) throw addressError(400, "inbound_domain_address", `Addresses at ${inbound.domain} are given by the workspace name; add an address at your own domain.`);
+  if (isInInboundDomain(normalised, inbound.domain)) throw addressError("inbound_domain_address", `Addresses at ${inbound.domain} are given by the workspace name; add an address at your own domain.`);
   // The deployment's own domains (app, sender) belong to no workspace: claiming one would capture mail meant for Conductor.
-  if (inbound.reservedDomains.some((domain) => isInInboundDomain(normalised, domain.toLowerCase()))) throw addressError(400, "reserved_address", "Addresses at this service's own domain cannot be added; add an address at your own domain.");
+  if (inbound.reservedDomains.some((domain) => isInInboundDomain(normalised, domain.toLowerCase()))) throw addressError("reserved_address", "Addresses at this service's own domain cannot be added; add an address at your own domain.");
   const token = randomToken();
   // Control plane and tenant schema are two databases: the claim's transaction encloses the email's,
   // so a failed email leaves no claim; a lost control commit leaves an email whose link does not work.
   await control.transaction(async (ctx) => {
     const [verified] = await ctx.select({ tenantId: inboundAddresses.tenantId }).from(inboundAddresses).where(and(eq(inboundAddresses.address, normalised), eq(inboundAddresses.status, "verified")));
-    if (verified) throw addressError(409, "address_in_use", verified.tenantId === handle.tenant.id ? "This address is already confirmed for this workspace." : "This address is already in use by a workspace.");
+    if (verified) throw addressError("address_in_use", verified.tenantId === handle.tenant.id ? "This address is already confirmed for this workspace." : "This address is already in use by a workspace.");
     const fresh = { status: "pending" as const, tokenHash: hashToken(token), tokenExpiresAt: hoursFromNow(CONFIRMATION_TTL_HOURS), confirmationSentAt: sql`now()`, confirmationMessageId: null, verifiedAt: null };
     // A claim that another workspace's confirmation overtook may be made again once that one is gone.
     const [claim] = await ctx
@@ -99,7 +92,7 @@ export async function addInboundAddress(
       .values({ address: normalised, tenantId: handle.tenant.id, ...fresh })
       .onConflictDoUpdate({ target: [inboundAddresses.address, inboundAddresses.tenantId], set: fresh, setWhere: eq(inboundAddresses.status, "taken") })
       .returning({ id: inboundAddresses.id });
-    if (!claim) throw addressError(409, "address_pending", "This address is already waiting for its confirmation: use Resend below.");
+    if (!claim) throw addressError("address_pending", "This address is already waiting for its confirmation: use Resend below.");
     const messageId = await sendConfirmation(handle, actor, { address: normalised, link: confirmationLink(origin, `${claim.id}.${token}`), origin }, "inbound_address.added", { address: { from: null, to: normalised } });
     await ctx.update(inboundAddresses).set({ confirmationMessageId: messageId }).where(eq(inboundAddresses.id, claim.id));
   });
@@ -115,8 +108,8 @@ export async function resendConfirmation(control: ControlDatabase, handle: Tenan
       .from(inboundAddresses)
       .where(and(eq(inboundAddresses.tenantId, handle.tenant.id), eq(inboundAddresses.address, normalised), eq(inboundAddresses.status, "pending")))
       .for("update");
-    if (!claim) throw new AppError(404, "not_found", "That address is not waiting for a confirmation in this workspace.");
-    if (claim.wait > 0) throw new AppError(429, "resend_too_soon", `A confirmation email was sent less than a minute ago; you can send another in ${claim.wait} second${claim.wait === 1 ? "" : "s"}.`);
+    if (!claim) throw new AppError("not_found", "That address is not waiting for a confirmation in this workspace.");
+    if (claim.wait > 0) throw new AppError("resend_too_soon", `A confirmation email was sent less than a minute ago; you can send another in ${claim.wait} second${claim.wait === 1 ? "" : "s"}.`);
     const messageId = await sendConfirmation(handle, actor, { address: normalised, link: confirmationLink(origin, `${claim.id}.${token}`), origin }, "inbound_address.confirmation_resent", null);
     await ctx
       .update(inboundAddresses)
@@ -136,7 +129,7 @@ async function sendConfirmation(handle: TenantHandle, actor: Actor, email: { add
       .from(t.outboundEmails)
       .where(and(eq(t.outboundEmails.kind, "address_confirmation"), sql`${t.outboundEmails.createdAt} > now() - interval '1 hour'`));
     if (sent!.toAddress >= MAX_CONFIRMATIONS_PER_ADDRESS_HOUR || sent!.all >= MAX_CONFIRMATIONS_PER_WORKSPACE_HOUR) {
-      throw addressError(429, "confirmation_budget_spent", "Too many confirmation emails were sent from this workspace in the last hour. Try again later.");
+      throw addressError("confirmation_budget_spent", "Too many confirmation emails were sent from this workspace in the last hour. Try again later.");
     }
     const { messageId } = await queueAddressConfirmation({ tx, handle, origin: email.origin }, { address: email.address, link: email.link, expiresInHours: CONFIRMATION_TTL_HOURS });
     await recordActivity(tx, t, { actorType: "agent", actorUserId: actor.id, action, entityType: "inbound_address", changes });
@@ -178,10 +171,10 @@ export async function verifyByReturnedConfirmation(control: ControlDatabase, han
     .select({ messageId: inboundAddresses.confirmationMessageId })
     .from(inboundAddresses)
     .where(and(eq(inboundAddresses.tenantId, handle.tenant.id), eq(inboundAddresses.address, normalised), eq(inboundAddresses.status, "pending")));
-  if (!claim?.messageId) throw new AppError(404, "not_found", "That address is not waiting for a confirmation in this workspace.");
+  if (!claim?.messageId) throw new AppError("not_found", "That address is not waiting for a confirmation in this workspace.");
   const { db, t } = handle;
   const [returned] = await db.select({ id: t.inboundEmails.id }).from(t.inboundEmails).where(eq(t.inboundEmails.dedupeKey, claim.messageId)).limit(1);
-  if (!returned) throw new AppError(409, "confirmation_not_returned", "The confirmation email has not reached this workspace yet. Check the address's forwarding, or open the link in the email.");
+  if (!returned) throw new AppError("confirmation_not_returned", "The confirmation email has not reached this workspace yet. Check the address's forwarding, or open the link in the email.");
   return decideClaim(control, handle, actor, normalised, (mine) => mine.confirmationMessageId === claim.messageId && mine.tokenExpiresAt !== null && mine.tokenExpiresAt > new Date(), "returned_email");
 }
 

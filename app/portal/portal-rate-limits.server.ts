@@ -1,8 +1,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type pg from "pg";
 import { RateLimiterPostgres, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { refundAttempt, takeAttempt, type LimitCheck } from "../auth/rate-limits.server";
-import type { AppServices } from "../load-context";
+import { refundAttempt, takeAttempt, type DescribeRefusal, type LimitCheck } from "../auth/rate-limits.server";
 
 /**
  * The portal's limits, per tenant: every key starts with the tenant's id, and addresses are client
@@ -40,28 +39,31 @@ export function createPortalRateLimits(controlPool: pg.Pool): PortalRateLimits {
   };
 }
 
-export const portalRateLimits = (services: AppServices): PortalRateLimits => services.portalRateLimits;
+export const portalRateLimits = (services: { portalRateLimits: PortalRateLimits }): PortalRateLimits => services.portalRateLimits;
 
-/** Consumes one point from every key, atomically per key; throws RateLimitedError when any is used up. */
-export async function consumeOrRefuse(checks: LimitCheck[]): Promise<void> {
-  await takeAttempt(checks);
+/** Consumes one point from every key, atomically per key; throws `rate_limited` when any is used up. */
+export async function consumeOrRefuse(checks: LimitCheck[], describe?: DescribeRefusal): Promise<void> {
+  await takeAttempt(checks, describe);
 }
 
 const addressKey = (context: AppLoadContext) => `${context.tenant.id}:${context.clientKey}`;
 const emailKey = (context: AppLoadContext, email: string) => `${context.tenant.id}:${email.trim().toLowerCase()}`;
 
-/** Counts a request for a sign-in code from the client's address and for the email, known or not; throws RateLimitedError past either limit. */
+/** Counts a request for a sign-in code from the client's address and for the email, known or not; throws `rate_limited` past either limit. */
 export async function takeCodeRequest(context: AppLoadContext, email: string): Promise<void> {
   const limits = context.services.portalRateLimits;
-  await takeAttempt([
-    [limits.codeRequestsByIp, addressKey(context)],
-    [limits.codeRequestsByEmail, emailKey(context, email)],
-  ]);
+  await takeAttempt(
+    [
+      [limits.codeRequestsByIp, addressKey(context)],
+      [limits.codeRequestsByEmail, emailKey(context, email)],
+    ],
+    (tryAgain) => `Too many sign-in codes were asked for. ${tryAgain}`,
+  );
 }
 
 /**
  * Counts a code check against the client's address and the email BEFORE the code is compared, so
- * parallel guesses cannot outrun the limits; throws RateLimitedError past either. `refund` gives
+ * parallel guesses cannot outrun the limits; throws `rate_limited` past either. `refund` gives
  * the point back when the code was right: the limits hold wrong codes.
  */
 export async function takeCodeCheck(context: AppLoadContext, email: string): Promise<{ refund(): Promise<void> }> {

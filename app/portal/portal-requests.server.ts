@@ -7,13 +7,13 @@ import { queueTicketConfirmation } from "../email/notifications.server";
 import { createTicket } from "../tickets/ticket-commands.server";
 import { forgetTicketCounters } from "../tickets/ticket-counters.server";
 import { isUniqueViolation } from "../db-errors.server";
-import { joinTransaction } from "./join-transaction.server";
+import { joinTransaction } from "../../tenancy/join-transaction";
 import type { PortalRequestInput } from "./portal-schemas";
 
 export type SubmittedRequest = { number: number; created: boolean };
 
 /** The same form key sent with someone else's email: not a retry, and not a way to learn their ticket. */
-const keyReused = () => new AppError(409, "form_reused", "This form was already sent. Reload the page to send another request.");
+const keyReused = () => new AppError("form_reused", "This form was already sent. Reload the page to send another request.", { freshFormToken: true });
 
 /**
  * Files a portal request: the customer (found by email, case-insensitively, or created), the

@@ -17,7 +17,7 @@ export type PortalMessage = { id: number; author: string; fromCustomer: boolean;
 export type PortalTicket = PortalTicketSummary & { messages: PortalMessage[] };
 
 /** Someone else's ticket, another workspace's, or none at all: the same plain 404. */
-const requestNotFound = () => new AppError(404, "not_found", "We could not find that request.");
+const requestNotFound = () => new AppError("not_found", "We could not find that request.");
 
 export async function listCustomerTickets({ db, t }: TenantHandle, customerId: number, limit = 100): Promise<PortalTicketSummary[]> {
   return db

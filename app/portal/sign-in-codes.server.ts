@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { TenantHandle } from "../../tenancy/connection-router";
+import { fieldError } from "../app-error";
 import { constantTimeEqual, hmac, randomToken } from "../auth/tokens.server";
 import { queueLoginCode } from "../email/notifications.server";
 import { takeCodeCheck, takeCodeRequest } from "./portal-rate-limits.server";
@@ -28,20 +29,27 @@ export const signInCodeKeys = (context: AppLoadContext): Keys => ({ secret: cont
 
 /**
  * A customer asks for a code: counted against the client's address and the email first (throws
- * RateLimitedError past either), then sent in the background, so the answer is the same, and as
+ * `rate_limited` past either), then sent in the background, so the answer is the same, and as
  * fast, whether or not the email belongs to a customer.
  */
 export async function requestSignInCode(context: AppLoadContext, request: { email: string; origin: string; redirectTo?: string }): Promise<void> {
   await takeCodeRequest(context, request.email);
-  void sendSignInCode(context.db, signInCodeKeys(context), request).catch((error: unknown) => console.error(`request ${context.requestId}: sending a portal sign-in code failed`, error));
+  void sendSignInCode(context.db, signInCodeKeys(context), request).catch((error: unknown) => context.log.error({ err: error }, "sending a portal sign-in code failed"));
 }
 
-/** A customer enters a code: the attempt is counted (throws RateLimitedError past a limit) before the code is compared. */
-export async function signInWithCode(context: AppLoadContext, { email, code }: { email: string; code: string }): Promise<CodeCheck> {
+/** One message for every failure, so checking codes does not reveal which emails have an account. */
+const wrongCode = () => fieldError("code", "That code is wrong, used or expired. Check the newest email from us, or ask for a new code.", "sign_in_code_wrong");
+
+/**
+ * A customer enters a code: the attempt is counted (throws `rate_limited` past a limit) before the
+ * code is compared; a failed check throws `sign_in_code_wrong`. Returns the customer's id.
+ */
+export async function signInWithCode(context: AppLoadContext, { email, code }: { email: string; code: string }): Promise<number> {
   const attempt = await takeCodeCheck(context, email);
   const check = await verifySignInCode(context.db, signInCodeKeys(context), email, code);
-  if (check.ok) await attempt.refund();
-  return check;
+  if (!check.ok) throw wrongCode();
+  await attempt.refund();
+  return check.customerId;
 }
 
 /**

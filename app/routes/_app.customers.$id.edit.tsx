@@ -2,13 +2,14 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { agentActor } from "~/activity/actor";
-import { AppError, notFound } from "~/app-error";
+import { notFound } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { CustomerForm } from "~/components/customer-form";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { customerFormSchema } from "~/customers/customer-schemas";
 import { getCustomer, updateCustomer } from "~/customers/customers.server";
+import { replyOnAppError } from "~/http/route-errors.server";
 import { routeParam, rowIdParam } from "~/route-params";
 
 export const handle = access("agent");
@@ -29,15 +30,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (submission.status !== "success") return data(submission.reply(), { status: 400 });
   // Conform drops empty fields; an emptied company or phone is a change to "none", not "leave as is".
   const { company = null, phone = null, ...required } = submission.value;
-  try {
+  return replyOnAppError(submission, async () => {
     await updateCustomer(context.db, agentActor(user), id, { ...required, company, phone });
-  } catch (error) {
-    if (error instanceof AppError && error.details?.field) {
-      return data(submission.reply({ fieldErrors: { [error.details.field]: [error.message] } }), { status: error.status });
-    }
-    throw error;
-  }
-  return redirect(`/customers/${id}`);
+    return redirect(`/customers/${id}`);
+  });
 }
 
 /** Rendered by the customer detail in place of its details card. */

@@ -2,7 +2,6 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData } from "@remix-run/react";
 import { agentActor } from "~/activity/actor";
-import { AppError } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { CustomerForm } from "~/components/customer-form";
@@ -10,6 +9,7 @@ import { PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { customerFormSchema } from "~/customers/customer-schemas";
 import { createCustomer } from "~/customers/customers.server";
+import { replyOnAppError } from "~/http/route-errors.server";
 
 export const handle = access("agent");
 export const meta: MetaFunction = () => [{ title: "New customer · Conductor" }];
@@ -18,15 +18,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireUser(context);
   const submission = parseWithZod(await request.formData(), { schema: customerFormSchema });
   if (submission.status !== "success") return data(submission.reply(), { status: 400 });
-  try {
+  return replyOnAppError(submission, async () => {
     const customer = await createCustomer(context.db, agentActor(user), submission.value);
     return redirect(`/customers/${customer.id}`);
-  } catch (error) {
-    if (error instanceof AppError && error.details?.field) {
-      return data(submission.reply({ fieldErrors: { [error.details.field]: [error.message] } }), { status: error.status });
-    }
-    throw error;
-  }
+  });
 }
 
 export default function NewCustomer() {

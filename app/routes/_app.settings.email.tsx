@@ -8,11 +8,9 @@ import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
-import { AppError } from "~/app-error";
 import {
   addInboundAddress,
   CONFIRMATION_TTL_HOURS,
-  inboundAddressSchema,
   listFailedInboundEmails,
   listInboundAddresses,
   removeInboundAddress,
@@ -20,7 +18,10 @@ import {
   retryInboundEmail,
   verifyByReturnedConfirmation,
 } from "~/inbound/inbound-addresses.server";
+import { AppError } from "~/app-error";
+import { onAppError, replyOnAppError } from "~/http/route-errors.server";
 import { workspaceInboundAddress } from "~/inbound/inbound-routing.server";
+import { inboundAddressSchema } from "~/inbound/inbound-schemas";
 
 export const handle = access("admin");
 
@@ -36,6 +37,12 @@ export async function loader({ context }: LoaderFunctionArgs) {
   };
 }
 
+const ADDRESS_NOTICES = {
+  "remove-address": (address: string) => `${address} removed.`,
+  "resend-confirmation": (address: string) => `A new confirmation link was emailed to ${address}; earlier links no longer work.`,
+  "confirm-returned": (address: string) => `${address} is confirmed: its mail now becomes tickets here.`,
+};
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = requireUser(context);
   const { control, inbound } = context.services;
@@ -45,43 +52,35 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent === "add-address") {
     const submission = parseWithZod(form, { schema: inboundAddressSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
-    try {
-      await addInboundAddress(control, context.db, actor, submission.value.address, { inbound, origin });
-    } catch (error) {
-      if (AppError.is(error) && error.details?.field === "address") return data({ intent, result: submission.reply({ fieldErrors: { address: [error.message] } }) }, { status: error.status });
-      throw error;
-    }
-    return {
-      intent,
-      result: submission.reply({ resetForm: true }),
-      notice: `A confirmation link was emailed to ${submission.value.address}. Its mail becomes tickets here once an admin of this workspace opens that link (it expires in ${CONFIRMATION_TTL_HOURS} hours); until then it is refused.`,
-    };
+    const { address } = submission.value;
+    const notice = `A confirmation link was emailed to ${address}. Its mail becomes tickets here once an admin of this workspace opens that link (it expires in ${CONFIRMATION_TTL_HOURS} hours); until then it is refused.`;
+    return replyOnAppError(
+      submission,
+      async () => {
+        await addInboundAddress(control, context.db, actor, address, { inbound, origin });
+        return { intent, result: submission.reply({ resetForm: true }), notice };
+      },
+      { body: (result) => ({ intent, result }) },
+    );
   }
   if (intent === "retry") {
     const parsed = retrySchema.safeParse(Object.fromEntries(form));
     if (!parsed.success) return data({ intent, error: "That request was not valid." }, { status: 400 });
-    const retried = await retryInboundEmail(context.db, actor, parsed.data.inboundEmailId);
-    if (!retried) return data({ intent, error: "That email is no longer waiting for a retry." }, { status: 409 });
+    if (!(await retryInboundEmail(context.db, actor, parsed.data.inboundEmailId))) return data({ intent, error: "That email is no longer waiting for a retry." }, { status: 409 });
     return { intent, notice: "The email was queued for processing again." };
   }
   const parsed = addressActionSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return data({ intent, error: "That request was not valid." }, { status: 400 });
-  const { address } = parsed.data;
-  try {
-    if (parsed.data.intent === "remove-address") {
-      if (!(await removeInboundAddress(control, context.db, actor, address))) return data({ intent, address, error: "That address is not one of this workspace's." }, { status: 404 });
-      return { intent, notice: `${address} removed.` };
-    }
-    if (parsed.data.intent === "resend-confirmation") {
-      await resendConfirmation(control, context.db, actor, address, origin);
-      return { intent, notice: `A new confirmation link was emailed to ${address}; earlier links no longer work.` };
-    }
-    await verifyByReturnedConfirmation(control, context.db, actor, address);
-    return { intent, notice: `${address} is confirmed: its mail now becomes tickets here.` };
-  } catch (error) {
-    if (AppError.is(error)) return data({ intent, address, error: error.message }, { status: error.status });
-    throw error;
-  }
+  const { intent: change, address } = parsed.data;
+  return onAppError(
+    async () => {
+      if (change === "remove-address" && !(await removeInboundAddress(control, context.db, actor, address))) throw new AppError("not_found", "That address is not one of this workspace's.");
+      if (change === "resend-confirmation") await resendConfirmation(control, context.db, actor, address, origin);
+      if (change === "confirm-returned") await verifyByReturnedConfirmation(control, context.db, actor, address);
+      return { intent, notice: ADDRESS_NOTICES[change](address) };
+    },
+    (error) => ({ intent, address, error: error.message }),
+  );
 }
 
 type ActionData = { intent?: unknown; address?: string; notice?: string; error?: string; result?: SubmissionResult<string[]> };

@@ -1,10 +1,10 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { AppError } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FormErrors } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
+import { onAppError } from "~/http/route-errors.server";
 import { findClaimForToken, verifyInboundAddress } from "~/inbound/inbound-addresses.server";
 
 // The link of a confirmation email. Admin-only: a workspace that does not receive the address's
@@ -21,13 +21,10 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 // Opening the link only shows this page (mail scanners follow links); the button confirms.
 export async function action({ params, context }: ActionFunctionArgs) {
   const actor = requireUser(context);
-  try {
-    const { address } = await verifyInboundAddress(context.services.control, context.db, actor, params.token ?? "");
-    return { verified: address, error: null };
-  } catch (error) {
-    if (AppError.is(error)) return data({ verified: null, error: error.message }, { status: error.status });
-    throw error;
-  }
+  return onAppError(
+    async () => ({ verified: (await verifyInboundAddress(context.services.control, context.db, actor, params.token ?? "")).address, error: null }),
+    (error) => ({ verified: null, error: error.message }),
+  );
 }
 
 export default function VerifyInboundAddress() {

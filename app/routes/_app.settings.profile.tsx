@@ -10,7 +10,8 @@ import { createApiToken, listApiTokens, revokeApiToken } from "~/auth/api-tokens
 import { currentSessionId, requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
-import { changePassword, renameUser, WrongPasswordError } from "~/team/profile.server";
+import { replyOnAppError } from "~/http/route-errors.server";
+import { changePassword, renameUser } from "~/team/profile.server";
 import { changePasswordSchema, profileNameSchema } from "~/team/team-schemas";
 
 export const handle = access("agent");
@@ -34,15 +35,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return { intent, result: submission.reply(), notice: "Your name is saved." };
   }
   if (intent === "password") {
+    const hideFields = ["currentPassword", "newPassword", "confirmPassword"];
     const submission = parseWithZod(form, { schema: changePasswordSchema });
-    if (submission.status !== "success") return data({ intent, result: submission.reply({ hideFields: ["currentPassword", "newPassword", "confirmPassword"] }) }, { status: 400 });
-    try {
-      await changePassword(context.db, user, currentSessionId(context), submission.value);
-    } catch (error) {
-      if (!(error instanceof WrongPasswordError)) throw error;
-      return data({ intent, result: submission.reply({ fieldErrors: { currentPassword: [error.message] }, hideFields: ["currentPassword", "newPassword", "confirmPassword"] }) }, { status: 400 });
-    }
-    return { intent, result: submission.reply({ resetForm: true }), notice: "Your password is changed. Your other sessions are signed out." };
+    if (submission.status !== "success") return data({ intent, result: submission.reply({ hideFields }) }, { status: 400 });
+    const passwords = submission.value;
+    return replyOnAppError(
+      submission,
+      async () => {
+        await changePassword(context.db, user, currentSessionId(context), passwords);
+        return { intent, result: submission.reply({ resetForm: true }), notice: "Your password is changed. Your other sessions are signed out." };
+      },
+      { hideFields, body: (result) => ({ intent, result }) },
+    );
   }
   if (intent === "create-token") {
     const submission = parseWithZod(form, { schema: createTokenSchema });

@@ -4,11 +4,12 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-r
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
-import { discoverProvider, SsoRefusedError } from "~/auth/oidc.server";
+import { testConnection, type ConnectionTest } from "~/auth/oidc.server";
 import { ssoSettingsSchemaFor } from "~/auth/sso-schema";
-import { getSsoSettings, MissingClientSecretError, saveSsoSettings } from "~/auth/sso-settings.server";
+import { getSsoSettings, saveSsoSettings } from "~/auth/sso-settings.server";
 import { Button, CsrfInput, FieldErrors, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
+import { replyOnAppError } from "~/http/route-errors.server";
 
 export const handle = access("admin");
 
@@ -20,34 +21,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-type TestResult = { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string; jwksUri: string } | { ok: false; message: string };
-
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = requireUser(context);
   const form = await request.formData();
   const submission = parseWithZod(form, { schema: ssoSettingsSchemaFor({ httpsOnly: context.services.outbound.requireHttps }) });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["clientSecret"] }) }, { status: 400 });
-  if (form.get("intent") === "test") {
-    let test: TestResult;
-    try {
-      const found = await discoverProvider(context.services.outbound, submission.value.issuer, { fresh: true });
-      test = { ok: true, issuer: found.issuer, authorizationEndpoint: found.authorization_endpoint, tokenEndpoint: found.token_endpoint, jwksUri: found.jwks_uri };
-    } catch (error) {
-      if (!(error instanceof SsoRefusedError)) throw error;
-      test = { ok: false, message: error.message };
-    }
-    return { result: submission.reply({ hideFields: ["clientSecret"] }), test };
-  }
-  try {
-    await saveSsoSettings(context.db, actor, submission.value, context.services.auth.sessionSecret);
-  } catch (error) {
-    if (!(error instanceof MissingClientSecretError)) throw error;
-    return data({ result: submission.reply({ fieldErrors: { clientSecret: [error.message] }, hideFields: ["clientSecret"] }) }, { status: 400 });
-  }
-  return { result: submission.reply({ hideFields: ["clientSecret"] }), saved: true };
+  const settings = submission.value;
+  const result = () => submission.reply({ hideFields: ["clientSecret"] });
+  if (form.get("intent") === "test") return { result: result(), test: await testConnection(context.services.outbound, settings.issuer) };
+  return replyOnAppError(
+    submission,
+    async () => {
+      await saveSsoSettings(context.db, actor, settings, context.services.auth.sessionSecret);
+      return { result: result(), saved: true };
+    },
+    { hideFields: ["clientSecret"], body: (reply) => ({ result: reply }) },
+  );
 }
 
-type ActionData = { result: SubmissionResult<string[]>; test?: TestResult; saved?: boolean };
+type ActionData = { result: SubmissionResult<string[]>; test?: ConnectionTest; saved?: boolean };
 
 export default function SsoSettings() {
   const { settings, callbackUrl, httpsOnly } = useLoaderData<typeof loader>();

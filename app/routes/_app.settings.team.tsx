@@ -3,21 +3,23 @@ import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { formatDistanceToNow } from "date-fns";
-import * as z from "zod";
-import { rowIdParam } from "~/route-params";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FieldErrors, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
-import { createInvite, inviteLink, InviteError } from "~/team/invites.server";
+import { onAppError, replyOnAppError } from "~/http/route-errors.server";
+import { createInvite, inviteLink } from "~/team/invites.server";
 import { inviteSchema } from "~/team/team-schemas";
-import { changeRole, listTeam, revokeInvite, setActive, TeamRuleError } from "~/team/team.server";
+import { applyTeamChange, listTeam, teamChangeSchema, type TeamChange } from "~/team/team.server";
 
 export const handle = access("admin");
 
-const memberSchema = z.object({ userId: rowIdParam });
-const roleSchema = memberSchema.extend({ role: z.enum(["agent", "admin"]) });
-const inviteIdSchema = z.object({ inviteId: rowIdParam });
+const NOTICES: Record<TeamChange["intent"], string> = {
+  role: "Role changed.",
+  deactivate: "Member deactivated and signed out.",
+  reactivate: "Member reactivated.",
+  "revoke-invite": "Invite revoked.",
+};
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = requireUser(context);
@@ -28,49 +30,36 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const actor = requireUser(context);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  try {
-    switch (intent) {
-      case "invite": {
-        const submission = parseWithZod(form, { schema: inviteSchema });
-        if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
-        try {
-          const origin = new URL(request.url).origin;
-          const { token } = await createInvite(context.db, actor, submission.value, context.services.auth.inviteTtlHours, { origin });
-          return {
-            intent,
-            result: submission.reply({ resetForm: true }),
-            inviteLink: inviteLink(origin, token),
-            notice: `Invite for ${submission.value.email} created and emailed to them. You can also pass on this single-use link yourself; it expires in ${context.services.auth.inviteTtlHours} hours.`,
-          };
-        } catch (error) {
-          if (error instanceof InviteError) return data({ intent, result: submission.reply({ fieldErrors: { email: [error.message] } }) }, { status: 409 });
-          throw error;
-        }
-      }
-      case "role": {
-        const { userId, role } = roleSchema.parse(Object.fromEntries(form));
-        await changeRole(context.db, actor, userId, role);
-        return { intent, notice: "Role changed." };
-      }
-      case "deactivate":
-      case "reactivate": {
-        const { userId } = memberSchema.parse(Object.fromEntries(form));
-        await setActive(context.db, actor, userId, intent === "reactivate");
-        return { intent, notice: intent === "reactivate" ? "Member reactivated." : "Member deactivated and signed out." };
-      }
-      case "revoke-invite": {
-        const { inviteId } = inviteIdSchema.parse(Object.fromEntries(form));
-        await revokeInvite(context.db, actor, inviteId);
-        return { intent, notice: "Invite revoked." };
-      }
-      default:
-        return data({ intent, error: "Unknown action." }, { status: 400 });
-    }
-  } catch (error) {
-    if (error instanceof TeamRuleError) return data({ intent, error: error.message }, { status: 409 });
-    if (error instanceof z.ZodError) return data({ intent, error: "That request was not valid." }, { status: 400 });
-    throw error;
+  if (intent === "invite") {
+    const submission = parseWithZod(form, { schema: inviteSchema });
+    if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
+    const invitee = submission.value;
+    const { inviteTtlHours } = context.services.auth;
+    const origin = new URL(request.url).origin;
+    return replyOnAppError(
+      submission,
+      async () => {
+        const { token } = await createInvite(context.db, actor, invitee, inviteTtlHours, { origin });
+        return {
+          intent,
+          result: submission.reply({ resetForm: true }),
+          inviteLink: inviteLink(origin, token),
+          notice: `Invite for ${invitee.email} created and emailed to them. You can also pass on this single-use link yourself; it expires in ${inviteTtlHours} hours.`,
+        };
+      },
+      { body: (result) => ({ intent, result }) },
+    );
   }
+  if (!Object.hasOwn(NOTICES, intent)) return data({ intent, error: "Unknown action." }, { status: 400 });
+  const change = teamChangeSchema.safeParse(Object.fromEntries(form));
+  if (!change.success) return data({ intent, error: "That request was not valid." }, { status: 400 });
+  return onAppError(
+    async () => {
+      await applyTeamChange(context.db, actor, change.data);
+      return { intent, notice: NOTICES[change.data.intent] };
+    },
+    (error) => ({ intent, error: error.message }),
+  );
 }
 
 type ActionData = { intent: string; result?: SubmissionResult<string[]>; notice?: string; error?: string; inviteLink?: string };

@@ -9,6 +9,7 @@ import { AppError, notFound } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { ActivityList } from "~/components/activity-list";
+import { AttachmentList } from "~/components/attachment-list";
 import { EmailHtmlFrame } from "~/components/email-html-frame";
 import { StatusBadge, TagChip } from "~/components/badges";
 import { Button, CsrfInput, FieldErrors, FormErrors } from "~/components/form-fields";
@@ -16,8 +17,9 @@ import { normalizePropertySelects, PropertySelect } from "~/components/property-
 import { RelativeTime } from "~/components/relative-time";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { formatDuration } from "~/dashboard/format-duration";
+import { onAppError } from "~/http/route-errors.server";
 import { emailPartsOfTicket } from "~/inbound/attachments.server";
-import { addMessage, TicketVersionConflict, updateTicket, type TicketProperties } from "~/tickets/ticket-commands.server";
+import { addMessage, updateTicket, type TicketProperties } from "~/tickets/ticket-commands.server";
 import { getTicket, listAssignees, listTicketMessages, otherTicketsOfCustomer } from "~/tickets/ticket-detail.server";
 import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
 import { parseWithZod, replyFormSchema, ticketPropertiesFormSchema } from "~/tickets/ticket-input.server";
@@ -56,22 +58,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const submission = parseWithZod(form, { schema: ticketPropertiesFormSchema });
     if (submission.status !== "success") return data({ intent, error: "Those values are not valid; check the fields and try again." }, { status: 400 });
     const { version, ...changes } = submission.value;
-    try {
-      const updated = await updateTicket(context.db, agentActor(user), number, { ...changes, assigneeId: changes.assigneeId ?? null }, version);
-      return { intent, updated: pickProperties(updated) };
-    } catch (error) {
-      if (error instanceof TicketVersionConflict) return data({ intent, conflict: pickProperties(error.current), error: error.message }, { status: 409 });
-      if (error instanceof AppError) return data({ intent, error: error.message }, { status: error.status });
-      throw error;
-    }
+    return onAppError(
+      async () => ({ intent, updated: pickProperties(await updateTicket(context.db, agentActor(user), number, { ...changes, assigneeId: changes.assigneeId ?? null }, version)) }),
+      // A conflict carries the ticket as it is now, for the panel to show beside the refused change.
+      (error) => ({ intent, error: error.message, ...(AppError.is(error, "version_conflict") ? { conflict: pickProperties(error.details!.current as TicketProperties) } : {}) }),
+    );
   }
   return data({ intent, error: "Unknown action." }, { status: 400 });
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 const pickProperties = (p: TicketProperties) => ({ version: p.version, status: p.status, priority: p.priority, assigneeId: p.assigneeId, tags: p.tags });
@@ -115,17 +108,7 @@ export default function TicketPage() {
                 </header>
                 <div className="whitespace-pre-wrap break-words text-slate-800">{message.body}</div>
                 {emailParts[message.id]?.htmlBody ? <EmailHtmlFrame html={emailParts[message.id]!.htmlBody!} /> : null}
-                {emailParts[message.id]?.attachments.length ? (
-                  <ul aria-label="Attachments" className="mt-3 flex flex-wrap gap-2 text-sm">
-                    {emailParts[message.id]!.attachments.map((file) => (
-                      <li key={file.id}>
-                        <a href={`/tickets/${ticket.number}/attachments/${file.id}`} download className="inline-flex items-center gap-1 rounded border border-slate-200 px-2 py-1 text-brand-700 hover:bg-slate-50 hover:underline">
-                          <span className="max-w-[16rem] truncate">{file.filename}</span> <span className="text-slate-500">{`(${formatBytes(file.sizeBytes)})`}</span>
-                        </a>
-                      </li>
-                    ))}
-                  </ul>
-                ) : null}
+                <AttachmentList files={emailParts[message.id]?.attachments ?? []} hrefFor={(fileId) => `/tickets/${ticket.number}/attachments/${fileId}`} />
               </article>
             ))}
           </section>

@@ -3,7 +3,6 @@ import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation, u
 import { formatDistanceToNowStrict } from "date-fns";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { agentActor } from "~/activity/actor";
-import { AppError } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { isTyping } from "~/components/app-shell";
@@ -12,6 +11,7 @@ import { Button, CsrfInput, FormErrors } from "~/components/form-fields";
 import { EmptyState, PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { findCustomer } from "~/customers/customers.server";
+import { onAppError } from "~/http/route-errors.server";
 import { bulkUpdateTickets, type BulkChange } from "~/tickets/ticket-commands.server";
 import { listAssignees } from "~/tickets/ticket-detail.server";
 import { COUNT_CAP, effectiveSort, listTickets, ticketTabCounts } from "~/tickets/ticket-list.server";
@@ -48,16 +48,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
     : input.bulk === "status" ? { status: input.status }
     : input.bulk === "priority" ? { priority: input.priority }
     : { addTag: input.tag };
-  try {
-    const count = await bulkUpdateTickets(context.db, agentActor(user), input.numbers, change);
-    const back = new URL(request.url);
-    back.searchParams.delete("index");
-    back.searchParams.set("updated", String(count));
-    return redirect(back.pathname + back.search);
-  } catch (error) {
-    if (error instanceof AppError) return data({ error: error.message }, { status: error.status });
-    throw error;
-  }
+  return onAppError(
+    async () => {
+      const count = await bulkUpdateTickets(context.db, agentActor(user), input.numbers, change);
+      const back = new URL(request.url);
+      back.searchParams.delete("index");
+      back.searchParams.set("updated", String(count));
+      return redirect(back.pathname + back.search);
+    },
+    (error) => ({ error: error.message }),
+  );
 }
 
 export default function Tickets() {

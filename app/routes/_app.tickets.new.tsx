@@ -5,13 +5,13 @@ import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } f
 import { useEffect, useState } from "react";
 import * as z from "zod";
 import { agentActor } from "~/activity/actor";
-import { AppError } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FieldErrors, FormErrors, SelectField, TextAreaField, TextField } from "~/components/form-fields";
 import { PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { findCustomer, listCustomers } from "~/customers/customers.server";
+import { replyOnAppError } from "~/http/route-errors.server";
 import { rowIdParam } from "~/route-params";
 import { createTicket } from "~/tickets/ticket-commands.server";
 import { listAssignees } from "~/tickets/ticket-detail.server";
@@ -44,23 +44,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: newTicketFormSchema });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const input = submission.value;
-  try {
-    const { number } = await createTicket(context.db, agentActor(user), {
-      customer: input.customerId ? { id: input.customerId } : { name: input.customerName!, email: input.customerEmail! },
-      subject: input.subject,
-      message: input.message,
-      priority: input.priority,
-      assigneeId: input.assigneeId ?? null,
-      tags: input.tags,
-      channel: "web",
-    });
-    return redirect(`/tickets/${number}`);
-  } catch (error) {
-    if (error instanceof AppError && error.details?.field) {
-      return data({ result: submission.reply({ fieldErrors: { [error.details.field]: [error.message] } }) }, { status: error.status });
-    }
-    throw error;
-  }
+  return replyOnAppError(
+    submission,
+    async () => {
+      const { number } = await createTicket(context.db, agentActor(user), {
+        customer: input.customerId ? { id: input.customerId } : { name: input.customerName!, email: input.customerEmail! },
+        subject: input.subject,
+        message: input.message,
+        priority: input.priority,
+        assigneeId: input.assigneeId ?? null,
+        tags: input.tags,
+        channel: "web",
+      });
+      return redirect(`/tickets/${number}`);
+    },
+    { body: (result) => ({ result }) },
+  );
 }
 
 type Picked = { id: number; name: string; email: string; company: string | null };

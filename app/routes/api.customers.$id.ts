@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { emailTakenIsConflict } from "~/api/api-error.server";
 import { allowMethods, customerIdParam, parseQuery, readJsonBody } from "~/api/api-request.server";
 import { customerChangesBody, noQuery } from "~/api/api-schemas";
 import { customerJson } from "~/api/serializers.server";
@@ -24,5 +23,5 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = requireUser(context);
   const id = customerIdParam(params.id);
   const changes = await readJsonBody(request, customerChangesBody);
-  return Response.json(customerJson(await updateCustomer(context.db, agentActor(user), id, changes).catch(emailTakenIsConflict)));
+  return Response.json(customerJson(await updateCustomer(context.db, agentActor(user), id, changes)));
 }

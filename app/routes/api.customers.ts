@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { allowMethods, created, parseQuery, readJsonBody } from "~/api/api-request.server";
 import { customerListQuery, newCustomerBody } from "~/api/api-schemas";
-import { emailTakenIsConflict } from "~/api/api-error.server";
 import { customerJson, pageJson } from "~/api/serializers.server";
 import { agentActor } from "~/activity/actor";
 import { access } from "~/auth/access";
@@ -22,6 +21,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   allowMethods(request, METHODS);
   const user = requireUser(context);
   const input = await readJsonBody(request, newCustomerBody);
-  const customer = await createCustomer(context.db, agentActor(user), input).catch(emailTakenIsConflict);
+  const customer = await createCustomer(context.db, agentActor(user), input);
   return created(`/api/customers/${customer.id}`, customerJson(customer));
 }

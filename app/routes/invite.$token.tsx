@@ -7,7 +7,8 @@ import { sessionCookie } from "~/auth/session-cookie.server";
 import { createSession } from "~/auth/sessions.server";
 import { AuthCard } from "~/components/auth-card";
 import { Button, FormErrors, TextField } from "~/components/form-fields";
-import { acceptInvite, findPendingInvite, InviteError } from "~/team/invites.server";
+import { replyOnAppError } from "~/http/route-errors.server";
+import { acceptInvite, findPendingInvite } from "~/team/invites.server";
 import { acceptInviteSchema } from "~/team/team-schemas";
 
 export const handle = access("public");
@@ -20,14 +21,16 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: acceptInviteSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
-  try {
-    const user = await acceptInvite(context.db, params.token ?? "", submission.value);
-    const { token } = await createSession(context.db, user.id, { authMethod: "invite", ipAddress: context.clientIp, userAgent: request.headers.get("user-agent") }, context.services.auth);
-    return redirect("/dashboard", { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
-  } catch (error) {
-    if (error instanceof InviteError) return data({ result: submission.reply({ hideFields: ["password"] }), error: error.message }, { status: 410 });
-    throw error;
-  }
+  const account = submission.value;
+  return replyOnAppError(
+    submission,
+    async () => {
+      const user = await acceptInvite(context.db, params.token ?? "", account);
+      const { token } = await createSession(context.db, user.id, { authMethod: "invite", ipAddress: context.clientIp, userAgent: request.headers.get("user-agent") }, context.services.auth);
+      return redirect("/dashboard", { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
+    },
+    { hideFields: ["password"], formErrorsOutside: true, body: (result, error) => ({ result, error: error.message }) },
+  );
 }
 
 export default function AcceptInvite() {

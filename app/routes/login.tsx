@@ -3,16 +3,15 @@ import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { access } from "~/auth/access";
-import { InvalidLoginForm, passwordAuthenticator } from "~/auth/authenticator.server";
+import { passwordAuthenticator } from "~/auth/authenticator.server";
 import { loginSchema } from "~/auth/login-schema";
-import { InvalidCredentialsError } from "~/auth/password-sign-in.server";
-import { RateLimitedError } from "~/auth/rate-limits.server";
 import { safeRedirectTarget } from "~/auth/redirect-target";
 import { sessionCookie } from "~/auth/session-cookie.server";
 import { ssoErrorMessage } from "~/auth/sso-errors";
 import { isSsoEnabled } from "~/auth/sso-settings.server";
 import { AuthCard } from "~/components/auth-card";
 import { Button, FormErrors, TextField } from "~/components/form-fields";
+import { replyOnAppError } from "~/http/route-errors.server";
 
 export const handle = access("public");
 
@@ -27,21 +26,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const formCopy = request.clone(); // remix-auth consumes the body; keep it to echo the email back
-  try {
-    const { token, redirectTo } = await passwordAuthenticator(context, { userAgent: request.headers.get("user-agent"), origin: new URL(request.url).origin }).authenticate("password", request);
-    return redirect(safeRedirectTarget(redirectTo), { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
-  } catch (error) {
-    if (error instanceof InvalidLoginForm) return data({ result: error.submission.reply({ hideFields: ["password"] }) }, { status: 400 });
-    const submission = parseWithZod(await formCopy.formData(), { schema: loginSchema });
-    if (error instanceof InvalidCredentialsError) {
-      return data({ result: submission.reply({ hideFields: ["password"] }), error: error.message }, { status: 401 });
-    }
-    if (error instanceof RateLimitedError) {
-      return data({ result: submission.reply({ hideFields: ["password"] }), error: error.message }, { status: 429, headers: { "Retry-After": String(error.retryAfterSeconds) } });
-    }
-    throw error;
-  }
+  // remix-auth reads the body itself; a copy is parsed here to show field errors and echo the email back.
+  const submission = parseWithZod(await request.clone().formData(), { schema: loginSchema });
+  if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
+  return replyOnAppError(
+    submission,
+    async () => {
+      const { token, redirectTo } = await passwordAuthenticator(context, { userAgent: request.headers.get("user-agent"), origin: new URL(request.url).origin }).authenticate("password", request);
+      return redirect(safeRedirectTarget(redirectTo), { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
+    },
+    { hideFields: ["password"], formErrorsOutside: true, body: (result, error) => ({ result, error: error.message }) },
+  );
 }
 
 export default function Login() {

@@ -3,10 +3,10 @@ import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { access } from "~/auth/access";
-import { RateLimitedError } from "~/auth/rate-limits.server";
 import { CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { PortalErrorBoundary } from "~/components/portal-error";
 import { PortalButton, PortalCard } from "~/components/portal-shell";
+import { replyOnAppError } from "~/http/route-errors.server";
 import { getPortalCustomer, signInCustomer } from "~/portal/customer-sessions.server";
 import { portalRedirectTarget, signInCodeSchema, signInEmailSchema } from "~/portal/portal-schemas";
 import { CODE_TTL_MINUTES, requestSignInCode, signInWithCode } from "~/portal/sign-in-codes.server";
@@ -25,38 +25,32 @@ type ActionData =
   | { step: "email"; result: SubmissionResult<string[]>; error?: string }
   | { step: "code"; email: string; redirectTo: string; result?: SubmissionResult<string[]>; error?: string };
 
-const WRONG_CODE = "That code is wrong, used or expired. Check the newest email from us, or ask for a new code.";
-
 export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await request.formData();
-  const retryAfter = (error: RateLimitedError) => ({ "Retry-After": String(error.retryAfterSeconds) });
-
   if (formData.get("intent") === "verify") {
+    const step = { step: "code", email: String(formData.get("email") ?? ""), redirectTo: portalRedirectTarget(formData.get("redirectTo")) } as const;
     const submission = parseWithZod(formData, { schema: signInCodeSchema });
-    const email = String(formData.get("email") ?? "");
-    const redirectTo = portalRedirectTarget(formData.get("redirectTo"));
-    if (submission.status !== "success") return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"] }) }, { status: 400 });
-    try {
-      const check = await signInWithCode(context, submission.value);
-      if (!check.ok) return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"], fieldErrors: { code: [WRONG_CODE] } }) }, { status: 400 });
-      return redirect(redirectTo, { headers: { "Set-Cookie": await signInCustomer(context, check.customerId) } });
-    } catch (error) {
-      if (!(error instanceof RateLimitedError)) throw error;
-      return data<ActionData>({ step: "code", email, redirectTo, result: submission.reply({ hideFields: ["code"] }), error: error.message }, { status: 429, headers: retryAfter(error) });
-    }
+    if (submission.status !== "success") return data<ActionData>({ ...step, result: submission.reply({ hideFields: ["code"] }) }, { status: 400 });
+    const entered = submission.value;
+    return replyOnAppError(
+      submission,
+      async () => redirect(step.redirectTo, { headers: { "Set-Cookie": await signInCustomer(context, await signInWithCode(context, entered)) } }),
+      { hideFields: ["code"], formErrorsOutside: true, body: (result, error): ActionData => ({ ...step, result, ...(error.details?.field ? {} : { error: error.message }) }) },
+    );
   }
 
   const submission = parseWithZod(formData, { schema: signInEmailSchema });
   if (submission.status !== "success") return data<ActionData>({ step: "email", result: submission.reply() }, { status: 400 });
   const { email } = submission.value;
   const redirectTo = portalRedirectTarget(submission.value.redirectTo);
-  try {
-    await requestSignInCode(context, { email, origin: new URL(request.url).origin, redirectTo });
-  } catch (error) {
-    if (!(error instanceof RateLimitedError)) throw error;
-    return data<ActionData>({ step: "email", result: submission.reply(), error: `Too many sign-in codes were asked for. ${error.message.replace(/^Too many attempts\. /, "")}` }, { status: 429, headers: retryAfter(error) });
-  }
-  return data<ActionData>({ step: "code", email, redirectTo });
+  return replyOnAppError(
+    submission,
+    async () => {
+      await requestSignInCode(context, { email, origin: new URL(request.url).origin, redirectTo });
+      return data<ActionData>({ step: "code", email, redirectTo });
+    },
+    { formErrorsOutside: true, body: (result, error): ActionData => ({ step: "email", result, error: error.message }) },
+  );
 }
 
 export default function PortalSignIn() {

@@ -16,7 +16,7 @@ const paramsSchema = z.object({ number: ticketNumberParam, receipt: z.string().r
 /** The confirmation after submitting: only with the receipt the submission's redirect carried. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const parsed = paramsSchema.safeParse({ number: params.number, receipt: new URL(request.url).searchParams.get("receipt") });
-  const notFound = new AppError(404, "not_found", "We could not find that request.");
+  const notFound = new AppError("not_found", "We could not find that request.");
   if (!parsed.success || !receiptMatches(context.services.auth.sessionSecret, context.tenant.id, parsed.data.number, parsed.data.receipt)) throw notFound;
   const confirmation = await getRequestConfirmation(context.db, parsed.data.number);
   if (!confirmation) throw notFound;

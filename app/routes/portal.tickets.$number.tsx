@@ -4,6 +4,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { AppError } from "~/app-error";
 import { access } from "~/auth/access";
+import { AttachmentList } from "~/components/attachment-list";
 import { CsrfInput, FormErrors, TextAreaField } from "~/components/form-fields";
 import { PortalErrorBoundary } from "~/components/portal-error";
 import { PortalButton } from "~/components/portal-shell";
@@ -18,7 +19,7 @@ import { routeParam, ticketNumberParam } from "~/route-params";
 export const handle = access("public");
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `#${data.ticket.number} ${data.ticket.subject}` : "Request" }];
 
-const ticketNumber = (raw: string | undefined) => routeParam(ticketNumberParam, raw, () => new AppError(404, "not_found", "We could not find that request."));
+const ticketNumber = (raw: string | undefined) => routeParam(ticketNumberParam, raw, () => new AppError("not_found", "We could not find that request."));
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const customer = await requireCustomer(request, context);
@@ -71,17 +72,7 @@ export default function PortalTicket() {
               </span>
             </header>
             <div className="whitespace-pre-wrap break-words text-slate-800">{message.body}</div>
-            {message.attachments.length ? (
-              <ul aria-label="Attachments" className="mt-3 flex flex-wrap gap-2 text-sm">
-                {message.attachments.map((file) => (
-                  <li key={file.id}>
-                    <a href={`/portal/tickets/${ticket.number}/attachments/${file.id}`} className="inline-flex items-center gap-1 rounded-lg border border-slate-200 px-2 py-1 text-slate-800 hover:bg-slate-50" data-testid="portal-attachment">
-                      <span aria-hidden>📎</span> {file.filename} <span className="text-slate-500">({Math.max(1, Math.round(file.sizeBytes / 1024))} KB)</span>
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            ) : null}
+            <AttachmentList files={message.attachments} hrefFor={(fileId) => `/portal/tickets/${ticket.number}/attachments/${fileId}`} />
           </article>
         ))}
       </section>

@@ -1,7 +1,8 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { acceptInviteSchema, inviteSchema } from "./team-schemas";
-import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
+import type { TenantDatabase, TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
+import { AppError, fieldError } from "../app-error";
 import { recordActivity } from "../activity/activity-log.server";
 import type { CurrentUser } from "../auth/current-user";
 import { hashPassword } from "../auth/password.server";
@@ -10,7 +11,7 @@ import { queueTeamInvite, type MailContext } from "../email/notifications.server
 import { memberColumns, memberEmailIs } from "./member-queries.server";
 import type { TenantTables, UserRole } from "../../db/tenant-tables";
 
-export class InviteError extends Error {}
+const inviteInvalid = () => new AppError("invite_invalid", "This invite link is invalid or has expired. Ask an admin for a new one.");
 
 export type PendingInvite = { id: number; email: string; role: UserRole };
 
@@ -31,21 +32,31 @@ export async function createInvite(
   const { t } = handle;
   return handle.transaction(async (tx) => {
     const [existing] = await tx.select({ id: t.users.id }).from(t.users).where(memberEmailIs(t, input.email)).limit(1);
-    if (existing) throw new InviteError("This person is already a member of the team.");
+    if (existing) throw fieldError("email", "This person is already a member of the team.", "already_member");
     // A new invite replaces any earlier one for the same email.
     await tx
       .update(t.invites)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sql`lower(${t.invites.email})`, input.email), isNull(t.invites.acceptedAt), isNull(t.invites.revokedAt)));
-    const token = randomToken();
-    const [invite] = await tx
-      .insert(t.invites)
-      .values({ email: input.email, role: input.role, tokenHash: hashToken(token), invitedByUserId: actor?.id ?? null, expiresAt: sql`now() + make_interval(hours => ${ttlHours})` })
-      .returning({ id: t.invites.id });
-    await recordActivity(tx, t, { actorType: actor ? "agent" : "system", actorUserId: actor?.id ?? null, action: "invite.created", entityType: "invite", entityId: invite!.id, changes: { email: { from: null, to: input.email }, role: { from: null, to: input.role } } });
+    const { id, token } = await insertInvite(tx, t, { email: input.email, role: input.role, invitedByUserId: actor?.id ?? null, ttlHours });
+    await recordActivity(tx, t, { actorType: actor ? "agent" : "system", actorUserId: actor?.id ?? null, action: "invite.created", entityType: "invite", entityId: id, changes: { email: { from: null, to: input.email }, role: { from: null, to: input.role } } });
     if (mail) await queueTeamInvite({ tx, handle, origin: mail.origin }, { email: input.email, inviterName: actor?.name ?? handle.tenant.name, link: inviteLink(mail.origin, token), expiresInHours: ttlHours });
     return { token };
   });
+}
+
+/** Writes a single-use invite row; the token is returned once and stored only as its hash. */
+export async function insertInvite(
+  db: TenantTransaction | TenantDatabase,
+  t: TenantTables,
+  { email, role, invitedByUserId, ttlHours }: { email: string; role: UserRole; invitedByUserId: number | null; ttlHours: number },
+): Promise<{ id: number; token: string }> {
+  const token = randomToken();
+  const [invite] = await db
+    .insert(t.invites)
+    .values({ email, role, tokenHash: hashToken(token), invitedByUserId, expiresAt: sql`now() + make_interval(hours => ${ttlHours})` })
+    .returning({ id: t.invites.id });
+  return { id: invite!.id, token };
 }
 
 /** The pending invite for a token, or null for anything unusable (unknown, expired, used, revoked, malformed). */
@@ -72,12 +83,12 @@ export async function acceptInvite(
   input: z.output<typeof acceptInviteSchema>,
 ): Promise<CurrentUser> {
   const invite = await findPendingInvite(handle, token);
-  if (!invite) throw new InviteError("This invite link is invalid or has expired. Ask an admin for a new one.");
+  if (!invite) throw inviteInvalid();
   const passwordHash = await hashPassword(input.password);
   const { t } = handle;
   return handle.transaction(async (tx) => {
     const locked = await pendingInviteWhere(tx, t, eq(t.invites.id, invite.id), true);
-    if (!locked) throw new InviteError("This invite link is invalid or has expired. Ask an admin for a new one.");
+    if (!locked) throw inviteInvalid();
     const user = await createUserFromInvite(tx, t, locked, { name: input.name, passwordHash });
     await recordActivity(tx, t, { actorType: "agent", actorUserId: user.id, action: "invite.accepted", entityType: "user", entityId: user.id, changes: { role: { from: null, to: user.role } } });
     return user;

@@ -1,17 +1,11 @@
 import { eq, sql } from "drizzle-orm";
 import type { TenantHandle } from "../../tenancy/connection-router";
+import { fieldError } from "../app-error";
 import { recordActivity } from "../activity/activity-log.server";
 import type { CurrentUser } from "../auth/current-user";
 import { hashPassword, verifyPassword } from "../auth/password.server";
 import { deleteUserSessions } from "../auth/sessions.server";
 
-
-
-export class WrongPasswordError extends Error {
-  constructor() {
-    super("That is not your current password");
-  }
-}
 
 export async function renameUser(handle: TenantHandle, user: CurrentUser, name: string): Promise<void> {
   const { t } = handle;
@@ -26,7 +20,7 @@ export async function renameUser(handle: TenantHandle, user: CurrentUser, name: 
 export async function changePassword(handle: TenantHandle, user: CurrentUser, currentSessionId: string | null, input: { currentPassword: string; newPassword: string }): Promise<void> {
   const { db, t } = handle;
   const [row] = await db.select({ passwordHash: t.users.passwordHash }).from(t.users).where(eq(t.users.id, user.id));
-  if (!row?.passwordHash || !(await verifyPassword(row.passwordHash, input.currentPassword))) throw new WrongPasswordError();
+  if (!row?.passwordHash || !(await verifyPassword(row.passwordHash, input.currentPassword))) throw fieldError("currentPassword", "That is not your current password", "wrong_password");
   const passwordHash = await hashPassword(input.newPassword);
   await handle.transaction(async (tx) => {
     await tx.update(t.users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(t.users.id, user.id));

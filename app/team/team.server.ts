@@ -1,14 +1,38 @@
 import { and, asc, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import * as z from "zod";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
 import type { TenantTables, UserRole } from "../../db/tenant-tables";
+import { AppError } from "../app-error";
 import { recordActivity } from "../activity/activity-log.server";
 import type { CurrentUser } from "../auth/current-user";
 import { deleteUserSessions } from "../auth/sessions.server";
+import { rowIdParam } from "../route-params";
 
 export type TeamMember = { id: number; name: string; email: string; role: UserRole; active: boolean; lastSeenAt: Date | null; createdAt: Date };
 export type TeamInvite = { id: number; email: string; role: UserRole; expiresAt: Date; createdAt: Date };
 
-export class TeamRuleError extends Error {}
+const teamRule = (message: string) => new AppError("team_rule", message);
+
+/** The changes the team screen's buttons send, by `intent`. */
+export const teamChangeSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("role"), userId: rowIdParam, role: z.enum(["agent", "admin"]) }),
+  z.object({ intent: z.literal("deactivate"), userId: rowIdParam }),
+  z.object({ intent: z.literal("reactivate"), userId: rowIdParam }),
+  z.object({ intent: z.literal("revoke-invite"), inviteId: rowIdParam }),
+]);
+export type TeamChange = z.output<typeof teamChangeSchema>;
+
+export async function applyTeamChange(handle: TenantHandle, actor: CurrentUser, change: TeamChange): Promise<void> {
+  switch (change.intent) {
+    case "role":
+      return changeRole(handle, actor, change.userId, change.role);
+    case "deactivate":
+    case "reactivate":
+      return setActive(handle, actor, change.userId, change.intent === "reactivate");
+    case "revoke-invite":
+      return revokeInvite(handle, actor, change.inviteId);
+  }
+}
 
 export async function listTeam({ db, t }: TenantHandle): Promise<{ members: TeamMember[]; invites: TeamInvite[] }> {
   const [members, invites] = await Promise.all([
@@ -53,7 +77,7 @@ export async function revokeInvite(handle: TenantHandle, actor: CurrentUser, inv
       .set({ revokedAt: sql`now()` })
       .where(and(eq(t.invites.id, inviteId), isNull(t.invites.acceptedAt), isNull(t.invites.revokedAt)))
       .returning({ email: t.invites.email });
-    if (!invite) throw new TeamRuleError("That invite no longer exists.");
+    if (!invite) throw teamRule("That invite no longer exists.");
     await recordActivity(tx, t, { actorType: "agent", actorUserId: actor.id, action: "invite.revoked", entityType: "invite", entityId: inviteId, changes: { email: { from: invite.email, to: null } } });
   });
 }
@@ -71,7 +95,7 @@ async function updateMember(
     // Lock every admin row first so two admins demoting each other at once cannot leave none.
     await tx.select({ id: t.users.id }).from(t.users).where(eq(t.users.role, "admin")).orderBy(asc(t.users.id)).for("update");
     const [member] = await tx.select({ role: t.users.role, active: t.users.active }).from(t.users).where(eq(t.users.id, userId)).for("update");
-    if (!member) throw new TeamRuleError("That team member does not exist.");
+    if (!member) throw teamRule("That team member does not exist.");
     const result = await change(tx, t, member);
     if (result) await recordActivity(tx, t, { actorType: "agent", actorUserId: actor.id, action: result.action, entityType: "user", entityId: userId, changes: result.changes });
   });
@@ -82,5 +106,5 @@ async function assertAnotherActiveAdmin(tx: TenantTransaction, t: TenantTables, 
     .select({ count: sql<number>`count(*)::int` })
     .from(t.users)
     .where(and(eq(t.users.role, "admin"), eq(t.users.active, true), sql`${t.users.id} <> ${userId}`));
-  if ((row?.count ?? 0) === 0) throw new TeamRuleError(`You cannot ${verb} the last active admin. Make someone else an admin first.`);
+  if ((row?.count ?? 0) === 0) throw teamRule(`You cannot ${verb} the last active admin. Make someone else an admin first.`);
 }

@@ -27,11 +27,10 @@ export type TicketChanges = { subject?: string; status?: TicketStatus; priority?
 
 export type TicketProperties = { number: number; version: number; subject: string; status: TicketStatus; priority: TicketPriority; assigneeId: number | null; tags: string[] };
 
-/** Someone else changed the ticket since the client read `expectedVersion`; carries what it is now. */
-export class TicketVersionConflict extends AppError {
-  constructor(readonly current: TicketProperties) {
-    super(409, "version_conflict", `Ticket #${current.number} was changed by someone else since you opened it. Review the current values and apply your change again.`, { current });
-  }
+/** Someone else changed the ticket since the client read `expectedVersion`; `details.current` is what it is now (the documented properties only). */
+function versionConflict(row: TicketProperties): AppError {
+  const current: TicketProperties = { number: row.number, version: row.version, subject: row.subject, status: row.status, priority: row.priority, assigneeId: row.assigneeId, tags: row.tags };
+  return new AppError("version_conflict", `Ticket #${current.number} was changed by someone else since you opened it. Review the current values and apply your change again.`, { current });
 }
 
 const FIELD_ACTIONS = { subject: "ticket.subject_changed", status: "ticket.status_changed", priority: "ticket.priority_changed", assigneeId: "ticket.assigned", tags: "ticket.tags_changed" } as const;
@@ -85,7 +84,7 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
 
 /**
  * Applies property changes and records one activity entry per changed field. With
- * `expectedVersion`, refuses (TicketVersionConflict) when someone else changed the ticket first.
+ * `expectedVersion`, refuses (`version_conflict`) when someone else changed the ticket first.
  */
 export async function updateTicket(handle: TenantHandle, actor: Actor, number: number, changes: TicketChanges, expectedVersion?: number): Promise<TicketProperties> {
   return countersChanged(handle, (tx) => updateTicketInTransaction(tx, handle.t, actor, number, changes, expectedVersion));
@@ -93,7 +92,7 @@ export async function updateTicket(handle: TenantHandle, actor: Actor, number: n
 
 async function updateTicketInTransaction(tx: TenantTransaction, t: TenantTables, actor: Actor, number: number, changes: TicketChanges, expectedVersion?: number): Promise<TicketProperties> {
   const current = await lockTicket(tx, t, number);
-  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new TicketVersionConflict(current);
+  if (expectedVersion !== undefined && expectedVersion !== current.version) throw versionConflict(current);
 
   const diff: Record<string, { from: unknown; to: unknown }> = {};
   for (const field of ["subject", "status", "priority", "assigneeId", "tags"] as const) {
@@ -139,7 +138,7 @@ export type NewMessage = { body: string; internal?: boolean };
  */
 export async function addMessage(handle: TenantHandle, actor: Actor, number: number, input: NewMessage, mail?: MailContext): Promise<{ id: number; createdAt: Date }> {
   const { t } = handle;
-  if (actor.type === "customer" && input.internal) throw new AppError(403, "forbidden", "Customers cannot write internal notes.");
+  if (actor.type === "customer" && input.internal) throw new AppError("forbidden", "Customers cannot write internal notes.");
   return countersChanged(handle, async (tx) => {
     const current = await lockTicket(tx, t, number);
     if (actor.type === "customer" && current.customerId !== actor.customerId) throw notFound("That ticket");
@@ -193,7 +192,7 @@ export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numb
       const full = found.filter((ticket) => !ticket.tags.includes(change.addTag) && ticket.tags.length >= MAX_TAGS_PER_TICKET).map((ticket) => ticket.number);
       if (full.length > 0) {
         const which = full.length === 1 ? `Ticket #${full[0]} already has` : `Tickets ${full.map((number) => `#${number}`).join(", ")} already have`;
-        throw new AppError(409, "too_many_tags", `${which} ${MAX_TAGS_PER_TICKET} tags, the most a ticket can have. Remove a tag from them or leave them out, then try again.`, { numbers: full });
+        throw new AppError("too_many_tags", `${which} ${MAX_TAGS_PER_TICKET} tags, the most a ticket can have. Remove a tag from them or leave them out, then try again.`, { numbers: full });
       }
     }
     for (const ticket of found) {

@@ -5,7 +5,7 @@ import { STATUS_TABS, TICKET_SORTS } from "./ticket-labels";
 
 /** Shared by the screens (Conform, URL state) and the JSON API, so both accept exactly the same input. */
 
-export { STATUS_TABS, UNSOLVED_STATUSES, TICKET_SORTS, type StatusTab, type TicketSort } from "./ticket-labels";
+export { STATUS_TABS, UNSOLVED_STATUSES, type StatusTab, type TicketSort } from "./ticket-labels";
 
 export const statusSchema = z.enum(TICKET_STATUSES);
 export const prioritySchema = z.enum(TICKET_PRIORITIES);
@@ -104,7 +104,6 @@ export const ticketPropertiesFormSchema = z.object({
   tags: tagListSchema,
 });
 
-export const BULK_ACTIONS = ["assign", "status", "priority", "tag"] as const;
 export const bulkFormSchema = z.discriminatedUnion("bulk", [
   z.object({ bulk: z.literal("assign"), numbers: z.array(ticketNumberSchema).min(1).max(100), assigneeId: z.union([z.literal("none"), formId]) }),
   z.object({ bulk: z.literal("status"), numbers: z.array(ticketNumberSchema).min(1).max(100), status: statusSchema }),

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveSsoSettings } from "../../app/auth/sso-settings.server";
 import { ConfigError, loadConfig } from "../../app/config.server";
 import { nonPublicRange, outboundAllowListSetting } from "../../app/http/outbound-address-policy.server";
-import { OutboundRequestError, safeFetch, type OutboundPolicy, type ResolvedAddress } from "../../app/http/outbound-http.server";
+import { isOutboundFailure, safeFetch, type OutboundPolicy, type ResolvedAddress } from "../../app/http/outbound-http.server";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { form, postHeaders, sessionFor } from "../support/auth";
 import { LOOPBACK_PROVIDER_ENV, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider";
@@ -254,8 +254,8 @@ describe("the outbound HTTP client itself", () => {
 
   async function refusal(promise: Promise<unknown>) {
     const error = await promise.then(() => null, (caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OutboundRequestError);
-    return (error as OutboundRequestError).reason;
+    if (!isOutboundFailure(error)) throw new Error(`expected an outbound_* AppError, got ${String(error)}`);
+    return error.details.reason;
   }
 
   it.each([
