@@ -7,6 +7,7 @@ import type { PortalRateLimits } from "./portal/portal-rate-limits.server";
 import type { InboundSettings } from "./inbound/inbound-routing.server";
 import type { ControlDatabase } from "../tenancy/control-plane";
 import type { OutboundPolicy } from "./http/outbound-http.server";
+import type { Logger } from "pino";
 
 /** Process-wide services a loader or action may need besides the tenant's database. */
 export type AppServices = {
@@ -33,6 +34,8 @@ export type ConductorLoadContext = {
   /** The signed-in team member, or null for anonymous requests. */
   auth: RequestAuth | null;
   requestId: string;
+  /** The request's logger (pino-http's `req.log`): every line it writes carries the request id. */
+  log: Logger;
   /** The client's address, through trusted proxies only (TRUST_PROXY). */
   clientIp: string;
   /** What rate limits key the client by: its IPv4 address or its IPv6 /64 (see clientKey). */

@@ -1,7 +1,15 @@
 import pg from "pg";
+import type { Logger } from "pino";
+import { keepCallerContext, timeQueries, timesQueries } from "./query-timing";
 
 /** Told about each connection the server ended or the network lost; `source` names the pool or client. */
 export type ConnectionLossHandler = (error: Error, source: string) => void;
+
+/**
+ * `log` times every statement at debug level (see query-timing.ts) and hears about an `onLost`
+ * that failed; `timeQueries: false` leaves a pool's statements out of the log (a job queue's polling).
+ */
+export type ConnectionLogging = { log: Logger; onLost?: ConnectionLossHandler; timeQueries?: boolean };
 
 const ignore: ConnectionLossHandler = () => {};
 
@@ -16,22 +24,35 @@ const ignore: ConnectionLossHandler = () => {};
  * So each client gets one from its first moment. Nothing else needs doing: the query in flight
  * fails with the error itself, and the pool drops the broken client when it is released.
  */
-export function createPool(name: string, config: pg.PoolConfig, onLost: ConnectionLossHandler = ignore): pg.Pool {
+export function createPool(name: string, config: pg.PoolConfig, logging?: ConnectionLogging): pg.Pool {
   const pool = new pg.Pool({ ...config, application_name: `conductor:${name}` });
-  pool.on("connect", (client) => reportLoss(client, name, onLost));
+  const timed = timingLog(logging);
+  if (timed) keepCallerContext(pool);
+  pool.on("connect", (client) => {
+    reportLoss(client, name, logging);
+    if (timed) timeQueries(client, name, timed);
+  });
   // pg-pool re-emits an idle client's error here after dropping it; the client's own listener has reported it.
   pool.on("error", () => {});
   return pool;
 }
 
 /** A single connection (bootstrap, LISTEN): the same listener as pooled clients. Connect and end it yourself. */
-export function createClient(name: string, config: pg.ClientConfig, onLost: ConnectionLossHandler = ignore): pg.Client {
+export function createClient(name: string, config: pg.ClientConfig, logging?: ConnectionLogging): pg.Client {
   const client = new pg.Client({ ...config, application_name: `conductor:${name}` });
-  reportLoss(client, name, onLost);
+  reportLoss(client, name, logging);
+  const timed = timingLog(logging);
+  if (timed) timeQueries(client, name, timed);
   return client;
 }
 
-function reportLoss(client: pg.Client, source: string, onLost: ConnectionLossHandler): void {
+/** The logger that times statements, or null; asked once per pool or client. */
+function timingLog(logging: ConnectionLogging | undefined): Logger | null {
+  return logging && logging.timeQueries !== false && timesQueries(logging.log) ? logging.log : null;
+}
+
+function reportLoss(client: pg.Client, source: string, logging: ConnectionLogging | undefined): void {
+  const onLost = logging?.onLost ?? ignore;
   let reported = false;
   client.on("error", (error: Error) => {
     // One loss emits twice (the server's FATAL message, then the socket's end): report it once.
@@ -41,7 +62,7 @@ function reportLoss(client: pg.Client, source: string, onLost: ConnectionLossHan
     try {
       onLost(error, source);
     } catch (failure) {
-      console.error("reporting a lost database connection failed", failure);
+      logging?.log.error({ err: failure, source }, "reporting a lost database connection failed");
     }
   });
 }

@@ -1,5 +1,6 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
+import type { Logger } from "pino";
 import { createPool } from "../db/pg-connections";
 import { tenantTables } from "../db/tenant-schema";
 import type { TenantTables } from "../db/tenant-tables";
@@ -65,7 +66,12 @@ export class ConnectionRouter {
    */
   private handles = new WeakMap<TenantRecord, CachedHandle>();
 
-  constructor(shards: ShardConfig[], options: Partial<PoolOptions> = {}, private readonly onPoolError: PoolErrorHandler = () => {}) {
+  constructor(
+    shards: ShardConfig[],
+    options: Partial<PoolOptions>,
+    private readonly log: Logger,
+    private readonly onPoolError: PoolErrorHandler = () => {},
+  ) {
     this.options = { ...DEFAULT_POOL_OPTIONS, ...options };
     for (const shard of shards) {
       const subPools = Array.from({ length: this.options.subPools }, (_, index) => this.createSubPool(shard, index));
@@ -129,7 +135,7 @@ export class ConnectionRouter {
         idleTimeoutMillis: this.options.idleTimeoutMillis,
         connectionTimeoutMillis: this.options.connectionTimeoutMillis,
       },
-      (error) => this.onPoolError(error, shard.id),
+      { log: this.log, onLost: (error) => this.onPoolError(error, shard.id) },
     );
     const db: TenantDatabase = drizzle(pool);
     return { pool, db, transaction: (work) => db.transaction(work) };

@@ -1,12 +1,13 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
+import type { Logger } from "pino";
 import { createPool } from "../db/pg-connections";
 
 export type ControlDatabase = NodePgDatabase<Record<string, never>>;
 export type ControlPlane = { pool: pg.Pool; db: ControlDatabase; close(): Promise<void> };
 
 /** A small pool on the main database for control-plane reads and writes (tenant registry, leases). */
-export function openControlPlane(url: string, onError: (error: Error) => void = () => {}, max = 5): ControlPlane {
-  const pool = createPool("control", { connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 }, onError);
+export function openControlPlane(url: string, log: Logger, onError: (error: Error) => void = () => {}, max = 5): ControlPlane {
+  const pool = createPool("control", { connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 }, { log, onLost: onError });
   return { pool, db: drizzle(pool), close: () => pool.end() };
 }

@@ -1,5 +1,7 @@
+import { pino, type Logger } from "pino";
 import type { AppConfig } from "../app/config.server";
 import { openDatabaseServers, type DatabaseServers } from "../db/database-servers";
+import { logQueriesAs } from "../db/query-timing";
 import { ConnectionRouter, type PoolOptions, type ShardConfig } from "./connection-router";
 import { openControlPlane, type ControlPlane } from "./control-plane";
 import { TenantChangeListener } from "./tenant-change-listener";
@@ -11,27 +13,34 @@ export type Platform = {
   directory: TenantDirectory;
   /** Evicts the directory's entries of a tenant when its registry row changes; null without a cache to evict. */
   tenantChanges: TenantChangeListener | null;
+  /** Runs `work` with its statements timed into `log` (a request's logger) rather than the platform's; they are timed at debug level only. */
+  logQueriesAs<T>(log: Logger, work: () => T): T;
   close(): Promise<void>;
 };
 
-/** The long-lived database objects of one process: control plane, tenant router, tenant directory. */
+/**
+ * The long-lived database objects of one process: control plane, tenant router, tenant directory.
+ * `logger` hears what goes wrong on their connections and, at debug level, times every statement.
+ */
 export function createPlatform(
   shards: ShardConfig[],
   {
     poolOptions = {},
     tenantCacheTtlMs = 5000,
+    logger = pino({ level: "silent" }),
     onPoolError = () => {},
     listenForTenantChanges = tenantCacheTtlMs > 0,
-  }: { poolOptions?: Partial<PoolOptions>; tenantCacheTtlMs?: number; onPoolError?: (error: Error, source: string) => void; listenForTenantChanges?: boolean } = {},
+  }: { poolOptions?: Partial<PoolOptions>; tenantCacheTtlMs?: number; logger?: Logger; onPoolError?: (error: Error, source: string) => void; listenForTenantChanges?: boolean } = {},
 ): Platform {
   const main = shards.find((shard) => shard.id === "main");
   if (!main) throw new Error('the "main" shard (DATABASE_URL) is required: it holds the control plane');
-  const control = openControlPlane(main.url, (error) => onPoolError(error, "control"));
-  const router = new ConnectionRouter(shards, poolOptions, onPoolError);
+  const control = openControlPlane(main.url, logger, (error) => onPoolError(error, "control"));
+  const router = new ConnectionRouter(shards, poolOptions, logger, onPoolError);
   const directory = new TenantDirectory(control.db, tenantCacheTtlMs);
   const tenantChanges = listenForTenantChanges
     ? new TenantChangeListener({
         url: main.url,
+        log: logger,
         onTenantChanged: (tenantId) => directory.forgetTenant(tenantId),
         onResync: () => directory.forgetAll(),
         onError: (error) => onPoolError(error, "tenant-changes"),
@@ -42,6 +51,7 @@ export function createPlatform(
     router,
     directory,
     tenantChanges,
+    logQueriesAs,
     close: async () => {
       await Promise.all([tenantChanges?.stop(), router.close(), control.close().catch(() => {})]);
     },
@@ -51,16 +61,13 @@ export function createPlatform(
 export type OpenedPlatform = Platform & { servers: DatabaseServers };
 
 /** Opens the database servers named by the configuration and the platform over them. */
-export async function openPlatform(
-  config: AppConfig,
-  log: { debug(message: string): void; error(error: unknown, message: string): void },
-  { listenForTenantChanges = true }: { listenForTenantChanges?: boolean } = {},
-): Promise<OpenedPlatform> {
+export async function openPlatform(config: AppConfig, logger: Logger, { listenForTenantChanges = true }: { listenForTenantChanges?: boolean } = {}): Promise<OpenedPlatform> {
   const servers = await openDatabaseServers(
     { databaseUrl: config.DATABASE_URL, extraShards: config.SHARD_URLS, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_PG_PORT },
-    (message) => log.debug(message),
+    (message) => logger.debug(message),
   );
   const platform = createPlatform(servers.shards, {
+    logger,
     tenantCacheTtlMs: config.TENANT_CACHE_TTL_MS,
     listenForTenantChanges: listenForTenantChanges && config.TENANT_CACHE_TTL_MS > 0,
     poolOptions: {
@@ -69,7 +76,7 @@ export async function openPlatform(
       maxUses: config.DB_MAX_USES,
       maxLifetimeSeconds: config.DB_MAX_LIFETIME_SECONDS,
     },
-    onPoolError: (error, source) => log.error(error, `database connection lost (${source}); a new one is opened when needed`),
+    onPoolError: (error, source) => logger.error({ err: error }, `database connection lost (${source}); a new one is opened when needed`),
   });
   return {
     ...platform,

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Logger } from "pino";
 import { createClient } from "../db/pg-connections";
 import { TENANT_CHANGES_CHANNEL } from "./tenant-registry";
 
@@ -8,6 +9,8 @@ export type TenantChangeListenerOptions = {
    * transaction pooling mode does not give. (A later issue adds a separate session URL for this.)
    */
   url: string;
+  /** Hears about a callback that threw. */
+  log: Logger;
   onTenantChanged(tenantId: string): void;
   /** On every (re)connection: whatever changed while nothing was listening was not delivered. */
   onResync(): void;
@@ -78,7 +81,7 @@ export class TenantChangeListener {
         keepAlive: true,
         keepAliveInitialDelayMillis: 10_000,
       },
-      (error) => onLost(error),
+      { log: this.options.log, onLost: (error) => onLost(error) },
     );
     client.on("end", () => onLost());
     client.on("notification", ({ channel, payload }) => {
@@ -107,7 +110,7 @@ export class TenantChangeListener {
     try {
       callback();
     } catch (error) {
-      console.error("tenant change listener: a callback failed", error);
+      this.options.log.error({ err: error }, "tenant change listener: a callback failed");
     }
   }
 

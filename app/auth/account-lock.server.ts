@@ -36,5 +36,5 @@ export function noticeAccountLocked(context: AppLoadContext, { email, accountKey
       throw error;
     }
   };
-  void send().catch((error: unknown) => console.error(`request ${context.requestId}: queueing an account-locked notice failed`, error));
+  void send().catch((error: unknown) => context.log.error({ err: error }, "queueing an account-locked notice failed"));
 }

@@ -48,8 +48,11 @@ export async function startEmailWorker({ platform, shards, transport, fromAddres
     for (const shard of shards) {
       const shardLog = log.child({ shard: shard.id });
       // One connection listens for new jobs; the rest fetch, run and complete them.
-      const pool = createPool(`worker:${shard.id}`, { connectionString: shard.url, max: concurrency + 2, connectionTimeoutMillis: 5_000 }, (error) =>
-        shardLog.warn({ err: error }, "job queue connection lost; a new one is opened when needed"),
+      // The queue's own polling stays out of the query log; the tasks' statements go through the platform's pools.
+      const pool = createPool(
+        `worker:${shard.id}`,
+        { connectionString: shard.url, max: concurrency + 2, connectionTimeoutMillis: 5_000 },
+        { log: shardLog, timeQueries: false, onLost: (error) => shardLog.warn({ err: error }, "job queue connection lost; a new one is opened when needed") },
       );
       pools.push(pool);
       const startRunner = (events: WorkerEvents) =>

@@ -3,11 +3,22 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Response } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
+import type { Platform } from "../../tenancy/platform";
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-/** One structured line per request: id, tenant, method, path, status, duration. */
-export function requestLogging(logger: Logger) {
+/**
+ * One structured line per request (id, tenant, method, path, status, duration) and `req.log`, the
+ * request's child logger. At debug level the statements the request runs are logged through it too,
+ * so each timing line carries the request's id.
+ */
+export function requestLogging(logger: Logger, platform: Pick<Platform, "logQueriesAs">) {
+  const logRequest = httpLogging(logger);
+  if (!logger.isLevelEnabled("debug")) return logRequest;
+  return (req: IncomingMessage, res: ServerResponse, next: () => void) => logRequest(req, res, () => platform.logQueriesAs(req.log, next));
+}
+
+function httpLogging(logger: Logger) {
   return pinoHttp({
     logger,
     genReqId: (req: IncomingMessage, res: ServerResponse) => {

@@ -2,17 +2,16 @@ import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { JobHelpers } from "graphile-worker";
 import type { Logger } from "pino";
 import * as z from "zod";
-import { tenants } from "../../db/control-schema";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
 import type { Platform } from "../../tenancy/platform";
 import type { TenantRecord } from "../../tenancy/tenant-record";
-import { toTenantRecord } from "../../tenancy/tenant-registry";
 import { findOrCreateCustomer } from "../customers/customers.server";
 import { queueTicketConfirmation } from "../email/notifications.server";
-import { joinTransaction } from "../portal/join-transaction.server";
+import { describeJobError, openTenantJob } from "../jobs/tenant-job.server";
+import { joinTransaction } from "../../tenancy/join-transaction";
 import { addMessage, createTicket } from "../tickets/ticket-commands.server";
 import { forgetTicketCounters } from "../tickets/ticket-counters.server";
-import type { ProcessInboundEmailPayload } from "./inbound-jobs";
+import { PROCESS_INBOUND_EMAIL_TASK, type ProcessInboundEmailPayload } from "./inbound-jobs";
 import { readInboundEmailOffThread } from "./inbound-reader-pool.server";
 import type { InboundEmailContent } from "./read-inbound-email.server";
 import { ticketFromReplyAddress } from "./reply-token.server";
@@ -120,7 +119,7 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
     // Best effort: when the database itself is the problem, the original error is the one to report.
     await db
       .update(t.inboundEmails)
-      .set({ attempts: sql`${t.inboundEmails.attempts} + 1`, failureReason: describeError(error) })
+      .set({ attempts: sql`${t.inboundEmails.attempts} + 1`, failureReason: describeJobError(error) })
       .where(eq(t.inboundEmails.id, inboundEmailId))
       .catch(() => undefined);
     throw error;
@@ -186,10 +185,6 @@ async function threadedTicket(tx: TenantTransaction, handle: TenantHandle, sessi
   return ownedBySender(inArray(t.tickets.id, candidates));
 }
 
-function describeError(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-}
-
 export type ProcessInboundDeps = {
   platform: Pick<Platform, "control" | "router">;
   sessionSecret: string;
@@ -198,24 +193,18 @@ export type ProcessInboundDeps = {
   log: Pick<Logger, "info" | "warn" | "error">;
 };
 
-const payloadSchema: z.ZodType<ProcessInboundEmailPayload> = z.object({ tenantId: z.string().min(1), inboundEmailId: z.number().int().positive() });
+const PROCESS_INBOUND_EMAIL_JOB = {
+  task: PROCESS_INBOUND_EMAIL_TASK,
+  subject: "inbound email",
+  payloadSchema: z.object({ tenantId: z.string().min(1), inboundEmailId: z.number().int().positive() }) satisfies z.ZodType<ProcessInboundEmailPayload>,
+};
 
 /** The `process_inbound_email` job. */
 export function processInboundEmailTask({ platform, sessionSecret, originFor, log }: ProcessInboundDeps) {
   return async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
-    const parsed = payloadSchema.safeParse(rawPayload);
-    if (!parsed.success) {
-      log.error({ jobId: helpers.job.id, payload: rawPayload }, "process_inbound_email job with a malformed payload dropped");
-      return;
-    }
-    const { tenantId, inboundEmailId } = parsed.data;
-    const [tenantRow] = await platform.control.db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
-    const tenant = tenantRow ? toTenantRecord(tenantRow) : null;
-    if (!tenant || tenant.status === "deleting") {
-      log.warn({ tenantId, inboundEmailId }, "inbound email of a tenant that no longer exists dropped");
-      return;
-    }
-    const handle = platform.router.forTenant(tenant);
+    const job = await openTenantJob(PROCESS_INBOUND_EMAIL_JOB, rawPayload, helpers, { platform, log });
+    if (!job) return;
+    const { payload: { inboundEmailId }, tenant, handle } = job;
     let outcome: InboundOutcome;
     try {
       outcome = await processInboundEmail(handle, { sessionSecret, origin: originFor(tenant) }, inboundEmailId);
@@ -224,7 +213,7 @@ export function processInboundEmailTask({ platform, sessionSecret, originFor, lo
       // The last attempt: the row shows admins why, instead of waiting as "received" forever.
       await handle.db
         .update(handle.t.inboundEmails)
-        .set({ status: "failed", failureReason: `Not processed after ${helpers.job.attempts} attempts: ${describeError(error)}`.slice(0, 1000), processedAt: sql`now()` })
+        .set({ status: "failed", failureReason: `Not processed after ${helpers.job.attempts} attempts: ${describeJobError(error)}`.slice(0, 1000), processedAt: sql`now()` })
         .where(and(eq(handle.t.inboundEmails.id, inboundEmailId), eq(handle.t.inboundEmails.status, "received")));
       log.error({ tenant: tenant.slug, inboundEmailId, err: error }, "inbound email not processed; marked failed");
       return;

@@ -1,7 +1,7 @@
 import sanitizeHtml from "sanitize-html";
 
 /** The most sanitised HTML a message keeps (the text body stays either way). */
-export const MAX_HTML_CHARS = 1_000_000;
+const MAX_HTML_CHARS = 1_000_000;
 /**
  * Longer HTML is not sanitised for the frame at all (the text body and the files stay): the
  * sanitiser takes about a second per megabyte. Gmail already clips messages past 102 KB.

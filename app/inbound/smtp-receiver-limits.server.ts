@@ -1,4 +1,3 @@
-import type { AppConfig } from "../config.server";
 import { clientKey } from "../http/client-address.server";
 
 export type SmtpReceiverLimits = {
@@ -11,7 +10,8 @@ export type SmtpReceiverLimits = {
 /** The defaults of INBOUND_MAX_CONNECTIONS_PER_CLIENT and INBOUND_MAX_BYTES_IN_FLIGHT. */
 export const DEFAULT_SMTP_RECEIVER_LIMITS: SmtpReceiverLimits = { maxConnectionsPerClient: 10, maxBytesInFlight: 100 * 1024 * 1024 };
 
-export function smtpReceiverLimitsFrom(config: Pick<AppConfig, "INBOUND_MAX_CONNECTIONS_PER_CLIENT" | "INBOUND_MAX_BYTES_IN_FLIGHT">): SmtpReceiverLimits {
+// The settings are spelt out rather than picked from AppConfig: config.server.ts imports the defaults above.
+export function smtpReceiverLimitsFrom(config: { INBOUND_MAX_CONNECTIONS_PER_CLIENT: number; INBOUND_MAX_BYTES_IN_FLIGHT: number }): SmtpReceiverLimits {
   return { maxConnectionsPerClient: config.INBOUND_MAX_CONNECTIONS_PER_CLIENT, maxBytesInFlight: config.INBOUND_MAX_BYTES_IN_FLIGHT };
 }
 
