@@ -1,15 +1,9 @@
-import { expect, request as playwrightRequest, test, type Page } from "@playwright/test";
+import { request as playwrightRequest } from "@playwright/test";
+import { expect, test } from "./fixtures";
 
-async function signIn(page: Page, email = "agent@acme.test") {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("conductor-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
-
-test("an agent works a ticket from the dashboard: reply, internal note, status and assignee, then finds it by search", async ({ page }) => {
-  await signIn(page);
+test("an agent works a ticket from the dashboard: reply, internal note, status and assignee, then finds it by search", async ({ page, login }) => {
+  await login("agent");
+  await page.goto("/dashboard");
   await expect(page.getByRole("heading", { name: "Welcome back, Alex" })).toBeVisible();
   await expect(page.getByTestId("metric-open")).toHaveText(/^\d+$/);
   await expect(page.getByTestId("activity-feed").getByTestId("activity-entry").first()).toBeVisible();
@@ -51,8 +45,8 @@ test("an agent works a ticket from the dashboard: reply, internal note, status a
   await expect(page.getByTestId("ticket-row")).toContainText(`#${number}`);
 });
 
-test("a ticket created through the API appears on an open dashboard and ticket list without a reload", async ({ page, browser, baseURL }) => {
-  await signIn(page, "admin@acme.test");
+test("a ticket created through the API appears on an open dashboard and ticket list without a reload", async ({ page, browser, baseURL, login }) => {
+  await login("admin");
   await page.goto("/settings/profile");
   await page.getByLabel("Token name").fill("e2e");
   await page.getByRole("button", { name: "Create token" }).click();
@@ -82,12 +76,13 @@ test("a ticket created through the API appears on an open dashboard and ticket l
   await expect(list.getByTestId("count-open")).toHaveText(String(openBefore + 1));
 });
 
-test("polling pauses while the tab is hidden and catches up at once when it is shown again", async ({ page }) => {
-  await signIn(page);
+test("polling pauses while the tab is hidden and catches up at once when it is shown again", async ({ page, login }) => {
+  await login("agent");
   const polls: number[] = [];
   page.on("request", (request) => {
     if (new URL(request.url()).pathname.endsWith(".data")) polls.push(Date.now());
   });
+  await page.goto("/dashboard");
   await expect.poll(() => polls.length, { timeout: 10_000 }).toBeGreaterThan(0);
 
   const setVisibility = (state: "hidden" | "visible") =>

@@ -1,7 +1,7 @@
-import { expect, test } from "@playwright/test";
 import nodemailer from "nodemailer";
 import { startSmtpSink, type SmtpSink } from "../tests/support/smtp-sink";
-import { E2E_INBOUND_DOMAIN, E2E_INBOUND_SMTP_PORT, E2E_MAIL_BASE_URL, E2E_SMTP_SINK_PORT } from "./mail-instance";
+import { expect, test } from "./fixtures";
+import { E2E_INBOUND_DOMAIN, E2E_INBOUND_SMTP_PORT, E2E_SMTP_SINK_PORT, MAIL_INSTANCE } from "./instances";
 
 /**
  * Email end to end on the mail-enabled instance: a customer writes to the support address, the
@@ -14,18 +14,14 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => sink.stop());
 
-test("a customer's email becomes a ticket live on the agent's list; the agent's reply reaches the customer threaded", async ({ page }) => {
+test("a customer's email becomes a ticket live on the agent's list; the agent's reply reaches the customer threaded", async ({ page, context, workspaceFor }) => {
   test.setTimeout(90_000);
   const stamp = Date.now();
   const customer = `mia.${stamp}@customer.example`;
   const subject = `Invoice PDF will not open ${stamp}`;
 
-  await page.goto(`${E2E_MAIL_BASE_URL}/login`);
-  await page.getByLabel("Email").fill("admin@acme.test");
-  await page.getByLabel("Password").fill("conductor-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-  await page.goto(`${E2E_MAIL_BASE_URL}/tickets?status=open`);
+  await (await workspaceFor(MAIL_INSTANCE)).signIn(context, "admin");
+  await page.goto(`${MAIL_INSTANCE.baseURL}/tickets?status=open`);
   await expect(page.getByTestId("ticket-row").first()).toBeVisible();
 
   const customerMail = nodemailer.createTransport({ host: "127.0.0.1", port: E2E_INBOUND_SMTP_PORT, secure: false, ignoreTLS: true });
@@ -55,7 +51,7 @@ test("a customer's email becomes a ticket live on the agent's list; the agent's 
   expect(answer!.mail.replyTo?.text).toMatch(new RegExp(`^.*acme\\+\\d+-[0-9a-f]{32}@${E2E_INBOUND_DOMAIN.replace(".", "\\.")}`));
 });
 
-test("an email full of script shows its formatting to the agent with nothing running", async ({ page }) => {
+test("an email full of script shows its formatting to the agent with nothing running", async ({ page, context, workspaceFor }) => {
   test.setTimeout(60_000);
   const stamp = Date.now();
   const subject = `Hostile newsletter ${stamp}`;
@@ -64,11 +60,7 @@ test("an email full of script shows its formatting to the agent with nothing run
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
-  await page.goto(`${E2E_MAIL_BASE_URL}/login`);
-  await page.getByLabel("Email").fill("admin@acme.test");
-  await page.getByLabel("Password").fill("conductor-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await (await workspaceFor(MAIL_INSTANCE)).signIn(context, "admin");
 
   const customerMail = nodemailer.createTransport({ host: "127.0.0.1", port: E2E_INBOUND_SMTP_PORT, secure: false, ignoreTLS: true });
   await customerMail.sendMail({
@@ -85,7 +77,7 @@ test("an email full of script shows its formatting to the agent with nothing run
       <form action="https://attacker.example/"><input name="password"></form>`,
   });
 
-  await page.goto(`${E2E_MAIL_BASE_URL}/tickets?status=all&q=${encodeURIComponent(`"${subject}"`)}`);
+  await page.goto(`${MAIL_INSTANCE.baseURL}/tickets?status=all&q=${encodeURIComponent(`"${subject}"`)}`);
   const row = page.getByTestId("ticket-row").filter({ hasText: subject });
   await expect(async () => {
     await page.reload();

@@ -1,18 +1,11 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 
 /**
  * The customer portal end to end on the seeded demo workspace: a customer files a request, signs
  * in with the code from the development mailbox, follows it and replies; an agent sees the reply
  * arrive on the open ticket page and answers; the customer sees the answer arrive too.
  */
-
-async function signInAgent(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill("admin@acme.test");
-  await page.getByLabel("Password").fill("conductor-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
 
 /** The newest sign-in code emailed to `email`, read from /dev/mailbox (it lists every email with its subject). */
 async function codeFromMailbox(mailbox: Page, email: string): Promise<string> {
@@ -24,7 +17,7 @@ async function codeFromMailbox(mailbox: Page, email: string): Promise<string> {
   return /Your sign-in code: (\d{6})/.exec((await row.textContent()) ?? "")![1]!;
 }
 
-test("a customer files a request, signs in with an emailed code and replies; an agent sees the reply live and answers; the customer sees the answer", async ({ page, browser, baseURL }) => {
+test("a customer files a request, signs in with an emailed code and replies; an agent sees the reply live and answers; the customer sees the answer", async ({ page, browser, baseURL, workspace }) => {
   const stamp = Date.now();
   const email = `casey.${stamp}@example.com`;
   const subject = `Telescope lens is foggy ${stamp}`;
@@ -48,8 +41,8 @@ test("a customer files a request, signs in with an emailed code and replies; an 
 
   // An agent opens the new ticket and keeps the page open.
   const agentContext = await browser.newContext({ baseURL });
+  await workspace.signIn(agentContext, "admin");
   const agent = await agentContext.newPage();
-  await signInAgent(agent);
   await agent.goto(`/tickets/${number}`);
   await expect(agent.getByRole("heading", { name: subject })).toBeVisible();
 

@@ -1,12 +1,10 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCESS_LEVELS } from "../app/auth/access";
 import type { TenantRecord } from "../tenancy/tenant-record";
 import { createMember, form, postHeaders, sessionFor } from "./support/auth";
+import { loadServerBuild } from "./support/server-build";
 import { createTestTenant, openTestPlatform } from "./support/test-platform";
 import { startTestServer, type TestServer } from "./support/test-server";
 
@@ -83,9 +81,7 @@ describe("CSRF protection", () => {
 describe("route access declarations", () => {
   let build: ServerBuild;
   beforeAll(async () => {
-    const buildPath = path.resolve("build/index.js");
-    expect(existsSync(buildPath)).toBe(true);
-    build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+    build = await loadServerBuild();
   });
 
   it("every route declares who may use it", () => {
