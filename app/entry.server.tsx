@@ -8,6 +8,12 @@ import { NonceContext } from "./components/nonce";
 import { withRetryAfter } from "./http/database-unavailable.server";
 import { unavailablePage } from "./http/static-pages.server";
 
+// The process side (server.ts, tests/support/test-server.ts) reaches the app only through these
+// exports of the server build, so a process holds one copy of each module, cache and class.
+export { ConfigError } from "./config.server";
+export { createConductorApp } from "./server/conductor-app.server";
+export { startConductor } from "./server/conductor-process.server";
+
 export const streamTimeout = 5_000;
 
 export default function handleRequest(request: Request, status: number, headers: Headers, remixContext: EntryContext, loadContext: AppLoadContext) {
@@ -39,7 +45,7 @@ export default function handleRequest(request: Request, status: number, headers:
       onError(error: unknown) {
         status = 500;
         // Errors while streaming after the shell are logged by handleError; only log shell errors here.
-        if (!shellRendered) console.error(error);
+        if (!shellRendered) loadContext.log.error({ err: error }, "rendering the page failed");
       },
     });
     setTimeout(abort, streamTimeout + 1000);
@@ -59,8 +65,8 @@ function unavailableDetail({ staticHandlerContext }: EntryContext): string | und
 }
 
 /** Unexpected errors only: a 404 for an unknown path or an aborted request is not worth a stack trace. */
-export function handleError(error: unknown, { request }: LoaderFunctionArgs | ActionFunctionArgs) {
+export function handleError(error: unknown, { request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
   if (request.signal.aborted) return;
   if (isRouteErrorResponse(error) && error.status < 500) return;
-  console.error(error);
+  context.log.error({ err: error }, "a loader or action failed");
 }

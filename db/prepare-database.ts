@@ -1,12 +1,11 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Logger, runMigrations } from "graphile-worker";
 import pg from "pg";
 import { createClient, createPool } from "./pg-connections";
+import { projectFile } from "./project-files";
 
-const CONTROL_MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "control-migrations");
+const CONTROL_MIGRATIONS = projectFile("db", "control-migrations");
 /** Serialises concurrent starts (two app instances, a CLI beside a server) on one database. */
 const BOOTSTRAP_LOCK_KEY = 7_300_451_201;
 

@@ -1,10 +1,13 @@
 // `npm run worker`: the email worker as its own process. Run with --help for the settings.
+// It runs from the source files (through tsx), not the server build: a process of its own has one copy
+// of each module either way (nothing here loads the build), shares no memory with the web servers, and
+// so needs no `npm run build` before it starts.
 import "dotenv/config";
 import { Command, CommanderError } from "commander";
-import { pino } from "pino";
 import { ConfigError, loadConfig } from "../app/config.server";
 import { startEmailWorkerFromSettings } from "../app/email/email-worker.server";
 import { mailSettingsFrom } from "../app/email/mail-settings.server";
+import { createProcessLogger } from "../app/server/process-logger.server";
 import { openPlatform } from "../tenancy/platform";
 
 const program = new Command("worker")
@@ -28,14 +31,8 @@ each job is taken by one of them. SIGTERM or Ctrl-C lets the email being sent fi
 
 async function runWorker() {
   const config = loadConfig();
-  const logger = pino({
-    level: config.LOG_LEVEL,
-    ...(config.NODE_ENV !== "production" && process.stdout.isTTY ? { transport: { target: "pino-pretty", options: { ignore: "pid,hostname" } } } : {}),
-  });
-  const platform = await openPlatform(config, {
-    debug: (message) => logger.debug(message),
-    error: (error, message) => logger.error({ err: error }, message),
-  });
+  const logger = createProcessLogger(config);
+  const platform = await openPlatform(config, logger);
   const worker = await startEmailWorkerFromSettings(mailSettingsFrom(config), platform, logger);
 
   let stoppingSince = 0;

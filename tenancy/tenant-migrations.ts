@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectFile } from "../db/project-files";
 import { lintTenantMigration } from "./migration-lint";
 
 export type TenantMigration = { version: number; tag: string; statements: string[] };
 
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../db/tenant-migrations");
+const MIGRATIONS_DIR = projectFile("db", "tenant-migrations");
 
 let cached: TenantMigration[] | undefined;
 

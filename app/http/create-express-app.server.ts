@@ -32,12 +32,13 @@ export type ExpressAppOptions = {
   /** Proxies in front of the app: none (false), a hop count, or their addresses (TRUST_PROXY). */
   trustProxy: TrustProxy;
   mode: "development" | "production";
-  /** The Remix server build, or a getter so `npm run dev` can swap in a rebuilt one. */
-  build: ServerBuild | (() => Promise<ServerBuild>);
-  publicDir?: string;
+  /** The Remix server build; `npm run dev` makes a new app for each rebuild. */
+  build: ServerBuild;
+  /** The client assets of `build` (`public/build`, or a side-by-side build's own: see remix.config.js). */
+  assetsDir?: string;
 };
 
-export function createExpressApp({ platform, services, logger, appDomain, trustProxy, mode, build, publicDir = "public" }: ExpressAppOptions) {
+export function createExpressApp({ platform, services, logger, appDomain, trustProxy, mode, build, assetsDir = "public/build" }: ExpressAppOptions) {
   const app = express();
   app.disable("x-powered-by");
   // req.ip is taken from X-Forwarded-For only through trusted hops, counted from the right.
@@ -46,7 +47,7 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   // Express reads the left-most entries; links in emails come from that URL, so keep only a trusted proxy's value.
   app.use(trustedForwardedHeaders());
 
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger, platform));
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
     next();
@@ -80,9 +81,9 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(platform.control));
 
-  app.use("/build", express.static(`${publicDir}/build`, { immutable: true, maxAge: "1y" }));
+  app.use("/build", express.static(assetsDir, { immutable: true, maxAge: "1y" }));
   // Only paths that name a file go to the disk: a stat() per page or data request costs real throughput.
-  const publicFiles = express.static(publicDir, { maxAge: "1h", index: false });
+  const publicFiles = express.static("public", { maxAge: "1h", index: false });
   app.use((req, res, next) => (/\/[^/]+\.[a-z0-9]+$/i.test(requestPathOf(res).pathname) && !isApiRequest(res) ? publicFiles(req, res, next) : next()));
 
   app.use(globalRateLimit(services.rateLimits.global));
@@ -93,7 +94,7 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   app.use(authentication({ router: platform.router, settings: services.auth }));
 
   const remix = remixRequestHandler({
-    build: typeof build === "function" ? securedGetter(build) : secureServerBuild(build),
+    build: secureServerBuild(build),
     mode,
     getLoadContext: (req, res): ConductorLoadContext => {
       const tenant = res.locals.tenant as TenantRecord;
@@ -102,6 +103,7 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
         db: platform.router.forTenant(tenant),
         auth: res.locals.auth ?? null,
         requestId: String(req.id),
+        log: req.log,
         clientIp: req.ip ?? "unknown",
         clientKey: clientKey(req.ip),
         cspNonce: res.locals.cspNonce,
@@ -119,18 +121,4 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
     res.status(500).type("text/plain").send("Something went wrong. Please try again.");
   });
   return app;
-}
-
-/** Secures each new build once (not per request). */
-function securedGetter(getBuild: () => Promise<ServerBuild>) {
-  let source: ServerBuild | undefined;
-  let secured: ServerBuild | undefined;
-  return async () => {
-    const current = await getBuild();
-    if (current !== source) {
-      source = current;
-      secured = secureServerBuild(current);
-    }
-    return secured!;
-  };
 }

@@ -1,5 +1,7 @@
 import { availableParallelism } from "node:os";
+import { pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
+import { projectFile } from "../../db/project-files";
 import type { ReadInboundEmail } from "./read-inbound-email.server";
 
 /** Enough for the largest message (25 MB parsed, its HTML sanitised); past it only that thread dies. */
@@ -11,7 +13,8 @@ let pool: Piscina | null = null;
 
 function readerPool(): Piscina {
   pool ??= new Piscina({
-    filename: new URL("./read-inbound-email.worker.mjs", import.meta.url).href,
+    // From the project root, not this module: bundled into the server build, `import.meta.url` is build/index.js.
+    filename: pathToFileURL(projectFile("app", "inbound", "read-inbound-email.worker.mjs")).href,
     minThreads: 0,
     // Half the cores at most: the web server and the database share the machine.
     maxThreads: Math.max(1, Math.floor(availableParallelism() / 2)),

@@ -9,8 +9,7 @@ import type { ServerBuild } from "@remix-run/node";
 import pg from "pg";
 import { pino } from "pino";
 import { loadConfig } from "../../app/config.server";
-import { createExpressApp } from "../../app/http/create-express-app.server";
-import { createAppServices } from "../../app/services.server";
+import type * as ConductorEntryModule from "../../app/entry.server";
 import { openPlatform } from "../../tenancy/platform";
 import type { CapturedQuery, ServerCommand, ServerReply } from "./server-messages";
 
@@ -40,22 +39,12 @@ async function main(): Promise<void> {
   if (process.env.BENCH_CAPTURE_SQL === "1") installQueryCapture();
   const config = loadConfig();
   const logger = pino({ level: config.LOG_LEVEL });
-  const platform = await openPlatform(config, {
-    debug: (message) => logger.debug(message),
-    error: (error, message) => logger.error({ err: error }, message),
-  });
+  const platform = await openPlatform(config, logger);
   const buildDir = path.resolve(process.env.CONDUCTOR_BUILD_DIR ?? "build");
+  // The Express side comes from the build, as in server.ts: one copy of each app module.
   const build = (await import(pathToFileURL(path.join(buildDir, "index.js")).href)) as ServerBuild;
-  const app = createExpressApp({
-    platform,
-    services: createAppServices(config, platform),
-    logger,
-    appDomain: config.APP_DOMAIN,
-    trustProxy: false,
-    mode: "production",
-    build,
-    publicDir: path.join(buildDir, "public"),
-  });
+  const entry = build.entry.module as unknown as typeof ConductorEntryModule;
+  const app = entry.createConductorApp({ config, platform, logger, build, mode: "production", trustProxy: false, assetsDir: path.join(buildDir, "public/build") });
   const server = app.listen(0, "127.0.0.1", () => send({ type: "listening", port: (server.address() as AddressInfo).port }));
 
   let profiler: Session | null = null;

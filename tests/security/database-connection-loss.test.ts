@@ -9,7 +9,7 @@ import { eq } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../../app/auth/api-tokens.server";
-import { DEMO_TENANT } from "../../db/demo-seed";
+import { DEMO_TENANT } from "../../app/demo/demo-seed.server";
 import { embeddedClusterPid } from "../../db/embedded-postgres";
 import { freePort } from "../../db/throwaway-postgres";
 import { createPlatform } from "../../tenancy/platform";

@@ -19,6 +19,7 @@ import { freePort } from "../../db/throwaway-postgres";
 import { buildInboundMessage } from "../../scripts/bench/inbound-mail-shapes";
 import { createPlatform, type Platform } from "../../tenancy/platform";
 import { createTenant } from "../../tenancy/provisioning";
+import { prepareFirstAdmin } from "../../app/team/first-admin.server";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { testDatabaseUrl, uniqueSlug } from "../support/test-platform";
 import { TEST_SESSION_SECRET } from "../support/test-server";
@@ -242,7 +243,7 @@ describe("hole 1: no user text meets a pattern that backtracks, and reading a la
       await migrateControlPlane(url.href);
       platform = createPlatform([{ id: "main", url: url.href }], { tenantCacheTtlMs: 0 });
       const slug = uniqueSlug("redos");
-      ({ tenant } = await createTenant(platform.control, platform.router, { slug, name: "ReDoS", adminEmail: `admin@${slug}.test` }));
+      ({ tenant } = await createTenant(platform.control, platform.router, { slug, name: "ReDoS", adminEmail: `admin@${slug}.test` }, { firstAdmin: prepareFirstAdmin }));
       ports = { http: await freePort(), smtp: await freePort() };
       server = await ServerProcess.start({
         DATABASE_URL: url.href,

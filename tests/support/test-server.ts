@@ -1,16 +1,13 @@
-import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { pathToFileURL } from "node:url";
-import type { ServerBuild } from "@remix-run/node";
 import { pino } from "pino";
 import { tmpdir } from "node:os";
 import { loadConfig } from "../../app/config.server";
+import type * as ServerEntry from "../../app/entry.server";
 import type { TrustProxy } from "../../app/http/client-address.server";
-import { createExpressApp } from "../../app/http/create-express-app.server";
-import { createAppServices } from "../../app/services.server";
 import type { Platform } from "../../tenancy/platform";
+import { loadServerBuild } from "./server-build";
 
 export const TEST_SESSION_SECRET = "test-session-secret-that-is-long-enough-0123456789";
 const TEST_DATA_DIR = path.join(tmpdir(), "conductor-test-data");
@@ -24,7 +21,9 @@ export type TestServer = {
 };
 
 /**
- * The real Express app and Remix build on a random port, over the given platform. `trustProxy`
+ * The real Express app and Remix build on a random port, over the given platform. As in server.ts,
+ * the Express app comes from the build's entry module, so a request meets one copy of each app module
+ * (the test's own imports of app/ source are a second copy, used for setup and checks only). `trustProxy`
  * (else `env.TRUST_PROXY`) as TRUST_PROXY takes it; `true` means one hop: the test itself is the
  * proxy that appends X-Forwarded-For.
  */
@@ -32,9 +31,7 @@ export async function startTestServer(
   platform: Platform,
   { trustProxy = undefined as TrustProxy | true | undefined, appDomain = "localhost", env = {} as Record<string, string> } = {},
 ): Promise<TestServer> {
-  const buildPath = path.resolve(process.env.CONDUCTOR_BUILD_DIR ?? "build", "index.js");
-  if (!existsSync(buildPath)) throw new Error("build/index.js is missing: run `npx remix build` (npm test does it first)");
-  const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+  const build = await loadServerBuild();
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -43,8 +40,8 @@ export async function startTestServer(
     },
   });
   const config = loadConfig({ DATA_DIR: TEST_DATA_DIR, SESSION_SECRET: TEST_SESSION_SECRET, ...env });
-  const services = createAppServices(config, platform);
-  const app = createExpressApp({ platform, services, logger: pino({ level: "info" }, sink), appDomain, trustProxy: trustProxy === true ? 1 : (trustProxy ?? config.TRUST_PROXY), mode: "production", build });
+  const { createConductorApp } = build.entry.module as unknown as typeof ServerEntry;
+  const app = createConductorApp({ config, platform, logger: pino({ level: config.LOG_LEVEL }, sink), build, mode: "production", appDomain, trustProxy: trustProxy === true ? 1 : (trustProxy ?? config.TRUST_PROXY) });
   const server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   const { port } = server.address() as AddressInfo;
