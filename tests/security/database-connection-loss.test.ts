@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import http from "node:http";
@@ -14,6 +13,7 @@ import { embeddedClusterPid } from "../../db/embedded-postgres";
 import { freePort } from "../../db/throwaway-postgres";
 import { createPlatform } from "../../tenancy/platform";
 import { sessionFor } from "../support/auth";
+import { ServerProcess } from "../support/server-process";
 import { startSmtpSink, type SmtpSink } from "../support/smtp-sink";
 import { TEST_SESSION_SECRET } from "../support/test-server";
 
@@ -36,54 +36,6 @@ async function sourceFiles(roots: string[]): Promise<Array<{ file: string; text:
 }
 
 type Outcome = { kind: string; status: number | null; retryAfter: string | null; body: string; error: string | null };
-
-/**
- * `npm start` as an operator runs it (`tsx server.ts`, its own embedded PostgreSQL, the demo
- * workspace, the email worker inline), so every connection the process holds is in play.
- */
-class ServerProcess {
-  readonly output: string[] = [];
-  private exited: { code: number | null; signal: string | null } | null = null;
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly port: number,
-  ) {
-    for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => this.output.push(String(chunk)));
-    child.on("exit", (code, signal) => (this.exited = { code, signal }));
-  }
-
-  static async start(env: Record<string, string>): Promise<ServerProcess> {
-    const port = Number(env.PORT);
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    delete childEnv.DATABASE_URL;
-    delete childEnv.SHARD_URLS;
-    const child = spawn(path.resolve("node_modules/.bin/tsx"), ["server.ts"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-    const server = new ServerProcess(child, port);
-    for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
-      if (server.exited) throw new Error(`the server exited while starting:\n${server.output.join("")}`);
-      const ready = await request(port, "localhost", "/readyz", { timeoutMs: 1000 });
-      if (ready.status === 200) return server;
-      await sleep(250);
-    }
-    throw new Error(`the server did not become ready:\n${server.output.join("")}`);
-  }
-
-  get alive(): boolean {
-    return this.exited === null;
-  }
-
-  get exitDescription(): string {
-    return this.exited ? `exited (${JSON.stringify(this.exited)}):\n${this.output.join("").slice(-4000)}` : "running";
-  }
-
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.kill("SIGTERM");
-    await Promise.race([exited, sleep(15_000)]);
-    if (this.alive) this.child.kill("SIGKILL");
-  }
-}
 
 function request(
   port: number,

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import http from "node:http";
@@ -21,6 +20,7 @@ import { createPlatform, type Platform } from "../../tenancy/platform";
 import { createTenant } from "../../tenancy/provisioning";
 import { prepareFirstAdmin } from "../../app/team/first-admin.server";
 import type { TenantRecord } from "../../tenancy/tenant-record";
+import { ServerProcess } from "../support/server-process";
 import { testDatabaseUrl, uniqueSlug } from "../support/test-platform";
 import { TEST_SESSION_SECRET } from "../support/test-server";
 
@@ -164,36 +164,6 @@ function healthz(port: number, timeoutMs: number): Promise<Latency> {
     req.on("error", () => done(false));
     req.end();
   });
-}
-
-/** `tsx server.ts` on a database of its own, so no other test's worker takes its jobs. */
-class ServerProcess {
-  readonly output: string[] = [];
-  private exited = false;
-
-  private constructor(private readonly child: ChildProcess) {
-    for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => this.output.push(String(chunk)));
-    child.on("exit", () => (this.exited = true));
-  }
-
-  static async start(env: Record<string, string>): Promise<ServerProcess> {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    delete childEnv.SHARD_URLS;
-    const server = new ServerProcess(spawn(path.resolve("node_modules/.bin/tsx"), ["server.ts"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] }));
-    for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(250)) {
-      if (server.exited) throw new Error(`the server exited while starting:\n${server.output.join("")}`);
-      if ((await healthz(Number(env.PORT), 1000)).ok) return server;
-    }
-    throw new Error(`the server did not start:\n${server.output.join("")}`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.kill("SIGTERM");
-    await Promise.race([exited, sleep(10_000)]);
-    if (!this.exited) this.child.kill("SIGKILL");
-  }
 }
 
 describe("hole 1: no user text meets a pattern that backtracks, and reading a large email does not block the server", () => {

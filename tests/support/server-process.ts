@@ -23,18 +23,20 @@ export function requestServer(port: number, host: string, pathname: string, { me
 /** `tsx server.ts` as `npm start` runs it (the server build in CONDUCTOR_BUILD_DIR), with the given settings on top of the test's environment. */
 export class ServerProcess {
   readonly output: string[] = [];
-  private exited = false;
+  private exited: { code: number | null; signal: string | null } | null = null;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
   ) {
     for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => this.output.push(String(chunk)));
-    child.on("exit", () => (this.exited = true));
+    child.on("exit", (code, signal) => (this.exited = { code, signal }));
   }
 
+  /** Without DATABASE_URL in `env` the server starts its own embedded PostgreSQL (DATA_DIR, EMBEDDED_PG_PORT). */
   static async start(env: Record<string, string> & { PORT: string }): Promise<ServerProcess> {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
     if (!env.SHARD_URLS) delete childEnv.SHARD_URLS;
     const server = new ServerProcess(spawn(path.resolve("node_modules/.bin/tsx"), ["server.ts"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] }), Number(env.PORT));
     for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(250)) {
@@ -44,6 +46,14 @@ export class ServerProcess {
     }
     await server.stop();
     throw new Error(`the server did not become ready:\n${server.output.join("")}`);
+  }
+
+  get alive(): boolean {
+    return this.exited === null;
+  }
+
+  get exitDescription(): string {
+    return this.exited ? `exited (${JSON.stringify(this.exited)}):\n${this.output.join("").slice(-4000)}` : "running";
   }
 
   /** SIGTERM, as an operator stops it; SIGKILL if it has not exited after `graceMs`. */
