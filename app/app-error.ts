@@ -114,4 +114,3 @@ export class AppError extends Error {
 export const notFound = (what = "That") => new AppError("not_found", `${what} was not found in this workspace.`);
 
 export const fieldError = (field: string, message: string, code: AppErrorCode = "invalid_field") => new AppError(code, message, { field });
-

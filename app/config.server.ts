@@ -3,9 +3,7 @@ import { trustProxySetting } from "./http/client-address.server";
 import { outboundAllowListSetting } from "./http/outbound-address-policy.server";
 import { DEFAULT_SMTP_RECEIVER_LIMITS } from "./inbound/smtp-receiver-limits.server";
 
-const booleanFromEnv = z
-  .enum(["true", "false", "1", "0", "yes", "no", ""])
-  .transform((value) => value === "true" || value === "1" || value === "yes");
+const booleanFromEnv = z.enum(["true", "false", "1", "0", "yes", "no", ""]).transform((value) => value === "true" || value === "1" || value === "yes");
 
 /** Extra shard servers: `SHARD_URLS="eu=postgres://…,us=postgres://…"`. The main shard is DATABASE_URL. */
 const shardList = z
@@ -13,7 +11,10 @@ const shardList = z
   .default("")
   .transform((value, ctx) => {
     const shards: Array<{ id: string; url: string }> = [];
-    for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    for (const entry of value
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const eq = entry.indexOf("=");
       const id = entry.slice(0, eq).trim();
       const url = entry.slice(eq + 1).trim();
@@ -51,7 +52,11 @@ export const inboundEnvSchema = z.object({
   INBOUND_SMTP_HOST: z.string().min(1).default("0.0.0.0"),
   /** Shared secret of `POST /inbound/email` (Authorization: Bearer …); the endpoint is off (404) without it. */
   INBOUND_SECRET: optionalSetting(z.string().min(16, "must be at least 16 characters")),
-  INBOUND_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  INBOUND_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(25 * 1024 * 1024),
   /** Concurrent SMTP connections one client address (an IPv6 /64) may hold; more get 421. */
   INBOUND_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).default(DEFAULT_SMTP_RECEIVER_LIMITS.maxConnectionsPerClient),
   /** Bytes of messages being received over SMTP and not yet stored, all clients together; past it, 452. At least INBOUND_MAX_BYTES. */
@@ -68,7 +73,10 @@ const envSchema = z.object({
     .default("localhost")
     .transform((value) => value.trim().toLowerCase().replace(/\.$/, ""))
     .pipe(z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a host name such as conductor.example.com")),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres://").optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
+    .optional(),
   SHARD_URLS: shardList,
   DATA_DIR: z.string().min(1).default(".data"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
@@ -77,7 +85,12 @@ const envSchema = z.object({
   SMTP_URL: z
     .string()
     .transform((value) => value.trim() || undefined)
-    .pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional())
+    .pipe(
+      z
+        .string()
+        .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+        .optional(),
+    )
     .optional(),
   /** The sender address; the From name is the workspace's. Default: support@<APP_DOMAIN>. */
   MAIL_FROM: z
@@ -95,8 +108,16 @@ const envSchema = z.object({
   DB_MAX_USES: z.coerce.number().int().min(0).default(5000),
   DB_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(0).default(1800),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(12 * 60),
-  SESSION_MAX_HOURS: z.coerce.number().int().min(1).default(14 * 24),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(12 * 60),
+  SESSION_MAX_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(14 * 24),
   INVITE_TTL_HOURS: z.coerce.number().int().min(1).default(72),
   LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
@@ -107,7 +128,11 @@ const envSchema = z.object({
   POLL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
   GLOBAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   /** The largest request body of a page or portal form; larger ones get 413. `/api` (1 MB) and inbound mail (INBOUND_MAX_BYTES) have their own. */
-  MAX_BODY_BYTES: z.coerce.number().int().min(16 * 1024).default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .default(1024 * 1024),
   /** Private hosts and ranges that outbound fetches (SSO) may reach: names, addresses or CIDRs. */
   OUTBOUND_ALLOWED_HOSTS: outboundAllowListSetting,
 });

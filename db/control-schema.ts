@@ -93,7 +93,9 @@ export const inboundAddresses = control.table(
   },
   (table) => [
     uniqueIndex("inbound_addresses_address_tenant_key").on(table.address, table.tenantId),
-    uniqueIndex("inbound_addresses_verified_address_key").on(table.address).where(sql`${table.status} = 'verified'`),
+    uniqueIndex("inbound_addresses_verified_address_key")
+      .on(table.address)
+      .where(sql`${table.status} = 'verified'`),
     index("inbound_addresses_tenant_idx").on(table.tenantId),
     check("inbound_addresses_status_check", sql`${table.status} in ('pending', 'verified', 'taken')`),
   ],

@@ -57,7 +57,11 @@ export function timeQueries(client: pg.Client, source: string, log: Logger): voi
       return query.apply(this, args);
     }
     const pending = query.apply(this, args);
-    if (pending instanceof Promise) pending.then((result: unknown) => finished(null, result), (error: unknown) => finished(error, undefined));
+    if (pending instanceof Promise)
+      pending.then(
+        (result: unknown) => finished(null, result),
+        (error: unknown) => finished(error, undefined),
+      );
     return pending;
   };
 }
@@ -70,7 +74,14 @@ function logStatement(log: Logger, source: string, config: unknown, durationMs: 
   log.debug(
     {
       pool: source,
-      statement: typeof name === "string" && name ? name : text.slice(0, STATEMENT_CHARS * 4).replace(/\s+/g, " ").trim().slice(0, STATEMENT_CHARS),
+      statement:
+        typeof name === "string" && name
+          ? name
+          : text
+              .slice(0, STATEMENT_CHARS * 4)
+              .replace(/\s+/g, " ")
+              .trim()
+              .slice(0, STATEMENT_CHARS),
       durationMs: Math.round(durationMs * 100) / 100,
       ...(tenant ? { tenant } : {}),
       ...(error ? { failed: (error as { code?: string }).code ?? String((error as Error).message ?? error) } : { rows: rowCount ?? rows?.length ?? 0 }),

@@ -16,7 +16,24 @@ import {
 } from "drizzle-orm/pg-core";
 
 export * from "./tenant-enums";
-import { AUTHOR_TYPES, INBOUND_EMAIL_STATUSES, OUTBOUND_EMAIL_STATUSES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, USER_ORIGINS, USER_ROLES, type AuthorType, type InboundEmailStatus, type OutboundEmailStatus, type TicketChannel, type TicketPriority, type TicketStatus, type UserOrigin, type UserRole } from "./tenant-enums";
+import {
+  AUTHOR_TYPES,
+  INBOUND_EMAIL_STATUSES,
+  OUTBOUND_EMAIL_STATUSES,
+  TICKET_CHANNELS,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  USER_ORIGINS,
+  USER_ROLES,
+  type AuthorType,
+  type InboundEmailStatus,
+  type OutboundEmailStatus,
+  type TicketChannel,
+  type TicketPriority,
+  type TicketStatus,
+  type UserOrigin,
+  type UserRole,
+} from "./tenant-enums";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -109,7 +126,10 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
         .notNull()
         .references(() => customers.id),
       assigneeId: bigint("assignee_id", { mode: "number" }).references(() => users.id, { onDelete: "set null" }),
-      tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+      tags: text("tags")
+        .array()
+        .notNull()
+        .default(sql`'{}'::text[]`),
       /** Bumped on every change: the lost-update guard compares it. */
       version: integer("version").notNull().default(1),
       firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
@@ -119,7 +139,9 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       /** The portal form's one-time key: a resubmitted form finds its ticket instead of creating another. */
       idempotencyKey: text("idempotency_key"),
       /** Subject (weight A) and every message body (weight B), kept up to date by the ticket commands. */
-      searchDocument: tsvector("search_document").notNull().default(sql`''::tsvector`),
+      searchDocument: tsvector("search_document")
+        .notNull()
+        .default(sql`''::tsvector`),
       ...timestamps,
     },
     (t) => [
@@ -133,7 +155,9 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       index("tickets_solved_at_idx").on(t.solvedAt),
       index("tickets_tags_idx").using("gin", t.tags),
       index("tickets_search_idx").using("gin", t.searchDocument),
-      uniqueIndex("tickets_idempotency_key").on(t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
+      uniqueIndex("tickets_idempotency_key")
+        .on(t.idempotencyKey)
+        .where(sql`${t.idempotencyKey} is not null`),
       check("tickets_status_check", sql`${t.status} in (${oneOf(TICKET_STATUSES)})`),
       check("tickets_priority_check", sql`${t.priority} in (${oneOf(TICKET_PRIORITIES)})`),
       check("tickets_channel_check", sql`${t.channel} in (${oneOf(TICKET_CHANNELS)})`),
@@ -257,7 +281,10 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       htmlBody: text("html_body").notNull(),
       messageId: text("message_id").notNull(),
       inReplyTo: text("in_reply_to"),
-      references: text("references").array().notNull().default(sql`'{}'::text[]`),
+      references: text("references")
+        .array()
+        .notNull()
+        .default(sql`'{}'::text[]`),
       ticketId: bigint("ticket_id", { mode: "number" }).references(() => tickets.id, { onDelete: "set null" }),
       ticketMessageId: bigint("ticket_message_id", { mode: "number" }).references(() => ticketMessages.id, { onDelete: "set null" }),
       status: text("status").$type<OutboundEmailStatus>().notNull().default("pending"),
@@ -287,7 +314,10 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       sizeBytes: integer("size_bytes").notNull(),
       receivedVia: text("received_via").$type<"smtp" | "http">().notNull(),
       envelopeFrom: text("envelope_from"),
-      envelopeTo: text("envelope_to").array().notNull().default(sql`'{}'::text[]`),
+      envelopeTo: text("envelope_to")
+        .array()
+        .notNull()
+        .default(sql`'{}'::text[]`),
       status: text("status").$type<InboundEmailStatus>().notNull().default("received"),
       failureReason: text("failure_reason"),
       attempts: integer("attempts").notNull().default(0),
@@ -330,7 +360,10 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       singleton: boolean("singleton").primaryKey().default(true),
       logoUrl: text("logo_url"),
       accentColor: text("accent_color"),
-      categories: text("categories").array().notNull().default(sql`'{}'::text[]`),
+      categories: text("categories")
+        .array()
+        .notNull()
+        .default(sql`'{}'::text[]`),
       updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     },
     (t) => [check("portal_settings_singleton_check", sql`${t.singleton}`)],
@@ -400,13 +433,34 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       clientId: text("client_id").notNull(),
       clientSecretEncrypted: text("client_secret_encrypted").notNull(),
       autoCreateUsers: boolean("auto_create_users").notNull().default(false),
-      allowedDomains: text("allowed_domains").array().notNull().default(sql`'{}'::text[]`),
+      allowedDomains: text("allowed_domains")
+        .array()
+        .notNull()
+        .default(sql`'{}'::text[]`),
       updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     },
     (t) => [check("sso_settings_singleton_check", sql`${t.singleton}`)],
   );
 
-  return { users, sessions, customers, tickets, ticketMessages, ticketCounters, customerSessions, customerLoginCodes, outboundEmails, portalSettings, inboundEmails, messageAttachments, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings };
+  return {
+    users,
+    sessions,
+    customers,
+    tickets,
+    ticketMessages,
+    ticketCounters,
+    customerSessions,
+    customerLoginCodes,
+    outboundEmails,
+    portalSettings,
+    inboundEmails,
+    messageAttachments,
+    activityLogs,
+    invites,
+    apiTokens,
+    ssoIdentities,
+    ssoSettings,
+  };
 }
 
 export type TenantTables = ReturnType<typeof defineTenantTables<string>>;

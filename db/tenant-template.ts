@@ -2,4 +2,22 @@
 // The app never queries these unqualified tables: it uses tenantTables(schemaName).
 import { templateTables } from "./tenant-tables";
 
-export const { users, sessions, customers, tickets, ticketMessages, ticketCounters, customerSessions, customerLoginCodes, outboundEmails, portalSettings, inboundEmails, messageAttachments, activityLogs, invites, apiTokens, ssoIdentities, ssoSettings } = templateTables();
+export const {
+  users,
+  sessions,
+  customers,
+  tickets,
+  ticketMessages,
+  ticketCounters,
+  customerSessions,
+  customerLoginCodes,
+  outboundEmails,
+  portalSettings,
+  inboundEmails,
+  messageAttachments,
+  activityLogs,
+  invites,
+  apiTokens,
+  ssoIdentities,
+  ssoSettings,
+} = templateTables();

@@ -15,7 +15,10 @@ export type ThrowawayPostgres = {
 };
 
 /** An embedded PostgreSQL in a fresh temp dir on a free port, for tests and benchmarks. */
-export async function startThrowawayPostgres({ prefix = "conductor-pg-", log }: { prefix?: string; log?: (line: string) => void } = {}): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres({
+  prefix = "conductor-pg-",
+  log,
+}: { prefix?: string; log?: (line: string) => void } = {}): Promise<ThrowawayPostgres> {
   const dataDir = await mkdtemp(path.join(tmpdir(), prefix));
   const port = await freePort();
   const start = () => startEmbeddedPostgres({ dataDir, port, log });

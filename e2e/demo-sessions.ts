@@ -35,7 +35,9 @@ export async function openDemoWorkspace(platform: Platform, server: DemoServer):
   const setCookie = (context: BrowserContext, serialized: string) => {
     const pair = serialized.split(";")[0]!;
     const separator = pair.indexOf("=");
-    return context.addCookies([{ name: pair.slice(0, separator), value: pair.slice(separator + 1), domain: hostname, path: "/", httpOnly: true, sameSite: "Lax" }]);
+    return context.addCookies([
+      { name: pair.slice(0, separator), value: pair.slice(separator + 1), domain: hostname, path: "/", httpOnly: true, sameSite: "Lax" },
+    ]);
   };
   return {
     server,

@@ -9,7 +9,11 @@ test.beforeAll(async ({ workspaceFor }) => {
 });
 
 for (const audience of AUDIENCES) {
-  test(`every screen ${audience === "anonymous" ? "anyone" : `a signed-in ${audience}`} sees opens without a page error or console error`, async ({ page, context, workspace }) => {
+  test(`every screen ${audience === "anonymous" ? "anyone" : `a signed-in ${audience}`} sees opens without a page error or console error`, async ({
+    page,
+    context,
+    workspace,
+  }) => {
     test.setTimeout(120_000);
     if (audience === "admin") await workspace.signIn(context, "admin");
     if (audience === "customer") await workspace.signInCustomer(context, data.customerId);

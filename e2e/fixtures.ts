@@ -30,7 +30,10 @@ export const test = base.extend<
       await use((instance) => {
         let entry = opened.get(instance.port);
         if (!entry) {
-          const platform = createPlatform([{ id: "main", url: embeddedDatabaseUrl(instance) }], { tenantCacheTtlMs: 0, poolOptions: { subPools: 1, subPoolMax: 2 } });
+          const platform = createPlatform([{ id: "main", url: embeddedDatabaseUrl(instance) }], {
+            tenantCacheTtlMs: 0,
+            poolOptions: { subPools: 1, subPoolMax: 2 },
+          });
           entry = { platform, workspace: openDemoWorkspace(platform, instance) };
           opened.set(instance.port, entry);
         }

@@ -14,7 +14,11 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => sink.stop());
 
-test("a customer's email becomes a ticket live on the agent's list; the agent's reply reaches the customer threaded", async ({ page, context, workspaceFor }) => {
+test("a customer's email becomes a ticket live on the agent's list; the agent's reply reaches the customer threaded", async ({
+  page,
+  context,
+  workspaceFor,
+}) => {
   test.setTimeout(90_000);
   const stamp = Date.now();
   const customer = `mia.${stamp}@customer.example`;

@@ -17,7 +17,12 @@ async function codeFromMailbox(mailbox: Page, email: string): Promise<string> {
   return /Your sign-in code: (\d{6})/.exec((await row.textContent()) ?? "")![1]!;
 }
 
-test("a customer files a request, signs in with an emailed code and replies; an agent sees the reply live and answers; the customer sees the answer", async ({ page, browser, baseURL, workspace }) => {
+test("a customer files a request, signs in with an emailed code and replies; an agent sees the reply live and answers; the customer sees the answer", async ({
+  page,
+  browser,
+  baseURL,
+  workspace,
+}) => {
   const stamp = Date.now();
   const email = `casey.${stamp}@example.com`;
   const subject = `Telescope lens is foggy ${stamp}`;

@@ -123,7 +123,10 @@ function parseOptions(): Options {
     return n;
   };
   const screens = (value: string) => {
-    const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+    const names = value
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean);
     const unknown = names.filter((name) => !(SCREENS as readonly string[]).includes(name));
     if (unknown.length || names.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of ${SCREENS.join(", ")}`);
     return names as Screen[];
@@ -138,7 +141,11 @@ function parseOptions(): Options {
     .addOption(new Option("--duration <s>", "measured seconds per target, kind and connection count").default(10).argParser(positiveInt))
     .addOption(new Option("--rounds <n>", "slices each measurement is taken in, the targets taking turns").default(5).argParser(positiveInt))
     .addOption(new Option("--warmup <s>", "unmeasured seconds per target before each group of measurements").default(2).argParser(wholeNumber))
-    .addOption(new Option("--only <screens>", `screens to measure besides the constant route (${SCREENS.join(",")})`).default([...SCREENS], SCREENS.join(",")).argParser(screens))
+    .addOption(
+      new Option("--only <screens>", `screens to measure besides the constant route (${SCREENS.join(",")})`)
+        .default([...SCREENS], SCREENS.join(","))
+        .argParser(screens),
+    )
     .addOption(new Option("--plans", "print EXPLAIN (ANALYZE, BUFFERS) of the queries each screen's data request runs"))
     .addOption(new Option("--cpu-prof <dir>", "profile the server during each measurement; write .cpuprofile files there and print where the time went"))
     .addOption(new Option("--build-dir <dir>", "where the bench's Remix build goes").default(".build-bench"))
@@ -191,14 +198,25 @@ async function startDatabase(cleanup: Cleanup): Promise<string> {
 async function provisionSmallTenants(platform: Platform, pool: pg.Pool, options: Options): Promise<void> {
   if (options.tenants === 0) return;
   const report = progress(`small tenants (${options.smallTickets} tickets each)`, options.tenants);
-  const scale: TenantScale = { tickets: options.smallTickets, customers: Math.max(5, Math.ceil(options.smallTickets / 4)), agents: 3, messagesPerTicket: options.messagesPerTicket, chunk: options.smallTickets };
+  const scale: TenantScale = {
+    tickets: options.smallTickets,
+    customers: Math.max(5, Math.ceil(options.smallTickets / 4)),
+    agents: 3,
+    messagesPerTicket: options.messagesPerTicket,
+    chunk: options.smallTickets,
+  };
   const limit = pLimit(SETUP_CONCURRENCY);
   let done = 0;
   await Promise.all(
     Array.from({ length: options.tenants }, (_, i) =>
       limit(async () => {
         const slug = `bench-small-${String(i + 1).padStart(4, "0")}`;
-        const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Small ${i + 1}`, adminEmail: `admin@${slug}.test` }, { firstAdmin: prepareFirstAdmin });
+        const { tenant } = await createTenant(
+          platform.control,
+          platform.router,
+          { slug, name: `Small ${i + 1}`, adminEmail: `admin@${slug}.test` },
+          { firstAdmin: prepareFirstAdmin },
+        );
         await withClient(pool, (client) => seedTenant(client, tenant, scale));
         report(++done);
       }),
@@ -207,7 +225,12 @@ async function provisionSmallTenants(platform: Platform, pool: pg.Pool, options:
 }
 
 async function provisionBigTenant(platform: Platform, pool: pg.Pool, options: Options): Promise<{ tenant: TenantRecord; seeded: SeededTenant }> {
-  const { tenant } = await createTenant(platform.control, platform.router, { slug: BIG_TENANT.slug, name: BIG_TENANT.name, adminEmail: `admin@${BIG_TENANT.slug}.test` }, { firstAdmin: prepareFirstAdmin });
+  const { tenant } = await createTenant(
+    platform.control,
+    platform.router,
+    { slug: BIG_TENANT.slug, name: BIG_TENANT.name, adminEmail: `admin@${BIG_TENANT.slug}.test` },
+    { firstAdmin: prepareFirstAdmin },
+  );
   const scale: TenantScale = {
     tickets: options.tickets,
     customers: options.customers ?? Math.max(10, Math.round(options.tickets / 5)),
@@ -278,7 +301,12 @@ type ServerProcess = { port: number; command(command: DistributiveOmit<ServerCom
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 async function startServer(env: Record<string, string>, cleanup: Cleanup): Promise<ServerProcess> {
-  const child = fork(SERVER_ENTRY, [], { cwd: PROJECT_ROOT, execArgv: ["--import", "tsx"], env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const child = fork(SERVER_ENTRY, [], {
+    cwd: PROJECT_ROOT,
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
   const recent: string[] = [];
   const relay = (chunk: Buffer) => {
     for (const line of String(chunk).split("\n").filter(Boolean)) {
@@ -357,7 +385,9 @@ function screenTargets(workload: Workload, only: Screen[]): Target[] {
       name: "ticket",
       path: ticketPath(workload.ticket.number),
       check: (body) =>
-        numbersIn(body).has(workload.ticket.number) && body.includes(workload.ticket.customerEmail) ? null : `does not show ticket #${workload.ticket.number} with its customer ${workload.ticket.customerEmail}`,
+        numbersIn(body).has(workload.ticket.number) && body.includes(workload.ticket.customerEmail)
+          ? null
+          : `does not show ticket #${workload.ticket.number} with its customer ${workload.ticket.customerEmail}`,
     },
     dashboard: {
       name: "dashboard",
@@ -369,7 +399,11 @@ function screenTargets(workload: Workload, only: Screen[]): Target[] {
 }
 
 function constantTarget(rows: number, pad: number, markup: number): Target {
-  return { name: "constant", path: `${CONSTANT_PATH}?rows=${rows}&pad=${pad}&markup=${markup}`, check: (body) => (body.includes("bench-constant") ? null : "has no bench-constant marker") };
+  return {
+    name: "constant",
+    path: `${CONSTANT_PATH}?rows=${rows}&pad=${pad}&markup=${markup}`,
+    check: (body) => (body.includes("bench-constant") ? null : "has no bench-constant marker"),
+  };
 }
 
 /** One request: 200, the right content type, and a body that shows the target's data. Returns the body size. */
@@ -384,7 +418,10 @@ async function verify(endpoint: Endpoint, target: Target, kind: Kind): Promise<n
         : `${where} answered 404: is the route there yet? Leave the screen out with --only.`,
     );
   }
-  if (response.status !== 200) throw new Error(`${where} answered ${response.status}${response.status === 202 ? " (a single-fetch redirect: signed out?)" : ""}: ${response.body.slice(0, 300)}`);
+  if (response.status !== 200)
+    throw new Error(
+      `${where} answered ${response.status}${response.status === 202 ? " (a single-fetch redirect: signed out?)" : ""}: ${response.body.slice(0, 300)}`,
+    );
   const type = kind === "data" ? "text/x-script" : "text/html";
   if (!response.contentType.includes(type)) throw new Error(`${where} answered ${response.contentType}, expected ${type}`);
   const problem = target.check(response.body);
@@ -499,18 +536,32 @@ function verdictFor(row: Measurement): Verdict | null {
   if (row.target === "constant") return null;
   if (row.connections === THROUGHPUT_CONNECTIONS) {
     const min = TARGETS.minRatio[row.target];
-    return { label: `${LABELS[row.target]}, ${row.kind}, ${row.connections} conns: throughput vs constant`, value: `${((row.ratio ?? 0) * 100).toFixed(0)} %`, target: `≥ ${min * 100} %`, pass: (row.ratio ?? 0) >= min };
+    return {
+      label: `${LABELS[row.target]}, ${row.kind}, ${row.connections} conns: throughput vs constant`,
+      value: `${((row.ratio ?? 0) * 100).toFixed(0)} %`,
+      target: `≥ ${min * 100} %`,
+      pass: (row.ratio ?? 0) >= min,
+    };
   }
   if (row.connections === LATENCY_CONNECTIONS && row.kind === "data") {
     const max = TARGETS.maxP95Ms[row.target];
-    return { label: `${LABELS[row.target]}, ${row.kind}, ${row.connections} conns: p95 latency`, value: `${row.p95.toFixed(1)} ms`, target: `≤ ${max} ms`, pass: row.p95 <= max };
+    return {
+      label: `${LABELS[row.target]}, ${row.kind}, ${row.connections} conns: p95 latency`,
+      value: `${row.p95.toFixed(1)} ms`,
+      target: `≤ ${max} ms`,
+      pass: row.p95 <= max,
+    };
   }
   return null;
 }
 
 function table(header: string[], rows: string[][], rightAligned: Set<number>): string[] {
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }
 
@@ -538,7 +589,11 @@ function printResults(groups: Group[]): Verdict[] {
     }
   }
   console.log("\nResults (latency in ms; non-2xx counts every response but 200, and socket errors; rounds: the ratio's range over the rounds)");
-  for (const line of table(["target", "kind", "conns", "req/s", "p50", "p95", "p99", "non-2xx", "vs const", "rounds", "target"], rows, new Set([2, 3, 4, 5, 6, 7, 8]))) {
+  for (const line of table(
+    ["target", "kind", "conns", "req/s", "p50", "p95", "p99", "non-2xx", "vs const", "rounds", "target"],
+    rows,
+    new Set([2, 3, 4, 5, 6, 7, 8]),
+  )) {
     console.log(`  ${line}`);
   }
   return verdicts;
@@ -547,7 +602,8 @@ function printResults(groups: Group[]): Verdict[] {
 function printVerdicts(verdicts: Verdict[]): void {
   console.log("\nTargets");
   const width = Math.max(...verdicts.map((verdict) => verdict.label.length));
-  for (const verdict of verdicts) console.log(`  ${verdict.label.padEnd(width)}  ${verdict.value.padStart(8)}  target ${verdict.target.padEnd(8)}  ${verdict.pass ? "PASS" : "MISS"}`);
+  for (const verdict of verdicts)
+    console.log(`  ${verdict.label.padEnd(width)}  ${verdict.value.padStart(8)}  target ${verdict.target.padEnd(8)}  ${verdict.pass ? "PASS" : "MISS"}`);
 }
 
 async function printProfiles(groups: Group[], buildDir: string): Promise<void> {
@@ -564,7 +620,13 @@ async function printProfiles(groups: Group[], buildDir: string): Promise<void> {
   }
 }
 
-async function printPlans(endpoint: Endpoint, server: ServerProcess, pool: pg.Pool, screens: Target[], waitForDashboardCache: () => Promise<void>): Promise<void> {
+async function printPlans(
+  endpoint: Endpoint,
+  server: ServerProcess,
+  pool: pg.Pool,
+  screens: Target[],
+  waitForDashboardCache: () => Promise<void>,
+): Promise<void> {
   console.log("\nQuery plans: every statement one data request of each screen sent, EXPLAIN (ANALYZE, BUFFERS) with its parameters");
   const seen = new Map<string, string>();
   for (const target of screens) {
@@ -669,21 +731,34 @@ async function main(): Promise<void> {
     const setupTime = seconds(started);
     const loadBefore = os.loadavg();
     let lastDashboardAt = 0;
-    const groups = await measureAll(endpoint, server, constant, screens, options, { onDashboard: () => (lastDashboardAt = Date.now()), shouldStop: () => interruptedAt > 0 });
+    const groups = await measureAll(endpoint, server, constant, screens, options, {
+      onDashboard: () => (lastDashboardAt = Date.now()),
+      shouldStop: () => interruptedAt > 0,
+    });
     const loadAfter = os.loadavg();
 
     const pgVersion = (await pool.query<{ server_version: string }>("show server_version")).rows[0]!.server_version;
     console.log(`\nConductor agent screens (bench:agent), ${new Date().toISOString()}`);
-    console.log(`  big tenant: ${workload.tickets.toLocaleString("en")} tickets, ${workload.messages.toLocaleString("en")} messages, ${workload.customers.toLocaleString("en")} customers, ${workload.activity.toLocaleString("en")} activity entries, ${seeded.members.length} members`);
+    console.log(
+      `  big tenant: ${workload.tickets.toLocaleString("en")} tickets, ${workload.messages.toLocaleString("en")} messages, ${workload.customers.toLocaleString("en")} customers, ${workload.activity.toLocaleString("en")} activity entries, ${seeded.members.length} members`,
+    );
     console.log(`  beside it: ${options.tenants} tenants with ${options.smallTickets} tickets each`);
-    console.log(`  list: ${LIST_PATH} (${workload.listNumbers.size.toLocaleString("en")} matching tickets); ticket page: #${workload.ticket.number} (${workload.ticket.messages} messages, customer with ${workload.ticket.customerTickets} tickets)`);
+    console.log(
+      `  list: ${LIST_PATH} (${workload.listNumbers.size.toLocaleString("en")} matching tickets); ticket page: #${workload.ticket.number} (${workload.ticket.messages} messages, customer with ${workload.ticket.customerTickets} tickets)`,
+    );
     console.log(`  setup: small tenants ${smallTime}, big tenant ${bigTime}, vacuum ${vacuumTime}; ${setupTime} in all before measuring`);
-    console.log(`  server: one Node ${process.version} process, production build, DB pool ${config.DB_SUBPOOLS} sub-pools × ${config.DB_SUBPOOL_MAX} connections (a tenant uses one sub-pool); PostgreSQL ${pgVersion}`);
-    console.log(`  machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${loadBefore.map((n) => n.toFixed(2)).join(" ")} before measuring, ${loadAfter.map((n) => n.toFixed(2)).join(" ")} after`);
+    console.log(
+      `  server: one Node ${process.version} process, production build, DB pool ${config.DB_SUBPOOLS} sub-pools × ${config.DB_SUBPOOL_MAX} connections (a tenant uses one sub-pool); PostgreSQL ${pgVersion}`,
+    );
+    console.log(
+      `  machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${loadBefore.map((n) => n.toFixed(2)).join(" ")} before measuring, ${loadAfter.map((n) => n.toFixed(2)).join(" ")} after`,
+    );
     console.log(`  autocannon in the bench process; per row ${options.duration} s measured in ${options.rounds} rounds, after ${options.warmup} s warm-up`);
     console.log("  response bodies (bytes):");
     for (const kind of KINDS) {
-      console.log(`    ${kind.padEnd(8)} ${(["constant", ...screens.map((s) => s.name)] as TargetName[]).map((name) => `${LABELS[name]} ${(sizes[kind][name] ?? 0).toLocaleString("en")}`).join(", ")}`);
+      console.log(
+        `    ${kind.padEnd(8)} ${(["constant", ...screens.map((s) => s.name)] as TargetName[]).map((name) => `${LABELS[name]} ${(sizes[kind][name] ?? 0).toLocaleString("en")}`).join(", ")}`,
+      );
     }
 
     const verdicts = printResults(groups);

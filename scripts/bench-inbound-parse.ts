@@ -57,7 +57,8 @@ function parseOptions(): Options {
   const shapes = (value: string) => {
     const list = value.split(",").map((shape) => shape.trim());
     const unknown = list.filter((shape) => !(INBOUND_MAIL_SHAPES as readonly string[]).includes(shape));
-    if (unknown.length > 0 || list.length === 0) throw new InvalidArgumentError(`unknown shape ${unknown.join(", ")}; choose from ${INBOUND_MAIL_SHAPES.join(", ")}`);
+    if (unknown.length > 0 || list.length === 0)
+      throw new InvalidArgumentError(`unknown shape ${unknown.join(", ")}; choose from ${INBOUND_MAIL_SHAPES.join(", ")}`);
     return list as InboundMailShape[];
   };
   return new Command("bench-inbound-parse")
@@ -88,7 +89,14 @@ async function openDatabase(cleanup: Cleanup): Promise<{ url: string; external: 
 async function storeRow(handle: TenantHandle, raw: Buffer): Promise<number> {
   const [row] = await handle.db
     .insert(handle.t.inboundEmails)
-    .values({ dedupeKey: `bench-${randomBytes(8).toString("hex")}`, raw, sizeBytes: raw.length, receivedVia: "smtp", envelopeFrom: "big@sender.test", envelopeTo: [] })
+    .values({
+      dedupeKey: `bench-${randomBytes(8).toString("hex")}`,
+      raw,
+      sizeBytes: raw.length,
+      receivedVia: "smtp",
+      envelopeFrom: "big@sender.test",
+      envelopeTo: [],
+    })
     .returning({ id: handle.t.inboundEmails.id });
   return row!.id;
 }
@@ -132,7 +140,12 @@ async function main(): Promise<void> {
     const platform = createPlatform([{ id: "main", url }], { tenantCacheTtlMs: 0 });
     cleanup.add(() => platform.close());
     const slug = `bench-inbound-${randomBytes(3).toString("hex")}`;
-    const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` }, { firstAdmin: prepareFirstAdmin });
+    const { tenant } = await createTenant(
+      platform.control,
+      platform.router,
+      { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` },
+      { firstAdmin: prepareFirstAdmin },
+    );
     if (external) {
       cleanup.add(async () => {
         await dropTenant(platform.control, platform.router, slug);
@@ -153,14 +166,20 @@ async function main(): Promise<void> {
         rawBytes = raw.length;
         const id = await storeRow(handle, raw);
         const run = await measure(handle, origin, id);
-        log(`${shape}: run ${i + 1}/${options.runs}: ${run.outcome}, ${run.wallMs.toFixed(0)} ms, worst block ${run.maxBlockMs.toFixed(0)} ms, worst lateness ${run.maxLatenessMs.toFixed(0)} ms`);
+        log(
+          `${shape}: run ${i + 1}/${options.runs}: ${run.outcome}, ${run.wallMs.toFixed(0)} ms, worst block ${run.maxBlockMs.toFixed(0)} ms, worst lateness ${run.maxLatenessMs.toFixed(0)} ms`,
+        );
         runs.push(run);
       }
       results.push({ shape, rawBytes, runs });
     }
 
-    console.log(`\nInbound parsing, ${options.runs} run(s) per shape, messages of ${options.sizeMb} MiB (target: worst event-loop block <= ${TARGET_MAX_BLOCK_MS} ms)`);
-    console.log(`${"shape".padEnd(12)}${"raw MB".padStart(8)}${"outcome".padStart(11)}${"wall ms (median)".padStart(18)}${"worst block ms".padStart(16)}${"worst lateness ms".padStart(19)}${"p99 delay ms".padStart(14)}  target`);
+    console.log(
+      `\nInbound parsing, ${options.runs} run(s) per shape, messages of ${options.sizeMb} MiB (target: worst event-loop block <= ${TARGET_MAX_BLOCK_MS} ms)`,
+    );
+    console.log(
+      `${"shape".padEnd(12)}${"raw MB".padStart(8)}${"outcome".padStart(11)}${"wall ms (median)".padStart(18)}${"worst block ms".padStart(16)}${"worst lateness ms".padStart(19)}${"p99 delay ms".padStart(14)}  target`,
+    );
     let worst = 0;
     for (const { shape, rawBytes, runs } of results) {
       const wall = runs.map((run) => run.wallMs).sort((a, b) => a - b);

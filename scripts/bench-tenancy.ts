@@ -123,19 +123,33 @@ async function dropBenchTenants(platform: Platform, tenants: TenantRecord[]): Pr
   const report = progress("dropping bench tenants", tenants.length);
   const limit = pLimit(SETUP_CONCURRENCY);
   let done = 0;
-  await Promise.all(tenants.map((tenant) => limit(async () => {
-    await dropTenant(platform.control, platform.router, tenant.slug);
-    report(++done);
-  })));
+  await Promise.all(
+    tenants.map((tenant) =>
+      limit(async () => {
+        await dropTenant(platform.control, platform.router, tenant.slug);
+        report(++done);
+      }),
+    ),
+  );
   // dropTenant keeps the migration audit trail; the bench's rows are noise in a shared database.
-  await platform.control.db.delete(tenantMigrations).where(inArray(tenantMigrations.tenantId, tenants.map((tenant) => tenant.id)));
+  await platform.control.db.delete(tenantMigrations).where(
+    inArray(
+      tenantMigrations.tenantId,
+      tenants.map((tenant) => tenant.id),
+    ),
+  );
 }
 
 // --- 1. provisioning --------------------------------------------------------------------------
 
 async function provision(platform: Platform, slug: string): Promise<TenantRecord> {
   // No adminPassword: argon2 hashing would dominate the timing.
-  const { tenant } = await createTenant(platform.control, platform.router, { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` }, { firstAdmin: prepareFirstAdmin });
+  const { tenant } = await createTenant(
+    platform.control,
+    platform.router,
+    { slug, name: `Bench ${slug}`, adminEmail: `admin@${slug}.test` },
+    { firstAdmin: prepareFirstAdmin },
+  );
   return tenant;
 }
 
@@ -165,10 +179,14 @@ async function provisionUntimed(platform: Platform, count: number, nextSlug: () 
   const report = progress("provisioning more schemas for the fan-out", count);
   const limit = pLimit(SETUP_CONCURRENCY);
   let done = 0;
-  await Promise.all(Array.from({ length: count }, () => limit(async () => {
-    created.push(await provision(platform, nextSlug()));
-    report(++done);
-  })));
+  await Promise.all(
+    Array.from({ length: count }, () =>
+      limit(async () => {
+        created.push(await provision(platform, nextSlug()));
+        report(++done);
+      }),
+    ),
+  );
 }
 
 function withBenchMigration(migrations: TenantMigration[]): TenantMigration[] {
@@ -208,7 +226,8 @@ async function assertColumnAdded(platform: Platform, tenants: TenantRecord[]): P
     "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'tickets' AND column_name = 'bench_note' AND table_schema = ANY($1)",
     [tenants.map((tenant) => tenant.schemaName)],
   );
-  if (rows[0]?.n !== tenants.length) throw new Error(`the bench migration reports success but only ${rows[0]?.n} of ${tenants.length} schemas have the new column`);
+  if (rows[0]?.n !== tenants.length)
+    throw new Error(`the bench migration reports success but only ${rows[0]?.n} of ${tenants.length} schemas have the new column`);
 }
 
 // --- 3. router overhead -----------------------------------------------------------------------
@@ -320,7 +339,11 @@ async function assertSameTickets(router: ConnectionRouter, tenant: TenantRecord,
     openTicketsQuery(direct),
     pool.query<{ id: string }>(query.sql, query.params),
   ]);
-  const ids = (rows: Array<{ id: number | string }>) => rows.map((row) => String(row.id)).sort().join(",");
+  const ids = (rows: Array<{ id: number | string }>) =>
+    rows
+      .map((row) => String(row.id))
+      .sort()
+      .join(",");
   if (viaRouter.length !== 10 || ids(viaRouter) !== ids(viaDirect) || ids(viaRouter) !== ids(viaRaw.rows)) {
     throw new Error(`the router, direct and raw queries disagree: ${ids(viaRouter)} vs ${ids(viaDirect)} vs ${ids(viaRaw.rows)}`);
   }
@@ -343,7 +366,12 @@ function printSummary(provisioning: Provisioning, fanOut: FanOut, overhead: Rout
       `≤ ${TARGETS.fanOutSecondsPer1000} s`,
       per1000 <= TARGETS.fanOutSecondsPer1000,
     ],
-    ["router overhead (vs direct drizzle)", `${overhead.overheadPercent.toFixed(1)} %`, `≤ ${TARGETS.routerOverheadPercent} %`, overhead.overheadPercent <= TARGETS.routerOverheadPercent],
+    [
+      "router overhead (vs direct drizzle)",
+      `${overhead.overheadPercent.toFixed(1)} %`,
+      `≤ ${TARGETS.routerOverheadPercent} %`,
+      overhead.overheadPercent <= TARGETS.routerOverheadPercent,
+    ],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   console.log("\nSummary");

@@ -17,7 +17,11 @@ if (!manifestFile) {
   console.error("No public/build/manifest-*.js: run `npx remix build` first.");
   process.exit(2);
 }
-const manifest = JSON.parse(readFileSync(path.join(buildDir, manifestFile), "utf8").replace(/^window\.__remixManifest=/, "").replace(/;$/, "")) as {
+const manifest = JSON.parse(
+  readFileSync(path.join(buildDir, manifestFile), "utf8")
+    .replace(/^window\.__remixManifest=/, "")
+    .replace(/;$/, ""),
+) as {
   entry: ManifestEntry;
   routes: Record<string, ManifestEntry>;
 };

@@ -4,13 +4,15 @@ import path from "node:path";
 import { lintTenantMigration, stripPublicQualifier } from "../tenancy/migration-lint";
 
 if (process.argv.includes("--help")) {
-  console.log("Usage: tsx scripts/lint-migrations.ts\nStrips \"public\". from db/tenant-migrations/*.sql and fails on DDL that cannot run per tenant schema.");
+  console.log('Usage: tsx scripts/lint-migrations.ts\nStrips "public". from db/tenant-migrations/*.sql and fails on DDL that cannot run per tenant schema.');
   process.exit(0);
 }
 
 const dir = path.resolve("db/tenant-migrations");
 let failed = false;
-for (const file of readdirSync(dir).filter((name) => name.endsWith(".sql")).sort()) {
+for (const file of readdirSync(dir)
+  .filter((name) => name.endsWith(".sql"))
+  .sort()) {
   const fullPath = path.join(dir, file);
   const original = readFileSync(fullPath, "utf8");
   const fixed = stripPublicQualifier(original);

@@ -14,19 +14,27 @@ import { listScreens, prepareScreenData } from "../e2e/screens";
 import { openPlatform } from "../tenancy/platform";
 
 if (process.argv.includes("--help")) {
-  console.log("Usage: npx tsx scripts/screenshots.ts [http://acme.localhost:3000]\nSaves a PNG of every screen, on a desktop and a mobile viewport, to screenshots/.");
+  console.log(
+    "Usage: npx tsx scripts/screenshots.ts [http://acme.localhost:3000]\nSaves a PNG of every screen, on a desktop and a mobile viewport, to screenshots/.",
+  );
   process.exit(0);
 }
 
 const config = loadConfig();
 const base = process.argv[2] ?? `http://acme.localhost:${config.PORT}`;
 const platform = await openPlatform(config, pino({ level: "warn" }, pino.destination(2)), { listenForTenantChanges: false });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
 try {
   const workspace = await openDemoWorkspace(platform, { baseURL: base, sessionSecret: authSettingsFrom(config).sessionSecret });
   const data = await prepareScreenData(workspace);
   await mkdir("screenshots", { recursive: true });
-  for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["mobile", { width: 390, height: 844 }]] as const) {
+  for (const [label, viewport] of [
+    ["desktop", { width: 1280, height: 800 }],
+    ["mobile", { width: 390, height: 844 }],
+  ] as const) {
     const errors: string[] = [];
     let count = 0;
     for (const screen of listScreens()) {

@@ -24,7 +24,10 @@ async function platform(): Promise<OpenedPlatform> {
 
 function requireSlug(input: string): string {
   const check = checkSlug(input);
-  if (!check.ok) throw new UsageError(`${check.problem}.\nSlugs are 3–40 lowercase letters, digits and dashes, start with a letter, and are not reserved (www, api, admin, portal, …).`);
+  if (!check.ok)
+    throw new UsageError(
+      `${check.problem}.\nSlugs are 3–40 lowercase letters, digits and dashes, start with a letter, and are not reserved (www, api, admin, portal, …).`,
+    );
   return check.slug;
 }
 
@@ -47,8 +50,15 @@ program
     const p = await platform();
     const started = Date.now();
     const config = loadConfig();
-    const { tenant, adminEmail, inviteToken } = await createTenant(p.control, p.router, { slug, ...options }, { firstAdmin: prepareFirstAdmin, inviteTtlHours: config.INVITE_TTL_HOURS });
-    console.log(`Created tenant ${tenant.slug} (${tenant.name}) on shard ${tenant.shard}, schema ${tenant.schemaName}, version ${tenant.schemaVersion}, in ${Date.now() - started} ms.`);
+    const { tenant, adminEmail, inviteToken } = await createTenant(
+      p.control,
+      p.router,
+      { slug, ...options },
+      { firstAdmin: prepareFirstAdmin, inviteTtlHours: config.INVITE_TTL_HOURS },
+    );
+    console.log(
+      `Created tenant ${tenant.slug} (${tenant.name}) on shard ${tenant.shard}, schema ${tenant.schemaName}, version ${tenant.schemaVersion}, in ${Date.now() - started} ms.`,
+    );
     if (inviteToken) {
       const port = config.PORT === 80 ? "" : `:${config.PORT}`;
       console.log(`First admin: ${adminEmail} joins through this one-time link (valid ${config.INVITE_TTL_HOURS} hours):`);
@@ -67,7 +77,9 @@ program
     if (options.json) return console.log(JSON.stringify(tenants, null, 2));
     if (tenants.length === 0) return console.log("No tenants yet. Create one with: npm run tenant -- create <slug> --name <name> --admin-email <email>");
     const target = latestTenantVersion();
-    console.table(tenants.map((t) => ({ slug: t.slug, name: t.name, status: t.status, shard: t.shard, schema: t.schemaName, version: `${t.schemaVersion}/${target}` })));
+    console.table(
+      tenants.map((t) => ({ slug: t.slug, name: t.name, status: t.status, shard: t.shard, schema: t.schemaName, version: `${t.schemaVersion}/${target}` })),
+    );
   });
 
 program
@@ -107,7 +119,9 @@ program
     }
     if (result.failures.length > 0) {
       for (const failure of result.failures) console.error(`  ${failure.slug}: ${failure.error}`);
-      console.error(`${result.failures.length} tenant(s) failed and stay at their old version. Fix the cause and run the same command again: it resumes where it stopped.`);
+      console.error(
+        `${result.failures.length} tenant(s) failed and stay at their old version. Fix the cause and run the same command again: it resumes where it stopped.`,
+      );
       process.exitCode = 1;
     }
   });

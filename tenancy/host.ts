@@ -1,10 +1,7 @@
 import { isIP } from "node:net";
 import { slugSchema } from "./slug";
 
-export type HostResolution =
-  | { kind: "tenant"; slug: string }
-  | { kind: "apex" }
-  | { kind: "unknown"; host: string };
+export type HostResolution = { kind: "tenant"; slug: string } | { kind: "apex" } | { kind: "unknown"; host: string };
 
 /**
  * Maps a Host header to a tenant slug. Only `<slug>.<appDomain>` names a tenant: the check is

@@ -30,7 +30,13 @@ export function createPlatform(
     logger = pino({ level: "silent" }),
     onPoolError = () => {},
     listenForTenantChanges = tenantCacheTtlMs > 0,
-  }: { poolOptions?: Partial<PoolOptions>; tenantCacheTtlMs?: number; logger?: Logger; onPoolError?: (error: Error, source: string) => void; listenForTenantChanges?: boolean } = {},
+  }: {
+    poolOptions?: Partial<PoolOptions>;
+    tenantCacheTtlMs?: number;
+    logger?: Logger;
+    onPoolError?: (error: Error, source: string) => void;
+    listenForTenantChanges?: boolean;
+  } = {},
 ): Platform {
   const main = shards.find((shard) => shard.id === "main");
   if (!main) throw new Error('the "main" shard (DATABASE_URL) is required: it holds the control plane');
@@ -61,7 +67,11 @@ export function createPlatform(
 export type OpenedPlatform = Platform & { servers: DatabaseServers };
 
 /** Opens the database servers named by the configuration and the platform over them. */
-export async function openPlatform(config: AppConfig, logger: Logger, { listenForTenantChanges = true }: { listenForTenantChanges?: boolean } = {}): Promise<OpenedPlatform> {
+export async function openPlatform(
+  config: AppConfig,
+  logger: Logger,
+  { listenForTenantChanges = true }: { listenForTenantChanges?: boolean } = {},
+): Promise<OpenedPlatform> {
   const servers = await openDatabaseServers(
     { databaseUrl: config.DATABASE_URL, extraShards: config.SHARD_URLS, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_PG_PORT },
     (message) => logger.debug(message),

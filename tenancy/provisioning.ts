@@ -60,7 +60,13 @@ export async function createTenant(
   }
   const id = newTenantId();
   const schemaName = schemaNameFor(id);
-  const writeFirstAdmin = await firstAdmin({ workspaceName: input.name, email: input.adminEmail, name: input.adminName, password: input.adminPassword, inviteTtlHours });
+  const writeFirstAdmin = await firstAdmin({
+    workspaceName: input.name,
+    email: input.adminEmail,
+    name: input.adminName,
+    password: input.adminPassword,
+    inviteTtlHours,
+  });
 
   const controlClient = await control.pool.connect();
   const shardClient = await router.poolFor({ id, shard: input.shard }).connect();
@@ -107,10 +113,15 @@ export async function createTenant(
 export async function setTenantStatus(control: ControlPlane, slug: string, status: "active" | "suspended"): Promise<TenantRecord> {
   const tenant = await requireTenant(control, slug);
   if (tenant.status !== "active" && tenant.status !== "suspended") {
-    throw new ProvisioningError(`tenant "${slug}" is ${tenant.status}; only active or suspended tenants can be ${status === "active" ? "resumed" : "suspended"}`);
+    throw new ProvisioningError(
+      `tenant "${slug}" is ${tenant.status}; only active or suspended tenants can be ${status === "active" ? "resumed" : "suspended"}`,
+    );
   }
   const changed = await updateTenantRow(control.db, tenant.id, { status }, ["active", "suspended"]);
-  if (!changed) throw new ProvisioningError(`tenant "${slug}" changed while it was being ${status === "active" ? "resumed" : "suspended"}; run \`npm run tenant -- show ${slug}\` and try again`);
+  if (!changed)
+    throw new ProvisioningError(
+      `tenant "${slug}" changed while it was being ${status === "active" ? "resumed" : "suspended"}; run \`npm run tenant -- show ${slug}\` and try again`,
+    );
   return changed;
 }
 
@@ -146,10 +157,15 @@ export async function requireTenant(control: ControlPlane, slug: string): Promis
 function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const flags: Record<string, string> = { adminEmail: "--admin-email", adminPassword: "--admin-password", adminName: "--admin-name", name: "--name", slug: "<slug>", shard: "--shard" };
-    throw new ProvisioningError(
-      result.error.issues.map((issue) => `${flags[String(issue.path[0])] ?? issue.path.join(".")} ${issue.message}`).join("\n"),
-    );
+    const flags: Record<string, string> = {
+      adminEmail: "--admin-email",
+      adminPassword: "--admin-password",
+      adminName: "--admin-name",
+      name: "--name",
+      slug: "<slug>",
+      shard: "--shard",
+    };
+    throw new ProvisioningError(result.error.issues.map((issue) => `${flags[String(issue.path[0])] ?? issue.path.join(".")} ${issue.message}`).join("\n"));
   }
   return result.data;
 }

@@ -34,7 +34,10 @@ export async function migrateSchemaInTransaction(
 ): Promise<{ from: number; to: number }> {
   // quoteSchema validates the name (t_[a-z0-9_]+), which also makes it safe as a string literal below.
   const schema = quoteSchema(schemaName);
-  for (const [name, value] of [["lockTimeout", lockTimeout], ["statementTimeout", statementTimeout]] as const) {
+  for (const [name, value] of [
+    ["lockTimeout", lockTimeout],
+    ["statementTimeout", statementTimeout],
+  ] as const) {
     if (!DURATION.test(value)) throw new Error(`${name} must be a duration such as '5s' or '500ms', not ${JSON.stringify(value)}`);
   }
   let versionRows: Array<{ version: number }>;
@@ -101,11 +104,7 @@ function pgErrorCode(error: unknown): string | undefined {
 export type MigrationOutcome = { from: number; to: number; durationMs: number };
 
 /** Migrates one tenant's schema on its shard in one transaction; once this resolves, the migration has committed. */
-async function migrateTenantSchema(
-  shardPool: pg.Pool,
-  tenant: Pick<TenantRecord, "schemaName">,
-  options: MigrateOptions,
-): Promise<MigrationOutcome> {
+async function migrateTenantSchema(shardPool: pg.Pool, tenant: Pick<TenantRecord, "schemaName">, options: MigrateOptions): Promise<MigrationOutcome> {
   const started = performance.now();
   const client = await shardPool.connect();
   let result: { from: number; to: number };
@@ -123,7 +122,10 @@ async function migrateTenantSchema(
 }
 
 async function mirrorVersion(control: ControlDatabase, tenant: Pick<TenantRecord, "id">, version: number): Promise<void> {
-  await control.update(tenants).set({ schemaVersion: version, updatedAt: sql`now()` }).where(eq(tenants.id, tenant.id));
+  await control
+    .update(tenants)
+    .set({ schemaVersion: version, updatedAt: sql`now()` })
+    .where(eq(tenants.id, tenant.id));
 }
 
 export type FanOutProgress = { done: number; total: number; failed: number; current?: string };
@@ -177,7 +179,12 @@ export async function migrateAllTenants(
   try {
     const conditions = [lt(tenants.schemaVersion, target), inArray(tenants.status, ["active", "suspended"])];
     if (slugs) conditions.push(inArray(tenants.slug, slugs));
-    const planned = (await control.select().from(tenants).where(and(...conditions))).map(toTenantRecord);
+    const planned = (
+      await control
+        .select()
+        .from(tenants)
+        .where(and(...conditions))
+    ).map(toTenantRecord);
     const failures: FanOutResult["failures"] = [];
     const bookkeepingErrors: FanOutResult["bookkeepingErrors"] = [];
     let done = 0;

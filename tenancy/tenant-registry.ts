@@ -52,7 +52,12 @@ export type TenantRowChanges = Partial<Pick<TenantRow, "slug" | "name" | "status
  * path's routing fields change. With `whileStatusIn`, only a row in one of those statuses changes
  * (null otherwise), so a concurrent drop cannot be undone by a resume that read the row earlier.
  */
-export async function updateTenantRow(db: ControlDatabase, id: string, changes: TenantRowChanges, whileStatusIn?: TenantStatus[]): Promise<TenantRecord | null> {
+export async function updateTenantRow(
+  db: ControlDatabase,
+  id: string,
+  changes: TenantRowChanges,
+  whileStatusIn?: TenantStatus[],
+): Promise<TenantRecord | null> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(tenants)
@@ -86,7 +91,10 @@ export class TenantDirectory {
    */
   private generation = 0;
 
-  constructor(private readonly db: ControlDatabase, ttlMs: number) {
+  constructor(
+    private readonly db: ControlDatabase,
+    ttlMs: number,
+  ) {
     this.cache = new LRUCache({ max: 10_000, ttl: Math.max(ttlMs, 1), ttlAutopurge: false });
   }
 

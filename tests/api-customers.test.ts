@@ -16,7 +16,8 @@ let token: string;
 let session: { cookie: string; csrf: string };
 let globexCustomer: number;
 
-const call = (tenant: TenantRecord, credentials: ApiCredentials, method: string, path: string, body?: unknown) => apiCall(server, tenant, credentials, method, path, body);
+const call = (tenant: TenantRecord, credentials: ApiCredentials, method: string, path: string, body?: unknown) =>
+  apiCall(server, tenant, credentials, method, path, body);
 const asToken = (method: string, path: string, body?: unknown) => call(acme, { token }, method, path, body);
 const asSession = (method: string, path: string, body?: unknown) => call(acme, session, method, path, body);
 
@@ -28,7 +29,13 @@ beforeAll(async () => {
   session = await sessionFor(platform, acme, member.id);
   // More customers in globex than acme will have, so globex's last id does not exist in acme.
   for (let i = 0; i < 40; i += 1) {
-    globexCustomer = (await createCustomer(platform.router.forTenant(globex), { type: "system" }, { name: `Globex ${i}`, email: `g${i}@globex.test`, company: null, phone: null })).id;
+    globexCustomer = (
+      await createCustomer(
+        platform.router.forTenant(globex),
+        { type: "system" },
+        { name: `Globex ${i}`, email: `g${i}@globex.test`, company: null, phone: null },
+      )
+    ).id;
   }
   server = await startTestServer(platform);
 });
@@ -55,13 +62,18 @@ describe("POST /api/customers", () => {
     await asToken("POST", "/api/customers", { name: "Grace", email: "grace@navy.test" });
     const duplicate = await asToken("POST", "/api/customers", { name: "Other Grace", email: "Grace@Navy.TEST" });
     expect(duplicate.status).toBe(409);
-    expect(duplicate.body).toEqual({ error: { code: "email_taken", message: "A customer with this email already exists in this workspace.", details: { field: "email" } } });
+    expect(duplicate.body).toEqual({
+      error: { code: "email_taken", message: "A customer with this email already exists in this workspace.", details: { field: "email" } },
+    });
   });
 
   it("refuses unknown fields and bad values with 400", async () => {
     const unknown = await asToken("POST", "/api/customers", { name: "X", email: "x@acme.test", vip: true });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error).toMatchObject({ code: "validation_failed", details: [expect.objectContaining({ code: "unrecognized_keys", message: expect.stringContaining("vip") })] });
+    expect(unknown.body.error).toMatchObject({
+      code: "validation_failed",
+      details: [expect.objectContaining({ code: "unrecognized_keys", message: expect.stringContaining("vip") })],
+    });
     const bad = await asToken("POST", "/api/customers", { name: "", email: "not an email", phone: 5 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((issue: { path: string }) => issue.path).sort()).toEqual(["email", "name", "phone"]);
@@ -72,7 +84,8 @@ describe("POST /api/customers", () => {
 
 describe("GET /api/customers", () => {
   beforeAll(async () => {
-    for (const name of ["Zed Zimmer", "Yolanda Young", "Xavier Xu"]) await asToken("POST", "/api/customers", { name, email: `${name.split(" ")[0]!.toLowerCase()}@list.test`, company: "Listing Co" });
+    for (const name of ["Zed Zimmer", "Yolanda Young", "Xavier Xu"])
+      await asToken("POST", "/api/customers", { name, email: `${name.split(" ")[0]!.toLowerCase()}@list.test`, company: "Listing Co" });
   });
 
   it("lists by name and searches, through a session and a token", async () => {
@@ -130,14 +143,33 @@ describe("GET and PATCH /api/customers/:id", () => {
     expect((await asToken("POST", "/api/tickets", { subject: "Help", message: "Please", customerId: id })).status).toBe(201);
     const response = await asSession("GET", `/api/customers/${id}`);
     expect(response.status).toBe(200);
-    expect(customerSchema.parse(response.body)).toMatchObject({ id, name: "Edit Me", email: "edit@acme.test", company: "Before Inc", phone: "123", unsolvedTickets: 1 });
+    expect(customerSchema.parse(response.body)).toMatchObject({
+      id,
+      name: "Edit Me",
+      email: "edit@acme.test",
+      company: "Before Inc",
+      phone: "123",
+      unsolvedTickets: 1,
+    });
   });
 
   it("answers a plain 404 for an id that does not exist here, also when another workspace has it", async () => {
     const mine = await asToken("GET", "/api/customers?limit=100");
     expect(Math.max(...mine.body.data.map((customer: { id: number }) => customer.id))).toBeLessThan(globexCustomer);
     const expected = { error: { code: "not_found", message: "That customer was not found in this workspace.", details: null } };
-    for (const path of [`/api/customers/${globexCustomer}`, "/api/customers/999999999", "/api/customers/abc", "/api/customers/0", "/api/customers/99999999999999999999", "/api/customers/0x1", "/api/customers/1e0", "/api/customers/01", "/api/customers/+1", "/api/customers/1.0", "/api/customers/%201"]) {
+    for (const path of [
+      `/api/customers/${globexCustomer}`,
+      "/api/customers/999999999",
+      "/api/customers/abc",
+      "/api/customers/0",
+      "/api/customers/99999999999999999999",
+      "/api/customers/0x1",
+      "/api/customers/1e0",
+      "/api/customers/01",
+      "/api/customers/+1",
+      "/api/customers/1.0",
+      "/api/customers/%201",
+    ]) {
       const read = await asToken("GET", path);
       expect(read.status, path).toBe(404);
       expect(read.body, path).toEqual(expected);
@@ -155,7 +187,11 @@ describe("GET and PATCH /api/customers/:id", () => {
     const moved = await asToken("PATCH", `/api/customers/${id}`, { email: "new@acme.test", phone: "" });
     expect(moved.body).toMatchObject({ name: "Edited", email: "new@acme.test", phone: null });
     const activity = await asToken("GET", "/api/dashboard/activity?limit=5");
-    expect(activity.body.data[0]).toMatchObject({ action: "customer.updated", customer: { id, name: "Edited" }, changes: { email: { from: "edit@acme.test", to: "new@acme.test" } } });
+    expect(activity.body.data[0]).toMatchObject({
+      action: "customer.updated",
+      customer: { id, name: "Edited" },
+      changes: { email: { from: "edit@acme.test", to: "new@acme.test" } },
+    });
   });
 
   it("answers 409 email_taken for another customer's email, and 400 for unknown fields or nothing to change", async () => {

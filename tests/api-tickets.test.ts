@@ -35,7 +35,11 @@ beforeAll(async () => {
   // Globex gets more tickets and customers than acme will ever have, so its numbers and ids run past acme's.
   const globexHandle = platform.router.forTenant(globex);
   for (let i = 0; i < 60; i += 1) {
-    const created = await createTicket(globexHandle, { type: "system" }, { customer: { name: `Globex ${i}`, email: `c${i}@globex.test` }, subject: `Globex ${i}`, message: "Secret", channel: "email" });
+    const created = await createTicket(
+      globexHandle,
+      { type: "system" },
+      { customer: { name: `Globex ${i}`, email: `c${i}@globex.test` }, subject: `Globex ${i}`, message: "Secret", channel: "email" },
+    );
     globexTicket = created.number;
     globexCustomer = created.customerId;
   }
@@ -58,7 +62,16 @@ describe("POST /api/tickets", () => {
     expect(response.status).toBe(201);
     const ticket = ticketSchema.parse(response.body);
     expect(response.headers.get("location")).toBe(`/api/tickets/${ticket.number}`);
-    expect(ticket).toMatchObject({ subject: "Printer on fire", status: "open", priority: "urgent", channel: "api", tags: ["hardware"], version: 1, assigneeId: null, solvedAt: null });
+    expect(ticket).toMatchObject({
+      subject: "Printer on fire",
+      status: "open",
+      priority: "urgent",
+      channel: "api",
+      tags: ["hardware"],
+      version: 1,
+      assigneeId: null,
+      solvedAt: null,
+    });
     expect(ticket.customer).toMatchObject({ name: "Grace Hopper", email: "grace@navy.test", company: null });
     expect(Date.parse(ticket.createdAt)).toBeGreaterThan(Date.now() - 60_000);
 
@@ -70,9 +83,23 @@ describe("POST /api/tickets", () => {
   it("creates one for an existing customer through a bearer token, with assignee and status", async () => {
     const first = await asToken("POST", "/api/tickets", { subject: "First", message: "Hello", customer: { name: "Ada", email: "ada@acme.test" } });
     const customerId = first.body.customer.id as number;
-    const response = await asToken("POST", "/api/tickets", { subject: "Second", message: "Again", customerId, assigneeId: bob.id, status: "pending", priority: "low" });
+    const response = await asToken("POST", "/api/tickets", {
+      subject: "Second",
+      message: "Again",
+      customerId,
+      assigneeId: bob.id,
+      status: "pending",
+      priority: "low",
+    });
     expect(response.status).toBe(201);
-    expect(ticketSchema.parse(response.body)).toMatchObject({ subject: "Second", status: "pending", priority: "low", assigneeId: bob.id, customer: { id: customerId, name: "Ada" }, channel: "api" });
+    expect(ticketSchema.parse(response.body)).toMatchObject({
+      subject: "Second",
+      status: "pending",
+      priority: "low",
+      assigneeId: bob.id,
+      customer: { id: customerId, name: "Ada" },
+      channel: "api",
+    });
     const thread = await asToken("GET", `/api/tickets/${response.body.number}/messages`);
     expect(thread.body.data).toMatchObject([{ authorType: "customer", authorName: "Ada", body: "Again", internal: false }]);
   });
@@ -106,7 +133,9 @@ describe("POST /api/tickets", () => {
     const before = (await asToken("GET", "/api/tickets?status=all&limit=100")).body.data.length;
     const response = await asToken("POST", "/api/tickets", { subject: "S", message: "M", customerId: globexCustomer });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: { code: "invalid_field", message: "That customer does not exist in this workspace.", details: { field: "customerId" } } });
+    expect(response.body).toEqual({
+      error: { code: "invalid_field", message: "That customer does not exist in this workspace.", details: { field: "customerId" } },
+    });
     const assignee = await asToken("POST", "/api/tickets", { subject: "S", message: "M", customer: { name: "X", email: "x@acme.test" }, assigneeId: 99_999 });
     expect(assignee.status).toBe(400);
     expect(assignee.body.error.details).toEqual({ field: "assigneeId" });
@@ -114,10 +143,24 @@ describe("POST /api/tickets", () => {
   });
 
   it("needs authentication, and the CSRF header with a session", async () => {
-    const anonymous = await call(acme, null, "POST", "/api/tickets", { subject: "S", message: "M", customerId: 1 }, { origin: `http://${acme.slug}.localhost` });
+    const anonymous = await call(
+      acme,
+      null,
+      "POST",
+      "/api/tickets",
+      { subject: "S", message: "M", customerId: 1 },
+      { origin: `http://${acme.slug}.localhost` },
+    );
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toEqual({ error: { code: "unauthenticated", message: expect.any(String), details: null } });
-    const noCsrf = await call(acme, { ...annSession, csrf: "" }, "POST", "/api/tickets", { subject: "S", message: "M", customerId: 1 }, { "x-csrf-token": "wrong" });
+    const noCsrf = await call(
+      acme,
+      { ...annSession, csrf: "" },
+      "POST",
+      "/api/tickets",
+      { subject: "S", message: "M", customerId: 1 },
+      { "x-csrf-token": "wrong" },
+    );
     expect(noCsrf.status).toBe(403);
     expect(noCsrf.body.error.code).toBe("csrf_failed");
     const badToken = await call(acme, { token: "cdr_not-a-real-token-at-all-0000000000" }, "GET", "/api/tickets");
@@ -131,7 +174,8 @@ describe("GET /api/tickets", () => {
   let customerId: number;
 
   beforeAll(async () => {
-    const make = async (subject: string, extra: Record<string, unknown> = {}) => (await asToken("POST", "/api/tickets", { subject, message: `About ${subject}`, customer: { name: "Lister", email: "lister@acme.test" }, ...extra })).body;
+    const make = async (subject: string, extra: Record<string, unknown> = {}) =>
+      (await asToken("POST", "/api/tickets", { subject, message: `About ${subject}`, customer: { name: "Lister", email: "lister@acme.test" }, ...extra })).body;
     const mine = await make("Mine urgent", { assigneeId: ann.id, priority: "urgent", tags: ["vip"] });
     customerId = mine.customer.id;
     numbers = {
@@ -149,10 +193,16 @@ describe("GET /api/tickets", () => {
     // Default: unsolved only, most recently updated first.
     expect(page.data.map((ticket) => ticket.number)).toEqual([numbers.zebra, numbers.bobs, numbers.mine]);
     expect(page.nextCursor).toBeNull();
-    expect(page.data[1]).toMatchObject({ assigneeId: bob.id, assignee: { id: bob.id, name: "Bob Agent" }, customer: { id: customerId, name: "Lister" }, tags: ["billing"] });
+    expect(page.data[1]).toMatchObject({
+      assigneeId: bob.id,
+      assignee: { id: bob.id, name: "Bob Agent" },
+      customer: { id: customerId, name: "Lister" },
+      tags: ["billing"],
+    });
     expect((await asToken("GET", `/api/tickets?customer=${customerId}`)).body).toEqual(bySession.body);
 
-    const numbersOf = async (query: string) => (await asToken("GET", `/api/tickets?customer=${customerId}&${query}`)).body.data.map((ticket: { number: number }) => ticket.number);
+    const numbersOf = async (query: string) =>
+      (await asToken("GET", `/api/tickets?customer=${customerId}&${query}`)).body.data.map((ticket: { number: number }) => ticket.number);
     expect(await numbersOf("assignee=me")).toEqual([numbers.mine]);
     expect(await numbersOf(`assignee=${bob.id}`)).toEqual([numbers.bobs]);
     expect(await numbersOf("assignee=unassigned&status=all")).toEqual([numbers.zebra, numbers.solved]);
@@ -169,7 +219,10 @@ describe("GET /api/tickets", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const response: ApiResponse = await asToken("GET", `/api/tickets?customer=${customerId}&status=all&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const response: ApiResponse = await asToken(
+        "GET",
+        `/api/tickets?customer=${customerId}&status=all&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       expect(response.status).toBe(200);
       expect(response.body.data).toHaveLength(1);
       seen.push(response.body.data[0].number);
@@ -209,7 +262,8 @@ describe("GET /api/tickets", () => {
 describe("GET and PATCH /api/tickets/:number", () => {
   let number: number;
   beforeAll(async () => {
-    number = (await asToken("POST", "/api/tickets", { subject: "Change me", message: "Please", customer: { name: "Pat", email: "pat@acme.test" } })).body.number;
+    number = (await asToken("POST", "/api/tickets", { subject: "Change me", message: "Please", customer: { name: "Pat", email: "pat@acme.test" } })).body
+      .number;
   });
 
   it("answers a plain 404 for a number that does not exist here, also when another workspace has it", async () => {
@@ -222,7 +276,10 @@ describe("GET and PATCH /api/tickets/:number", () => {
       [`/api/tickets/${globexTicket}`, String(globexTicket)],
       [`/api/tickets/${nowhere}`, String(nowhere)],
     ] as const) {
-      for (const [method, body] of [["GET", undefined], ["PATCH", { status: "solved" }]] as const) {
+      for (const [method, body] of [
+        ["GET", undefined],
+        ["PATCH", { status: "solved" }],
+      ] as const) {
         const response = await asToken(method, path, body);
         expect(response.status, `${method} ${path}`).toBe(404);
         expect(response.body).toEqual({ error: { code: "not_found", message: `Ticket #${label} was not found in this workspace.`, details: null } });
@@ -244,9 +301,22 @@ describe("GET and PATCH /api/tickets/:number", () => {
   it("changes properties with the version read, through a session and a token", async () => {
     const before = ticketSchema.parse((await asSession("GET", `/api/tickets/${number}`)).body);
     expect(before.version).toBe(1);
-    const changed = await asSession("PATCH", `/api/tickets/${number}`, { status: "pending", priority: "high", assigneeId: ann.id, tags: ["follow-up"], version: 1 });
+    const changed = await asSession("PATCH", `/api/tickets/${number}`, {
+      status: "pending",
+      priority: "high",
+      assigneeId: ann.id,
+      tags: ["follow-up"],
+      version: 1,
+    });
     expect(changed.status).toBe(200);
-    expect(ticketSchema.parse(changed.body)).toMatchObject({ number, status: "pending", priority: "high", assigneeId: ann.id, tags: ["follow-up"], version: 2 });
+    expect(ticketSchema.parse(changed.body)).toMatchObject({
+      number,
+      status: "pending",
+      priority: "high",
+      assigneeId: ann.id,
+      tags: ["follow-up"],
+      version: 2,
+    });
 
     const unassigned = await asToken("PATCH", `/api/tickets/${number}`, { assigneeId: null, subject: "Changed subject" });
     expect(unassigned.status).toBe(200);
@@ -256,8 +326,12 @@ describe("GET and PATCH /api/tickets/:number", () => {
     expect(solved.body.solvedAt).not.toBeNull();
 
     const activity = await asToken("GET", "/api/dashboard/activity?limit=20");
-    const actions = activity.body.data.filter((item: { ticket: { number: number } | null }) => item.ticket?.number === number).map((item: { action: string }) => item.action);
-    expect(actions).toEqual(expect.arrayContaining(["ticket.status_changed", "ticket.priority_changed", "ticket.assigned", "ticket.tags_changed", "ticket.subject_changed"]));
+    const actions = activity.body.data
+      .filter((item: { ticket: { number: number } | null }) => item.ticket?.number === number)
+      .map((item: { action: string }) => item.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["ticket.status_changed", "ticket.priority_changed", "ticket.assigned", "ticket.tags_changed", "ticket.subject_changed"]),
+    );
   });
 
   it("refuses a stale version with 409 and the current values, saving nothing", async () => {
@@ -266,7 +340,15 @@ describe("GET and PATCH /api/tickets/:number", () => {
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe("version_conflict");
     expect(stale.body.error.details).toEqual({
-      current: { number, version: current.version, subject: current.subject, status: current.status, priority: current.priority, assigneeId: current.assigneeId, tags: current.tags },
+      current: {
+        number,
+        version: current.version,
+        subject: current.subject,
+        status: current.status,
+        priority: current.priority,
+        assigneeId: current.assigneeId,
+        tags: current.tags,
+      },
     });
     expect((await asToken("GET", `/api/tickets/${number}`)).body).toEqual(current);
   });
@@ -295,7 +377,9 @@ describe("GET and PATCH /api/tickets/:number", () => {
     const response = await asToken("DELETE", `/api/tickets/${number}`);
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("GET, PATCH, HEAD, OPTIONS");
-    expect(response.body).toEqual({ error: { code: "method_not_allowed", message: expect.stringContaining("DELETE"), details: { allowed: ["GET", "PATCH"] } } });
+    expect(response.body).toEqual({
+      error: { code: "method_not_allowed", message: expect.stringContaining("DELETE"), details: { allowed: ["GET", "PATCH"] } },
+    });
     expect((await asToken("PUT", "/api/tickets", { subject: "x" })).status).toBe(405);
   });
 });
@@ -303,7 +387,8 @@ describe("GET and PATCH /api/tickets/:number", () => {
 describe("/api/tickets/:number/messages", () => {
   let number: number;
   beforeAll(async () => {
-    number = (await asToken("POST", "/api/tickets", { subject: "Thread", message: "Customer asks", customer: { name: "Quinn", email: "quinn@acme.test" } })).body.number;
+    number = (await asToken("POST", "/api/tickets", { subject: "Thread", message: "Customer asks", customer: { name: "Quinn", email: "quinn@acme.test" } }))
+      .body.number;
   });
 
   it("adds replies and internal notes (201, Location) and lists the thread with notes flagged", async () => {
@@ -363,15 +448,35 @@ describe("request bodies", () => {
   it("refuses other media types with 415, malformed and empty JSON with 400", async () => {
     const form = await call(acme, { token: annToken }, "POST", "/api/tickets", "subject=x&message=y", { "content-type": "application/x-www-form-urlencoded" });
     expect(form.status).toBe(415);
-    expect(form.body).toEqual({ error: { code: "unsupported_media_type", message: expect.stringContaining("application/json"), details: { contentType: "application/x-www-form-urlencoded" } } });
-    const none = await server.request(`${acme.slug}.localhost`, "/api/tickets", { method: "POST", headers: { authorization: `Bearer ${annToken}` }, body: "{}" });
+    expect(form.body).toEqual({
+      error: {
+        code: "unsupported_media_type",
+        message: expect.stringContaining("application/json"),
+        details: { contentType: "application/x-www-form-urlencoded" },
+      },
+    });
+    const none = await server.request(`${acme.slug}.localhost`, "/api/tickets", {
+      method: "POST",
+      headers: { authorization: `Bearer ${annToken}` },
+      body: "{}",
+    });
     expect(none.status).toBe(415);
     expect((await call(acme, { token: annToken }, "POST", "/api/tickets", "{}", { "content-type": "application/json; charset=latin1" })).status).toBe(415);
-    expect((await call(acme, { token: annToken }, "POST", "/api/tickets", "{\"subject\":\"x\",\"message\":\"y\",\"customerId\":9999999}", { "content-type": "application/json; charset=UTF-8" })).status).toBe(400);
+    expect(
+      (
+        await call(acme, { token: annToken }, "POST", "/api/tickets", '{"subject":"x","message":"y","customerId":9999999}', {
+          "content-type": "application/json; charset=UTF-8",
+        })
+      ).status,
+    ).toBe(400);
 
     const malformed = await asToken("POST", "/api/tickets", '{"subject": "x",');
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error).toMatchObject({ code: "invalid_json", message: "The request body is not valid JSON.", details: { reason: expect.any(String) } });
+    expect(malformed.body.error).toMatchObject({
+      code: "invalid_json",
+      message: "The request body is not valid JSON.",
+      details: { reason: expect.any(String) },
+    });
     const empty = await asToken("POST", "/api/tickets", " ");
     expect(empty.body.error).toMatchObject({ code: "invalid_json", message: expect.stringContaining("empty") });
   });
@@ -380,7 +485,9 @@ describe("request bodies", () => {
     const big = JSON.stringify({ subject: "x", message: "m".repeat(1024 * 1024), customerId: 1 });
     const declared = await call(acme, { token: annToken }, "POST", "/api/tickets", big, { "content-length": String(Buffer.byteLength(big)) });
     expect(declared.status).toBe(413);
-    expect(declared.body).toEqual({ error: { code: "payload_too_large", message: "The request body is larger than 1 MB.", details: { limitBytes: 1024 * 1024 } } });
+    expect(declared.body).toEqual({
+      error: { code: "payload_too_large", message: "The request body is larger than 1 MB.", details: { limitBytes: 1024 * 1024 } },
+    });
     // A declared size over the limit is refused before the body arrives (here it never would).
     const claimed = await call(acme, { token: annToken }, "POST", "/api/tickets", "{}", { "content-length": String(2 * 1024 * 1024), connection: "close" });
     expect(claimed.status).toBe(413);

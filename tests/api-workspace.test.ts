@@ -16,7 +16,8 @@ let member: Awaited<ReturnType<typeof createMember>>;
 let token: string;
 let session: { cookie: string; csrf: string };
 
-const call = (credentials: ApiCredentials, method: string, path: string, body?: unknown, target: TestServer = server) => apiCall(target, acme, credentials, method, path, body);
+const call = (credentials: ApiCredentials, method: string, path: string, body?: unknown, target: TestServer = server) =>
+  apiCall(target, acme, credentials, method, path, body);
 const asToken = (method: string, path: string, body?: unknown) => call({ token }, method, path, body);
 const asSession = (method: string, path: string, body?: unknown) => call(session, method, path, body);
 
@@ -59,7 +60,10 @@ describe("GET /api/auth/me", () => {
 
     const unknown = await asToken("GET", "/api/auth/me?verbose=1");
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error).toMatchObject({ code: "validation_failed", details: [expect.objectContaining({ code: "unrecognized_keys", message: expect.stringContaining("verbose") })] });
+    expect(unknown.body.error).toMatchObject({
+      code: "validation_failed",
+      details: [expect.objectContaining({ code: "unrecognized_keys", message: expect.stringContaining("verbose") })],
+    });
     const post = await asToken("POST", "/api/auth/me", {});
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
@@ -70,9 +74,13 @@ describe("GET /api/auth/me", () => {
 describe("GET /api/dashboard/stats", () => {
   it("reports the live counts and the trends, through a session and a token", async () => {
     for (const assigneeId of [member.id, null, null]) {
-      expect((await asToken("POST", "/api/tickets", { subject: "Stats", message: "M", customer: { name: "S", email: "s@acme.test" }, assigneeId })).status).toBe(201);
+      expect(
+        (await asToken("POST", "/api/tickets", { subject: "Stats", message: "M", customer: { name: "S", email: "s@acme.test" }, assigneeId })).status,
+      ).toBe(201);
     }
-    expect((await asToken("POST", "/api/tickets", { subject: "Waiting", message: "M", customer: { name: "S", email: "s@acme.test" }, status: "pending" })).status).toBe(201);
+    expect(
+      (await asToken("POST", "/api/tickets", { subject: "Waiting", message: "M", customer: { name: "S", email: "s@acme.test" }, status: "pending" })).status,
+    ).toBe(201);
     clearDashboardCache(platform.router.forTenant(acme));
     const bySession = await asSession("GET", "/api/dashboard/stats");
     expect(bySession.status).toBe(200);
@@ -134,7 +142,16 @@ describe("GET /api/dashboard/activity", () => {
 describe("/api plumbing", () => {
   it("holds every endpoint to the same rules: 401 anonymous; JSON bodies only, at most 1 MB", async () => {
     const ticket = (await asToken("POST", "/api/tickets", { subject: "Sweep", message: "M", customer: { name: "Sweep", email: "sweep@acme.test" } })).body;
-    const reads = ["/api/auth/me", "/api/dashboard/stats", "/api/dashboard/activity", "/api/tickets", `/api/tickets/${ticket.number}`, `/api/tickets/${ticket.number}/messages`, "/api/customers", `/api/customers/${ticket.customer.id}`];
+    const reads = [
+      "/api/auth/me",
+      "/api/dashboard/stats",
+      "/api/dashboard/activity",
+      "/api/tickets",
+      `/api/tickets/${ticket.number}`,
+      `/api/tickets/${ticket.number}/messages`,
+      "/api/customers",
+      `/api/customers/${ticket.customer.id}`,
+    ];
     const writes: Array<[string, string]> = [
       ["POST", "/api/tickets"],
       ["PATCH", `/api/tickets/${ticket.number}`],
@@ -162,7 +179,11 @@ describe("/api plumbing", () => {
       });
       expect(huge.status, `${method} ${path}`).toBe(413);
       expect((await huge.json()).error.code).toBe("payload_too_large");
-      const malformed = await server.request(host, path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{oops" });
+      const malformed = await server.request(host, path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: "{oops",
+      });
       expect(malformed.status, `${method} ${path}`).toBe(400);
       expect((await malformed.json()).error.code).toBe("invalid_json");
     }
@@ -196,7 +217,9 @@ describe("/api plumbing", () => {
       }
       expect(statuses).toEqual([200, 200, 200, 429]);
       expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
-      expect(await last!.json()).toEqual({ error: { code: "rate_limited", message: expect.stringContaining("Too many requests"), details: { retryAfterSeconds: expect.any(Number) } } });
+      expect(await last!.json()).toEqual({
+        error: { code: "rate_limited", message: expect.stringContaining("Too many requests"), details: { retryAfterSeconds: expect.any(Number) } },
+      });
     } finally {
       await limited.close();
     }
@@ -231,7 +254,9 @@ describe("GET /api/openapi.json", () => {
   it("is public and describes every endpoint, no more and no fewer", () => {
     expect(document.openapi).toMatch(/^3\.1\.\d+$/);
     expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
-    const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`));
+    const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method} ${path}`),
+    );
     expect(operations.sort()).toEqual([...endpoints].sort());
     const ids = operations.map((operation) => {
       const [method, path] = operation.split(" ") as [string, string];
@@ -255,7 +280,10 @@ describe("GET /api/openapi.json", () => {
       const operation = document.paths[path][method];
       const parameters: Array<{ in: string; name: string; required?: boolean }> = operation.parameters ?? [];
       for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1])) {
-        expect(parameters.find((p) => p.in === "path" && p.name === name), `${endpoint} path parameter ${name}`).toMatchObject({ required: true });
+        expect(
+          parameters.find((p) => p.in === "path" && p.name === name),
+          `${endpoint} path parameter ${name}`,
+        ).toMatchObject({ required: true });
       }
       const success = method === "post" ? "201" : "200";
       expect(operation.responses[success]?.content?.["application/json"]?.schema, `${endpoint} ${success}`).toBeDefined();
@@ -263,13 +291,18 @@ describe("GET /api/openapi.json", () => {
       const errors = method === "get" ? ["400", "401", "429"] : ["400", "401", "403", "413", "415", "429"];
       if (path.includes("{")) errors.push("404");
       for (const status of errors) {
-        expect(operation.responses[status]?.content?.["application/json"]?.schema?.$ref, `${endpoint} ${status}`).toMatch(/^#\/components\/schemas\/(Error|VersionConflictError)$/);
+        expect(operation.responses[status]?.content?.["application/json"]?.schema?.$ref, `${endpoint} ${status}`).toMatch(
+          /^#\/components\/schemas\/(Error|VersionConflictError)$/,
+        );
       }
       if (method === "get") {
         expect(operation.requestBody, endpoint).toBeUndefined();
       } else {
         expect(operation.requestBody).toMatchObject({ required: true, content: { "application/json": { schema: { $ref: expect.any(String) } } } });
-        expect(parameters.find((p) => p.in === "header" && p.name === "x-csrf-token"), endpoint).toBeDefined();
+        expect(
+          parameters.find((p) => p.in === "header" && p.name === "x-csrf-token"),
+          endpoint,
+        ).toBeDefined();
       }
     }
     expect(document.paths["/api/tickets/{number}"].patch.responses["409"]).toBeDefined();

@@ -33,7 +33,11 @@ afterAll(async () => {
 const host = () => `${acme.slug}.localhost`;
 
 async function renameAs(headers: Record<string, string>, body: Record<string, string>) {
-  return server.request(host(), "/settings/profile", { method: "POST", body: form({ intent: "rename", name: "Changed By Attacker", ...body }), headers: { "content-type": "application/x-www-form-urlencoded", ...headers } });
+  return server.request(host(), "/settings/profile", {
+    method: "POST",
+    body: form({ intent: "rename", name: "Changed By Attacker", ...body }),
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+  });
 }
 
 async function adminName() {
@@ -106,7 +110,8 @@ describe("route access declarations", () => {
       const as = async (who: "anonymous" | "agent" | "admin") =>
         server.request(host(), url, { headers: who === "anonymous" ? {} : { cookie: who === "admin" ? admin.cookie : agent.cookie } });
       const [anonymous, asAgent, asAdmin] = [await as("anonymous"), await as("agent"), await as("admin")];
-      const deniedAnonymous = (r: Response) => (url.startsWith("/api/") ? r.status === 401 : r.status === 302 && r.headers.get("location")?.startsWith("/login?redirectTo="));
+      const deniedAnonymous = (r: Response) =>
+        url.startsWith("/api/") ? r.status === 401 : r.status === 302 && r.headers.get("location")?.startsWith("/login?redirectTo=");
       if (access === "public") {
         expect(deniedAnonymous(anonymous), `${url} public`).toBe(false);
         expect([401, 403]).not.toContain(anonymous.status);
@@ -119,7 +124,16 @@ describe("route access declarations", () => {
       }
       checked.push(`${access} ${url}`);
     }
-    expect(checked).toEqual(expect.arrayContaining(["agent /dashboard", "admin /settings/team", "admin /settings/sso", "agent /settings/profile", "agent /api/auth/me", "public /login"]));
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        "agent /dashboard",
+        "admin /settings/team",
+        "admin /settings/sso",
+        "agent /settings/profile",
+        "agent /api/auth/me",
+        "public /login",
+      ]),
+    );
   });
 
   it("answers anonymous /api requests with a structured 401 and agents on admin endpoints with 403", async () => {

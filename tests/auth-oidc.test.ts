@@ -35,7 +35,12 @@ afterAll(async () => {
 async function configure({ autoCreateUsers = false, issuer = provider.issuer, allowedDomains = [] as string[] }) {
   const handle = platform.router.forTenant(acme);
   const [admin] = await handle.db.select().from(handle.t.users).limit(1);
-  await saveSsoSettings(handle, { id: admin!.id, email: admin!.email, name: admin!.name, role: admin!.role }, { enabled: true, issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, autoCreateUsers, allowedDomains }, TEST_SESSION_SECRET);
+  await saveSsoSettings(
+    handle,
+    { id: admin!.id, email: admin!.email, name: admin!.name, role: admin!.role },
+    { enabled: true, issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, autoCreateUsers, allowedDomains },
+    TEST_SESSION_SECRET,
+  );
 }
 
 const appUrl = (path: string) => `http://${acme.slug}.localhost:${server.port}${path}`;
@@ -43,7 +48,9 @@ const isCallback = (url: URL) => url.pathname === "/auth/sso/callback";
 
 /** Runs the browser through /auth/sso, the provider's login page, and back to the callback. */
 async function signInAs(browser: TestBrowser, sub: string, { tamperState = false } = {}) {
-  const atProvider = await browser.follow(await browser.get(appUrl("/auth/sso?redirectTo=/settings/profile")), (url) => url.pathname.startsWith("/interaction/"));
+  const atProvider = await browser.follow(await browser.get(appUrl("/auth/sso?redirectTo=/settings/profile")), (url) =>
+    url.pathname.startsWith("/interaction/"),
+  );
   if (!atProvider.url.pathname.startsWith("/interaction/")) return atProvider; // refused before reaching the provider
   const submitted = await browser.post(atProvider.url.toString(), { prompt: "login", login: sub, password: "anything" });
   const atCallback = await browser.follow(submitted, isCallback);
@@ -53,7 +60,9 @@ async function signInAs(browser: TestBrowser, sub: string, { tamperState = false
 }
 
 async function meWith(browser: TestBrowser) {
-  const response = await server.request(`${acme.slug}.localhost:${server.port}`, "/api/auth/me", { headers: { cookie: browser.cookieHeader(`${acme.slug}.localhost:${server.port}`) } });
+  const response = await server.request(`${acme.slug}.localhost:${server.port}`, "/api/auth/me", {
+    headers: { cookie: browser.cookieHeader(`${acme.slug}.localhost:${server.port}`) },
+  });
   return response.status === 200 ? ((await response.json()) as { user: { email: string; role: string } }).user : null;
 }
 
@@ -171,7 +180,13 @@ describe("ID token validation", () => {
 
   it("refuses a token signed by another key", async () => {
     const other = await generateKeyPair("RS256");
-    const forged = await new SignJWT({ nonce: "n-1" }).setProtectedHeader({ alg: "RS256", kid: "k1" }).setSubject("x").setIssuer(metadata.issuer).setAudience("conductor").setExpirationTime("5m").sign(other.privateKey);
+    const forged = await new SignJWT({ nonce: "n-1" })
+      .setProtectedHeader({ alg: "RS256", kid: "k1" })
+      .setSubject("x")
+      .setIssuer(metadata.issuer)
+      .setAudience("conductor")
+      .setExpirationTime("5m")
+      .sign(other.privateKey);
     await expect(verifyIdToken(loopback, forged, metadata, "conductor", "n-1")).rejects.toSatisfy(isSsoRefusal);
   });
 });

@@ -25,7 +25,11 @@ const host = (tenant: TenantRecord) => `${tenant.slug}.localhost`;
 const origin = (tenant: TenantRecord) => `http://${host(tenant)}`;
 
 async function login(tenant: TenantRecord, fields: Record<string, string>, clientIp?: string) {
-  return server.request(host(tenant), "/login", { method: "POST", body: form(fields), headers: postHeaders(origin(tenant), clientIp ? { "x-forwarded-for": clientIp } : {}) });
+  return server.request(host(tenant), "/login", {
+    method: "POST",
+    body: form(fields),
+    headers: postHeaders(origin(tenant), clientIp ? { "x-forwarded-for": clientIp } : {}),
+  });
 }
 
 async function me(tenant: TenantRecord, cookie: string) {
@@ -83,8 +87,14 @@ describe("password sign-in", () => {
     const idle = await sessionFor(platform, acme, user.id);
     const old = await sessionFor(platform, acme, user.id);
     const { db, t } = platform.router.forTenant(acme);
-    await db.update(t.sessions).set({ lastActiveAt: sql`now() - interval '13 hours'` }).where(eq(t.sessions.id, idle.sessionId));
-    await db.update(t.sessions).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(t.sessions.id, old.sessionId));
+    await db
+      .update(t.sessions)
+      .set({ lastActiveAt: sql`now() - interval '13 hours'` })
+      .where(eq(t.sessions.id, idle.sessionId));
+    await db
+      .update(t.sessions)
+      .set({ expiresAt: sql`now() - interval '1 second'` })
+      .where(eq(t.sessions.id, old.sessionId));
     expect((await me(acme, idle.cookie)).status).toBe(401);
     expect((await me(acme, old.cookie)).status).toBe(401);
     expect(await db.select().from(t.sessions).where(eq(t.sessions.userId, user.id))).toHaveLength(0);
@@ -93,7 +103,11 @@ describe("password sign-in", () => {
   it("signs out by deleting the session row", async () => {
     const user = await createMember(platform, acme, { email: "out@acme.test" });
     const session = await sessionFor(platform, acme, user.id);
-    const response = await server.request(host(acme), "/logout", { method: "POST", body: form({ csrf: session.csrf }), headers: postHeaders(origin(acme), { cookie: session.cookie }) });
+    const response = await server.request(host(acme), "/logout", {
+      method: "POST",
+      body: form({ csrf: session.csrf }),
+      headers: postHeaders(origin(acme), { cookie: session.cookie }),
+    });
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("/login");
     expect((await me(acme, session.cookie)).status).toBe(401);

@@ -39,12 +39,26 @@ function get(path: string, { tenant = acme, cookie = session.cookie }: { tenant?
   return server.request(host(tenant), path, { headers: { cookie } });
 }
 
-function post(path: string, fields: Record<string, string>, { tenant = acme, auth = session }: { tenant?: TenantRecord; auth?: { cookie: string; csrf: string } } = {}) {
-  return server.request(host(tenant), path, { method: "POST", body: form({ csrf: auth.csrf, ...fields }), headers: postHeaders(`http://${host(tenant)}`, { cookie: auth.cookie }) });
+function post(
+  path: string,
+  fields: Record<string, string>,
+  { tenant = acme, auth = session }: { tenant?: TenantRecord; auth?: { cookie: string; csrf: string } } = {},
+) {
+  return server.request(host(tenant), path, {
+    method: "POST",
+    body: form({ csrf: auth.csrf, ...fields }),
+    headers: postHeaders(`http://${host(tenant)}`, { cookie: auth.cookie }),
+  });
 }
 
 const decode = (text: string) =>
-  text.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 
 /** What a person reads in the page's main panel: no tags, no scripts (the loader data is in there too), no sidebar. */
 function mainText(html: string): string {
@@ -72,7 +86,11 @@ function input(page: string, name: string) {
   const errors = describedBy
     .map((id) => new RegExp(`<ul[^>]*\\sid="${id}"[^>]*>([\\s\\S]*?)</ul>`).exec(html)?.[1])
     .filter((list): list is string => list !== undefined)
-    .map((list) => decode(list.replace(/<[^>]+>/g, " ")).replace(/\s+/g, " ").trim());
+    .map((list) =>
+      decode(list.replace(/<[^>]+>/g, " "))
+        .replace(/\s+/g, " ")
+        .trim(),
+    );
   return { value: attr("value") ?? "", invalid: attr("aria-invalid") === "true", errors: errors.join(" ") };
 }
 
@@ -82,11 +100,15 @@ function rows(html: string): string[] {
 }
 
 /** The customer names the list shows, in order. */
-const names = (html: string) => [...html.matchAll(/<tr[^>]*data-testid="customer-row"[^>]*>[\s\S]*?<a[^>]*href="\/customers\/\d+"[^>]*>([^<]*)<\/a>/g)].map((match) => decode(match[1]!));
+const names = (html: string) =>
+  [...html.matchAll(/<tr[^>]*data-testid="customer-row"[^>]*>[\s\S]*?<a[^>]*href="\/customers\/\d+"[^>]*>([^<]*)<\/a>/g)].map((match) => decode(match[1]!));
 
 async function customersWithEmail(email: string) {
   const { db, t } = acmeDb();
-  return db.select({ id: t.customers.id }).from(t.customers).where(sql`lower(${t.customers.email}) = ${email.toLowerCase()}`);
+  return db
+    .select({ id: t.customers.id })
+    .from(t.customers)
+    .where(sql`lower(${t.customers.email}) = ${email.toLowerCase()}`);
 }
 
 describe("customer list", () => {
@@ -219,7 +241,11 @@ describe("editing a customer", () => {
       .where(and(eq(t.activityLogs.action, "customer.updated"), eq(t.activityLogs.entityId, customer.id)));
     expect(entry).toEqual({
       actorUserId: (actor as { userId: number }).userId,
-      changes: { name: { from: "Grace Hopper", to: "Grace M. Hopper" }, company: { from: "US Navy", to: "Remington Rand" }, phone: { from: "555-0100", to: null } },
+      changes: {
+        name: { from: "Grace Hopper", to: "Grace M. Hopper" },
+        company: { from: "US Navy", to: "Remington Rand" },
+        phone: { from: "555-0100", to: null },
+      },
     });
 
     const page = mainText(await (await get(`/customers/${customer.id}`)).text());
@@ -232,7 +258,11 @@ describe("editing a customer", () => {
     const response = await post(`/customers/${customer.id}/edit`, { name: "Alan M. Turing", email: "Grace@Navy.test" });
     expect(response.status).toBe(400);
     const html = await response.text();
-    expect(input(html, "email")).toMatchObject({ value: "Grace@Navy.test", invalid: true, errors: "A customer with this email already exists in this workspace." });
+    expect(input(html, "email")).toMatchObject({
+      value: "Grace@Navy.test",
+      invalid: true,
+      errors: "A customer with this email already exists in this workspace.",
+    });
     expect(input(html, "name").value).toBe("Alan M. Turing");
     expect(await getCustomer(acmeDb(), customer.id)).toMatchObject({ name: "Alan Turing", email: "alan@bletchley.test" });
   });
@@ -242,8 +272,19 @@ describe("customer detail", () => {
   it("lists their tickets with number, subject and status, links a new ticket for them, and shows their activity", async () => {
     const customer = await createCustomer(acmeDb(), actor, { name: "Hedy Lamarr", email: "hedy@spread.test", company: "Frequency Hopping" });
     const other = await createCustomer(acmeDb(), actor, { name: "Someone Else", email: "else@spread.test" });
-    const open = await createTicket(acmeDb(), actor, { customer: { id: customer.id }, subject: "Torpedo guidance drifts", message: "It drifts.", channel: "email" });
-    const solved = await createTicket(acmeDb(), actor, { customer: { id: customer.id }, subject: "Patent paperwork", message: "Done.", channel: "web", status: "solved" });
+    const open = await createTicket(acmeDb(), actor, {
+      customer: { id: customer.id },
+      subject: "Torpedo guidance drifts",
+      message: "It drifts.",
+      channel: "email",
+    });
+    const solved = await createTicket(acmeDb(), actor, {
+      customer: { id: customer.id },
+      subject: "Patent paperwork",
+      message: "Done.",
+      channel: "web",
+      status: "solved",
+    });
     const foreign = await createTicket(acmeDb(), actor, { customer: { id: other.id }, subject: "Not Hedy's ticket", message: "No.", channel: "web" });
 
     const html = await (await get(`/customers/${customer.id}`)).text();
@@ -264,13 +305,33 @@ describe("customer detail", () => {
   it("is a 404 inside the console for another workspace's customer and for ids that are not ids, with no hint", async () => {
     const { db, t } = acmeDb();
     const [{ max }] = (await db.select({ max: sql<number>`coalesce(max(${t.customers.id}), 0)::int` }).from(t.customers)) as [{ max: number }];
-    let foreign = await createCustomer(platform.router.forTenant(globex), { type: "system" }, { name: "Secret Globex Client", email: "vip@globex.test", company: "Globex" });
+    let foreign = await createCustomer(
+      platform.router.forTenant(globex),
+      { type: "system" },
+      { name: "Secret Globex Client", email: "vip@globex.test", company: "Globex" },
+    );
     for (let i = 0; foreign.id <= max; i++) {
-      foreign = await createCustomer(platform.router.forTenant(globex), { type: "system" }, { name: "Secret Globex Client", email: `vip${i}@globex.test`, company: "Globex" });
+      foreign = await createCustomer(
+        platform.router.forTenant(globex),
+        { type: "system" },
+        { name: "Secret Globex Client", email: `vip${i}@globex.test`, company: "Globex" },
+      );
     }
 
     const own = `0x${max.toString(16)}`;
-    for (const path of [`/customers/${foreign.id}`, `/customers/${foreign.id}/edit`, "/customers/abc", "/customers/0", "/customers/1.5", "/customers/-1", "/customers/99999999999999999999", `/customers/${own}`, `/customers/${own}/edit`, `/customers/0${max}`, `/customers/${max}.0`]) {
+    for (const path of [
+      `/customers/${foreign.id}`,
+      `/customers/${foreign.id}/edit`,
+      "/customers/abc",
+      "/customers/0",
+      "/customers/1.5",
+      "/customers/-1",
+      "/customers/99999999999999999999",
+      `/customers/${own}`,
+      `/customers/${own}/edit`,
+      `/customers/0${max}`,
+      `/customers/${max}.0`,
+    ]) {
       const response = await get(path);
       expect(response.status, path).toBe(404);
       const html = await response.text();
@@ -294,7 +355,11 @@ describe("without a session", () => {
       expect(response.status, path).toBe(302);
       expect(response.headers.get("location"), path).toBe(`/login?${new URLSearchParams({ redirectTo: path })}`);
     }
-    const response = await server.request(host(acme), "/customers/new", { method: "POST", body: form({ name: "Anon", email: "anon@x.test" }), headers: postHeaders(`http://${host(acme)}`) });
+    const response = await server.request(host(acme), "/customers/new", {
+      method: "POST",
+      body: form({ name: "Anon", email: "anon@x.test" }),
+      headers: postHeaders(`http://${host(acme)}`),
+    });
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toMatch(/^\/login\?/);
     expect(await customersWithEmail("anon@x.test")).toHaveLength(0);

@@ -28,7 +28,12 @@ describe("a database restart while the server runs", () => {
       onPoolError: (error) => poolErrors.push(error.message),
     });
     slug = uniqueSlug();
-    await createTenant(platform.control, platform.router, { slug, name: "Resilient", adminEmail: "a@resilient.test", adminPassword: "a long password" }, { firstAdmin: prepareFirstAdmin });
+    await createTenant(
+      platform.control,
+      platform.router,
+      { slug, name: "Resilient", adminEmail: "a@resilient.test", adminPassword: "a long password" },
+      { firstAdmin: prepareFirstAdmin },
+    );
     server = await startTestServer(platform);
   }, 120_000);
 
@@ -86,8 +91,22 @@ describe("two shards", () => {
   });
 
   it("places each tenant on the server named at creation and serves it from there", async () => {
-    const onMain = (await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "On Main", adminEmail: "a@main.test" }, { firstAdmin: prepareFirstAdmin })).tenant;
-    const onSecond = (await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "On Second", adminEmail: "a@second.test", shard: "second" }, { firstAdmin: prepareFirstAdmin })).tenant;
+    const onMain = (
+      await createTenant(
+        platform.control,
+        platform.router,
+        { slug: uniqueSlug(), name: "On Main", adminEmail: "a@main.test" },
+        { firstAdmin: prepareFirstAdmin },
+      )
+    ).tenant;
+    const onSecond = (
+      await createTenant(
+        platform.control,
+        platform.router,
+        { slug: uniqueSlug(), name: "On Second", adminEmail: "a@second.test", shard: "second" },
+        { firstAdmin: prepareFirstAdmin },
+      )
+    ).tenant;
     expect([onMain.shard, onSecond.shard]).toEqual(["main", "second"]);
 
     const schemaOn = async (url: string, schema: string) => {
@@ -104,7 +123,10 @@ describe("two shards", () => {
     expect(await schemaOn(second.url, onMain.schemaName)).toBe(false);
 
     // Queries through the router reach the tenant's own server.
-    for (const [tenant, url] of [[onMain, testDatabaseUrl()], [onSecond, second.url]] as const) {
+    for (const [tenant, url] of [
+      [onMain, testDatabaseUrl()],
+      [onSecond, second.url],
+    ] as const) {
       const { db } = platform.router.forTenant(tenant);
       const { rows } = await db.execute<{ port: number }>("SELECT inet_server_port() AS port");
       expect(rows[0]!.port).toBe(Number(new URL(url).port));

@@ -69,7 +69,12 @@ async function newTicket(customer: { name: string; email: string }, subject: str
 }
 
 async function queueCode(email: string) {
-  return handle.transaction((tx) => queueLoginCode({ tx, handle, origin }, { customer: { name: "Code Person", email }, code: "123456", link: `${origin}/portal/login/abc`, expiresInMinutes: 10 }));
+  return handle.transaction((tx) =>
+    queueLoginCode(
+      { tx, handle, origin },
+      { customer: { name: "Code Person", email }, code: "123456", link: `${origin}/portal/login/abc`, expiresInMinutes: 10 },
+    ),
+  );
 }
 
 const outboxRow = async (id: number) => (await handle.db.select().from(handle.t.outboundEmails).where(eq(handle.t.outboundEmails.id, id)))[0]!;
@@ -108,12 +113,19 @@ describe("delivery over SMTP", () => {
     await addMessage(handle, { type: "agent", userId: agentId }, ticket.number, { body: "We are on it.\n<script>alert(1)</script>" }, { origin });
 
     const delivered = await sink.waitForDeliveries(customer.email, 2);
-    const rows = await handle.db.select().from(handle.t.outboundEmails).where(eq(handle.t.outboundEmails.ticketId, ticket.id)).orderBy(handle.t.outboundEmails.id);
+    const rows = await handle.db
+      .select()
+      .from(handle.t.outboundEmails)
+      .where(eq(handle.t.outboundEmails.ticketId, ticket.id))
+      .orderBy(handle.t.outboundEmails.id);
     expect(rows.map((row) => row.kind)).toEqual(["ticket_confirmation", "agent_reply"]);
     // Two workers may send them in either order; the headers, not the arrival, make the thread.
     const [confirmation, reply] = rows.map((row) => delivered.find((delivery) => delivery.mail.messageId === row.messageId));
 
-    for (const [delivery, row] of [[confirmation!, rows[0]!], [reply!, rows[1]!]] as const) {
+    for (const [delivery, row] of [
+      [confirmation!, rows[0]!],
+      [reply!, rows[1]!],
+    ] as const) {
       expect(delivery.envelope).toEqual({ from: FROM, to: [customer.email] });
       expect(delivery.mail.from?.value).toEqual([{ name: "Acme Support", address: FROM }]);
       expect(delivery.mail.to).toMatchObject({ value: [{ name: "Grace Hopper", address: customer.email }] });
@@ -140,7 +152,10 @@ describe("delivery over SMTP", () => {
     expect(reply!.mail.html).toContain(`href="${origin}/portal/tickets/${ticket.number}"`);
     expect(confirmation!.mail.html).toContain("Printer &lt;b&gt;on fire&lt;/b&gt;");
 
-    const sent = await waitFor(() => Promise.all(rows.map((row) => outboxRow(row.id))), (current) => current.every((row) => row.status === "sent"));
+    const sent = await waitFor(
+      () => Promise.all(rows.map((row) => outboxRow(row.id))),
+      (current) => current.every((row) => row.status === "sent"),
+    );
     for (const row of sent) expect(row).toMatchObject({ status: "sent", attempts: 1, lastError: null, sentAt: expect.any(Date) });
   });
 
@@ -156,7 +171,15 @@ describe("delivery over SMTP", () => {
     await evil.transaction(async (tx) => {
       const [row] = await tx
         .insert(evil.t.outboundEmails)
-        .values({ kind: "login_code", toAddress: address("old-row"), toName: `Old\nCc: ${victim}`, subject: `Code\r\nBcc: ${victim}`, textBody: "1", htmlBody: "<p>1</p>", messageId: `<old-row@${evilTenant.slug}.localhost>` })
+        .values({
+          kind: "login_code",
+          toAddress: address("old-row"),
+          toName: `Old\nCc: ${victim}`,
+          subject: `Code\r\nBcc: ${victim}`,
+          textBody: "1",
+          htmlBody: "<p>1</p>",
+          messageId: `<old-row@${evilTenant.slug}.localhost>`,
+        })
         .returning({ id: evil.t.outboundEmails.id });
       await tx.execute(sql`select graphile_worker.add_job('send_email', ${JSON.stringify({ tenantId: evilTenant.id, emailId: row!.id })}::json)`);
     });
@@ -184,16 +207,25 @@ describe("when the SMTP server is down", () => {
     await sink.stop();
     const to = address("outage");
     const { id } = await queueCode(to);
-    const failed = await waitFor(() => outboxRow(id), (row) => row.attempts >= 1);
+    const failed = await waitFor(
+      () => outboxRow(id),
+      (row) => row.attempts >= 1,
+    );
     expect(failed).toMatchObject({ status: "pending", attempts: 1, sentAt: null, lastError: expect.stringMatching(/ECONNREFUSED|connect/i) });
     expect(await sendJobsFor(id)).toMatchObject([{ attempts: 1 }]);
 
     // graphile-worker retries after exp(1) ≈ 2.7 s.
     await sink.start();
     await sink.waitForDeliveries(to, 1, 20_000);
-    const sent = await waitFor(() => outboxRow(id), (row) => row.status === "sent");
+    const sent = await waitFor(
+      () => outboxRow(id),
+      (row) => row.status === "sent",
+    );
     expect(sent).toMatchObject({ attempts: 2, sentAt: expect.any(Date) });
-    await waitFor(() => sendJobsFor(id), (jobs) => jobs.length === 0);
+    await waitFor(
+      () => sendJobsFor(id),
+      (jobs) => jobs.length === 0,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(sink.deliveredTo(to)).toHaveLength(1);
   }, 40_000);
@@ -210,7 +242,10 @@ describe("worker restarts", () => {
 
     worker = await startWorker();
     await sink.waitForDeliveries(to, 1);
-    await waitFor(() => outboxRow(id), (row) => row.status === "sent");
+    await waitFor(
+      () => outboxRow(id),
+      (row) => row.status === "sent",
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(sink.deliveredTo(to)).toHaveLength(1);
   });
@@ -222,7 +257,10 @@ describe("worker restarts", () => {
       worker = await startWorker(createMailTransport(slowSink.url));
       const to = address("mid-send");
       const { id } = await queueCode(to);
-      await waitFor(() => sendJobsFor(id), (jobs) => jobs[0]?.locked_at != null);
+      await waitFor(
+        () => sendJobsFor(id),
+        (jobs) => jobs[0]?.locked_at != null,
+      );
       await stopWorker();
       expect(slowSink.deliveredTo(to)).toHaveLength(1);
       expect(await outboxRow(id)).toMatchObject({ status: "sent", attempts: 1 });
@@ -241,7 +279,9 @@ describe("inbound email through the worker", () => {
   it("stored while no worker runs, delivered twice, and a worker restart in between: exactly one ticket message", async () => {
     await stopWorker();
     const messageId = `<restart-${Date.now()}@customers.test>`;
-    const raw = Buffer.from(`From: Rita Restart <rita@customers.test>\r\nTo: support@${tenant.slug}.in.test\r\nSubject: Crash test\r\nMessage-ID: ${messageId}\r\n\r\nDid this survive?\r\n`);
+    const raw = Buffer.from(
+      `From: Rita Restart <rita@customers.test>\r\nTo: support@${tenant.slug}.in.test\r\nSubject: Crash test\r\nMessage-ID: ${messageId}\r\n\r\nDid this survive?\r\n`,
+    );
     const envelope = { via: "smtp" as const, envelopeFrom: "rita@customers.test", envelopeTo: [`support@${tenant.slug}.in.test`] };
     const first = await storeInboundEmail(platform, tenant, { raw, ...envelope });
     // the receiver's process dies here: the row and its job are committed, nothing parsed them yet
@@ -270,7 +310,12 @@ describe("without SMTP_URL", () => {
     worker = await startWorker(createMailTransport(undefined));
     const to = address("dev-mailbox");
     const { id } = await queueCode(to);
-    expect(await waitFor(() => outboxRow(id), (row) => row.status === "sent")).toMatchObject({ attempts: 1, sentAt: expect.any(Date) });
+    expect(
+      await waitFor(
+        () => outboxRow(id),
+        (row) => row.status === "sent",
+      ),
+    ).toMatchObject({ attempts: 1, sentAt: expect.any(Date) });
     expect(sink.deliveredTo(to)).toHaveLength(0);
     await stopWorker();
     worker = await startWorker();
@@ -283,7 +328,15 @@ describe("the send_email task", () => {
     (
       await handle.db
         .insert(handle.t.outboundEmails)
-        .values({ kind: "login_code", toAddress: to, subject: "Direct", textBody: "text", htmlBody: "<p>html</p>", messageId: `<${Math.random()}@direct.test>`, ...values })
+        .values({
+          kind: "login_code",
+          toAddress: to,
+          subject: "Direct",
+          textBody: "text",
+          htmlBody: "<p>html</p>",
+          messageId: `<${Math.random()}@direct.test>`,
+          ...values,
+        })
         .returning({ id: handle.t.outboundEmails.id })
     )[0]!.id;
   const helpers = (attempts: number, maxAttempts = 25) => ({ job: { id: "1", attempts, max_attempts: maxAttempts } }) as unknown as JobHelpers;

@@ -30,10 +30,22 @@ beforeAll(async () => {
   const subject = `Broken <script>alert("x")</script>`;
   const ticket = await createTicket(handle, { type: "system" }, { customer, subject, message: "Help", channel: "portal" });
   ticketNumber = ticket.number;
-  confirmationId = (await handle.transaction((tx) => queueTicketConfirmation({ tx, handle, origin }, { customer, ticket: { id: ticket.id, number: ticket.number, subject } }))).id;
-  await handle.transaction((tx) => queueLoginCode({ tx, handle, origin }, { customer: { name: null, email: `later@${acme.slug}.test` }, code: "424242", link: `${origin}/portal/login/tok`, expiresInMinutes: 10 }));
+  confirmationId = (
+    await handle.transaction((tx) => queueTicketConfirmation({ tx, handle, origin }, { customer, ticket: { id: ticket.id, number: ticket.number, subject } }))
+  ).id;
+  await handle.transaction((tx) =>
+    queueLoginCode(
+      { tx, handle, origin },
+      { customer: { name: null, email: `later@${acme.slug}.test` }, code: "424242", link: `${origin}/portal/login/tok`, expiresInMinutes: 10 },
+    ),
+  );
   const globexHandle = platform.router.forTenant(globex);
-  await globexHandle.transaction((tx) => queueLoginCode({ tx, handle: globexHandle, origin: `http://${host(globex)}` }, { customer: { name: null, email: `someone@${globex.slug}.test` }, code: "999999", link: "http://x.test", expiresInMinutes: 10 }));
+  await globexHandle.transaction((tx) =>
+    queueLoginCode(
+      { tx, handle: globexHandle, origin: `http://${host(globex)}` },
+      { customer: { name: null, email: `someone@${globex.slug}.test` }, code: "999999", link: "http://x.test", expiresInMinutes: 10 },
+    ),
+  );
 });
 afterAll(async () => {
   await devServer.close();
@@ -92,7 +104,9 @@ describe("/dev/mailbox elsewhere", () => {
     expect(mailSettingsFrom(development).devMailbox).toBe(true);
     expect(mailSettingsFrom({ ...development, NODE_ENV: "production" }).devMailbox).toBe(false);
     expect(mailSettingsFrom(loadConfig({ SMTP_URL: "smtps://user:pass@mail.example.com:465" })).devMailbox).toBe(false);
-    expect(() => loadConfig({ NODE_ENV: "production", DATABASE_URL: "postgres://x", SESSION_SECRET: "s".repeat(40), APP_DOMAIN: "example.com" })).toThrow(/SMTP_URL is required/);
+    expect(() => loadConfig({ NODE_ENV: "production", DATABASE_URL: "postgres://x", SESSION_SECRET: "s".repeat(40), APP_DOMAIN: "example.com" })).toThrow(
+      /SMTP_URL is required/,
+    );
   });
 
   it("reads the mail settings: sender address, worker mode", () => {

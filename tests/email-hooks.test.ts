@@ -39,13 +39,16 @@ function observed({ rollback = false } = {}) {
   const seen: Seen = { emails: [], jobs: [] };
   const wrapped: TenantHandle = {
     ...handle,
-    transaction: <T,>(work: (tx: TenantTransaction) => Promise<T>) =>
+    transaction: <T>(work: (tx: TenantTransaction) => Promise<T>) =>
       handle.transaction(async (tx) => {
         const { rows } = await tx.execute<{ last: number }>(sql`select coalesce(max(id), 0)::int as last from ${handle.t.outboundEmails}`);
         const before = rows[0]!.last;
         const result = await work(tx);
         seen.emails = await tx.select().from(handle.t.outboundEmails).where(gt(handle.t.outboundEmails.id, before)).orderBy(handle.t.outboundEmails.id);
-        seen.jobs = await sendJobs(tx, seen.emails.map((email) => email.id));
+        seen.jobs = await sendJobs(
+          tx,
+          seen.emails.map((email) => email.id),
+        );
         if (rollback) throw new RolledBack();
         return result;
       }),
@@ -58,7 +61,10 @@ async function sendJobs(db: TenantTransaction | TenantHandle["db"], emailIds: nu
   const { rows } = await db.execute<{ payload: { tenantId: string; emailId: number } }>(sql`
     select jobs.payload from graphile_worker._private_jobs jobs join graphile_worker._private_tasks tasks on tasks.id = jobs.task_id
     where tasks.identifier = 'send_email' and jobs.payload->>'tenantId' = ${tenant.id}
-      and (jobs.payload->>'emailId')::bigint in (${sql.join(emailIds.map((id) => sql`${id}`), sql`, `)})
+      and (jobs.payload->>'emailId')::bigint in (${sql.join(
+        emailIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})
     order by (jobs.payload->>'emailId')::bigint`);
   return rows.map((row) => row.payload);
 }
@@ -67,7 +73,13 @@ const outboxById = async (id: number) => (await handle.db.select().from(handle.t
 
 async function newTicket(local: string, assigneeId: number | null = null) {
   const email = `${local}@${tenant.slug}.test`;
-  const ticket = await createTicket(handle, agent, { customer: { name: `Customer ${local}`, email }, subject: `Question from ${local}`, message: "Hi", channel: "portal", assigneeId });
+  const ticket = await createTicket(handle, agent, {
+    customer: { name: `Customer ${local}`, email },
+    subject: `Question from ${local}`,
+    message: "Hi",
+    channel: "portal",
+    assigneeId,
+  });
   return { ...ticket, email, customer: { type: "customer", customerId: ticket.customerId } as Actor };
 }
 
@@ -96,7 +108,15 @@ describe("addMessage queues the emails a message causes, in its transaction", ()
     const assigned = await newTicket("assigned", agent.userId);
     const { handle: tracked, seen } = observed();
     const message = await addMessage(tracked, assigned.customer, assigned.number, { body: "It is still broken" }, { origin });
-    expect(seen.emails).toMatchObject([{ kind: "customer_reply_notice", toAddress: agentEmail, toName: "Ann Agent", ticketMessageId: message.id, subject: `[#${assigned.number}] Customer assigned replied: Question from assigned` }]);
+    expect(seen.emails).toMatchObject([
+      {
+        kind: "customer_reply_notice",
+        toAddress: agentEmail,
+        toName: "Ann Agent",
+        ticketMessageId: message.id,
+        subject: `[#${assigned.number}] Customer assigned replied: Question from assigned`,
+      },
+    ]);
     expect(seen.emails[0]!.textBody).toContain(`${origin}/tickets/${assigned.number}`);
     expect(seen.jobs).toHaveLength(1);
 
@@ -117,7 +137,10 @@ describe("addMessage queues the emails a message causes, in its transaction", ()
     expect(noContext.seen.emails).toEqual([]);
 
     const deactivated = await newTicket("inactive-assignee", (await createMember(platform, tenant, { email: `gone@${tenant.slug}.test` })).id);
-    await handle.db.update(handle.t.users).set({ active: false }).where(eq(handle.t.users.email, `gone@${tenant.slug}.test`));
+    await handle.db
+      .update(handle.t.users)
+      .set({ active: false })
+      .where(eq(handle.t.users.email, `gone@${tenant.slug}.test`));
     const toInactive = observed();
     await addMessage(toInactive.handle, deactivated.customer, deactivated.number, { body: "Hello?" }, { origin });
     expect(toInactive.seen.emails).toEqual([]);
@@ -125,7 +148,9 @@ describe("addMessage queues the emails a message causes, in its transaction", ()
 
   it("rolled back with the message: no email row and no job remain", async () => {
     const ticket = await newTicket("rollback", agent.userId);
-    const countBefore = (await handle.db.select({ id: handle.t.ticketMessages.id }).from(handle.t.ticketMessages).where(eq(handle.t.ticketMessages.ticketId, ticket.id))).length;
+    const countBefore = (
+      await handle.db.select({ id: handle.t.ticketMessages.id }).from(handle.t.ticketMessages).where(eq(handle.t.ticketMessages.ticketId, ticket.id))
+    ).length;
     for (const actor of [agent, ticket.customer]) {
       const { handle: tracked, seen } = observed({ rollback: true });
       await expect(addMessage(tracked, actor, ticket.number, { body: "Never happened" }, { origin })).rejects.toBeInstanceOf(RolledBack);
@@ -134,7 +159,9 @@ describe("addMessage queues the emails a message causes, in its transaction", ()
       expect(await outboxById(seen.emails[0]!.id)).toBeUndefined();
       expect(await sendJobs(handle.db, [seen.emails[0]!.id])).toEqual([]);
     }
-    expect(await handle.db.select({ id: handle.t.ticketMessages.id }).from(handle.t.ticketMessages).where(eq(handle.t.ticketMessages.ticketId, ticket.id))).toHaveLength(countBefore);
+    expect(
+      await handle.db.select({ id: handle.t.ticketMessages.id }).from(handle.t.ticketMessages).where(eq(handle.t.ticketMessages.ticketId, ticket.id)),
+    ).toHaveLength(countBefore);
   });
 });
 
@@ -143,13 +170,17 @@ describe("team invites", () => {
     const admin = { id: agent.userId, email: agentEmail, name: "Ann Agent", role: "admin" as const };
     const { handle: tracked, seen } = observed();
     const { token } = await createInvite(tracked, admin, { email: `new.hire@${tenant.slug}.test`, role: "agent" }, 72, { origin });
-    expect(seen.emails).toMatchObject([{ kind: "team_invite", toAddress: `new.hire@${tenant.slug}.test`, subject: "You are invited to Hooks Inc on Conductor" }]);
+    expect(seen.emails).toMatchObject([
+      { kind: "team_invite", toAddress: `new.hire@${tenant.slug}.test`, subject: "You are invited to Hooks Inc on Conductor" },
+    ]);
     expect(seen.emails[0]!.textBody).toContain(`Ann Agent invited you to join Hooks Inc`);
     expect(seen.emails[0]!.textBody).toContain(`${origin}/invite/${token}`);
     expect(seen.jobs).toHaveLength(1);
 
     const rolledBack = observed({ rollback: true });
-    await expect(createInvite(rolledBack.handle, admin, { email: `other@${tenant.slug}.test`, role: "agent" }, 72, { origin })).rejects.toBeInstanceOf(RolledBack);
+    await expect(createInvite(rolledBack.handle, admin, { email: `other@${tenant.slug}.test`, role: "agent" }, 72, { origin })).rejects.toBeInstanceOf(
+      RolledBack,
+    );
     expect(await outboxById(rolledBack.seen.emails[0]!.id)).toBeUndefined();
   });
 });
@@ -157,7 +188,9 @@ describe("team invites", () => {
 describe("queueEmail", () => {
   it("refuses anything but one plain recipient address", async () => {
     const attempt = (address: string) =>
-      handle.transaction((tx) => queueEmail(tx, handle, { kind: "login_code", to: { address }, subject: "s", text: "t", html: "h" }, `${tenant.slug}.localhost`));
+      handle.transaction((tx) =>
+        queueEmail(tx, handle, { kind: "login_code", to: { address }, subject: "s", text: "t", html: "h" }, `${tenant.slug}.localhost`),
+      );
     for (const address of ["a@x.test, b@y.test", "a@x.test\r\nBcc: b@y.test", "Someone <a@x.test>", "not an address", ""]) {
       await expect(attempt(address)).rejects.toThrow();
     }

@@ -29,7 +29,11 @@ afterAll(async () => {
 
 const host = () => `${acme.slug}.localhost`;
 const post = (path: string, fields: Record<string, string>) =>
-  server.request(host(), path, { method: "POST", body: form({ csrf: agent.csrf, ...fields }), headers: postHeaders(`http://${host()}`, { cookie: agent.cookie }) });
+  server.request(host(), path, {
+    method: "POST",
+    body: form({ csrf: agent.csrf, ...fields }),
+    headers: postHeaders(`http://${host()}`, { cookie: agent.cookie }),
+  });
 
 /** The attributes of a named input, from the page's HTML. */
 function inputTag(html: string, name: string): string {
@@ -55,7 +59,12 @@ describe("domain refusals", () => {
   });
 
   it("a refusal that used to be its own Error class is a code in the table, shown next to its field", async () => {
-    const response = await post("/settings/profile", { intent: "password", currentPassword: "not my password", newPassword: "a new long password", confirmPassword: "a new long password" });
+    const response = await post("/settings/profile", {
+      intent: "password",
+      currentPassword: "not my password",
+      newPassword: "a new long password",
+      confirmPassword: "a new long password",
+    });
     expect(response.status).toBe(APP_ERROR_CODES.wrong_password);
     const html = await response.text();
     expect(inputTag(html, "currentPassword")).toContain('aria-invalid="true"');
@@ -84,7 +93,8 @@ describe("unknown failures", () => {
       expect(html).not.toContain("phone_drifted");
 
       // Once each, with the stack: the access log's line for the 500 carries no error of its own.
-      const stacksFor = (id: string) => server.logs.filter((line) => JSON.stringify(line).includes(id) && (line.err as { stack?: string } | undefined)?.stack?.includes("phone"));
+      const stacksFor = (id: string) =>
+        server.logs.filter((line) => JSON.stringify(line).includes(id) && (line.err as { stack?: string } | undefined)?.stack?.includes("phone"));
       expect(stacksFor(apiId)).toHaveLength(1);
       expect(stacksFor(pageId)).toHaveLength(1);
     } finally {

@@ -30,11 +30,14 @@ describe("HTTP tenant resolution", () => {
     expect(html).toContain("<title>Globex Corp · Conductor</title>");
   });
 
-  it.each(["nobody-here.localhost", "x.%s.localhost", "%s.example.com", "127.0.0.1", "[::1]:3000", "ab.localhost"])("answers %s with the 404 page", async (pattern) => {
-    const response = await server.request(pattern.replace("%s", tenant.slug));
-    expect(response.status).toBe(404);
-    expect(await response.text()).toContain("Workspace not found");
-  });
+  it.each(["nobody-here.localhost", "x.%s.localhost", "%s.example.com", "127.0.0.1", "[::1]:3000", "ab.localhost"])(
+    "answers %s with the 404 page",
+    async (pattern) => {
+      const response = await server.request(pattern.replace("%s", tenant.slug));
+      expect(response.status).toBe(404);
+      expect(await response.text()).toContain("Workspace not found");
+    },
+  );
 
   it("shows the suspended page for a suspended workspace, with no Remix render", async () => {
     const response = await server.request(`${suspended.slug}.localhost`, "/tickets");

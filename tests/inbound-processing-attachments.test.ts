@@ -64,7 +64,11 @@ beforeAll(async () => {
   ticketId = row.ticketId!;
   const [ticket] = await acmeDb.db.select().from(acmeDb.t.tickets).where(eq(acmeDb.t.tickets.id, ticketId));
   ticketNumber = ticket!.number;
-  files = await acmeDb.db.select().from(acmeDb.t.messageAttachments).where(eq(acmeDb.t.messageAttachments.ticketMessageId, row.ticketMessageId!)).orderBy(acmeDb.t.messageAttachments.id);
+  files = await acmeDb.db
+    .select()
+    .from(acmeDb.t.messageAttachments)
+    .where(eq(acmeDb.t.messageAttachments.ticketMessageId, row.ticketMessageId!))
+    .orderBy(acmeDb.t.messageAttachments.id);
 
   // Another customer of the same workspace, with a ticket of their own.
   const other = await deliver(acmeDb, acme, { from: "stranger@files.test", subject: "Mine", text: "hello" });

@@ -41,7 +41,14 @@ async function receive(handle: TenantHandle, raw: Buffer, envelope: { from?: str
   sequence += 1;
   const [row] = await handle.db
     .insert(handle.t.inboundEmails)
-    .values({ dedupeKey: `test-${Date.now()}-${sequence}-${Math.random()}`, raw, sizeBytes: raw.length, receivedVia: "smtp", envelopeFrom: envelope.from === undefined ? "sender@example.test" : envelope.from, envelopeTo: envelope.to ?? [] })
+    .values({
+      dedupeKey: `test-${Date.now()}-${sequence}-${Math.random()}`,
+      raw,
+      sizeBytes: raw.length,
+      receivedVia: "smtp",
+      envelopeFrom: envelope.from === undefined ? "sender@example.test" : envelope.from,
+      envelopeTo: envelope.to ?? [],
+    })
     .returning({ id: handle.t.inboundEmails.id });
   return row!.id;
 }
@@ -101,14 +108,26 @@ describe("quoted history", () => {
 
 describe("processing inbound email", () => {
   it("files a new email as a new email ticket for a new customer and confirms it", async () => {
-    const { outcome, row } = await deliver(acmeDb, acme, { from: '"Nina New" <nina@customers.test>', subject: "Printer on fire", text: "It is on fire.\n\nOn Mon, 1 Jan 2024 Bob wrote:\n> old stuff\n> more", messageId: "<new-1@customers.test>" });
+    const { outcome, row } = await deliver(acmeDb, acme, {
+      from: '"Nina New" <nina@customers.test>',
+      subject: "Printer on fire",
+      text: "It is on fire.\n\nOn Mon, 1 Jan 2024 Bob wrote:\n> old stuff\n> more",
+      messageId: "<new-1@customers.test>",
+    });
     expect(outcome).toMatchObject({ status: "processed", newTicket: true, automated: false });
     expect(row).toMatchObject({ status: "processed", automated: false });
     const { ticket, messages, customer } = await ticketOf(acmeDb, row.ticketId!);
     expect(ticket).toMatchObject({ subject: "Printer on fire", channel: "email" });
     expect(customer).toMatchObject({ name: "Nina New", email: "nina@customers.test" });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ id: row.ticketMessageId, authorType: "customer", authorCustomerId: customer.id, body: "It is on fire.", emailMessageId: "<new-1@customers.test>", inboundEmailId: row.id });
+    expect(messages[0]).toMatchObject({
+      id: row.ticketMessageId,
+      authorType: "customer",
+      authorCustomerId: customer.id,
+      body: "It is on fire.",
+      emailMessageId: "<new-1@customers.test>",
+      inboundEmailId: row.id,
+    });
     const outbox = await outboxFor(acmeDb, ticket.id);
     expect(outbox.map((email) => [email.kind, email.toAddress])).toEqual([["ticket_confirmation", "nina@customers.test"]]);
   });
@@ -117,7 +136,12 @@ describe("processing inbound email", () => {
     const first = await deliver(acmeDb, acme, { from: "rita@customers.test", subject: "Token thread", text: "first", messageId: "<tok-1@customers.test>" });
     await acmeDb.db.update(acmeDb.t.tickets).set({ assigneeId: agentId }).where(eq(acmeDb.t.tickets.id, first.row.ticketId!));
     const to = replyAddress(TEST_SESSION_SECRET, acme, first.row.ticketId!, "in.example.test");
-    const reply = await deliver(acmeDb, acme, { from: "Rita <RITA@customers.test>", to, subject: "Re: something else", text: "second", messageId: "<tok-2@customers.test>" }, { to: [to] });
+    const reply = await deliver(
+      acmeDb,
+      acme,
+      { from: "Rita <RITA@customers.test>", to, subject: "Re: something else", text: "second", messageId: "<tok-2@customers.test>" },
+      { to: [to] },
+    );
     expect(reply.outcome).toMatchObject({ status: "processed", newTicket: false });
     expect(reply.row.ticketId).toBe(first.row.ticketId);
     const { messages } = await ticketOf(acmeDb, first.row.ticketId!);
@@ -144,12 +168,24 @@ describe("processing inbound email", () => {
   it("threads by In-Reply-To only when the sender is the ticket's customer", async () => {
     const first = await deliver(acmeDb, acme, { from: "irene@customers.test", subject: "Thread me", text: "first", messageId: "<irt-1@customers.test>" });
     const [confirmation] = await outboxFor(acmeDb, first.row.ticketId!);
-    const right = await deliver(acmeDb, acme, { from: "Irene@Customers.test", subject: "Re: Thread me", text: "from the customer", inReplyTo: confirmation!.messageId, references: [confirmation!.messageId] });
+    const right = await deliver(acmeDb, acme, {
+      from: "Irene@Customers.test",
+      subject: "Re: Thread me",
+      text: "from the customer",
+      inReplyTo: confirmation!.messageId,
+      references: [confirmation!.messageId],
+    });
     expect(right.row.ticketId).toBe(first.row.ticketId);
     const byOwnId = await deliver(acmeDb, acme, { from: "irene@customers.test", subject: "Re: Thread me", text: "again", inReplyTo: "<irt-1@customers.test>" });
     expect(byOwnId.row.ticketId).toBe(first.row.ticketId);
 
-    const wrong = await deliver(acmeDb, acme, { from: "mallory@attacker.test", subject: "Re: Thread me", text: "let me in", inReplyTo: confirmation!.messageId, references: [confirmation!.messageId] });
+    const wrong = await deliver(acmeDb, acme, {
+      from: "mallory@attacker.test",
+      subject: "Re: Thread me",
+      text: "let me in",
+      inReplyTo: confirmation!.messageId,
+      references: [confirmation!.messageId],
+    });
     expect(wrong.outcome).toMatchObject({ status: "processed", newTicket: true });
     expect(wrong.row.ticketId).not.toBe(first.row.ticketId);
     const { customer } = await ticketOf(acmeDb, wrong.row.ticketId!);
@@ -157,9 +193,20 @@ describe("processing inbound email", () => {
   });
 
   it("does not thread on another tenant's Message-ID", async () => {
-    const acmeTicket = await deliver(acmeDb, acme, { from: "cross@customers.test", subject: "Acme only", text: "first", messageId: "<cross-1@customers.test>" });
+    const acmeTicket = await deliver(acmeDb, acme, {
+      from: "cross@customers.test",
+      subject: "Acme only",
+      text: "first",
+      messageId: "<cross-1@customers.test>",
+    });
     const [confirmation] = await outboxFor(acmeDb, acmeTicket.row.ticketId!);
-    const atGlobex = await deliver(globexDb, globex, { from: "cross@customers.test", subject: "Re: Acme only", text: "to globex", inReplyTo: confirmation!.messageId, references: ["<cross-1@customers.test>"] });
+    const atGlobex = await deliver(globexDb, globex, {
+      from: "cross@customers.test",
+      subject: "Re: Acme only",
+      text: "to globex",
+      inReplyTo: confirmation!.messageId,
+      references: ["<cross-1@customers.test>"],
+    });
     expect(atGlobex.outcome).toMatchObject({ status: "processed", newTicket: true });
     const acmeAfter = await ticketOf(acmeDb, acmeTicket.row.ticketId!);
     expect(acmeAfter.messages).toHaveLength(1);
@@ -193,7 +240,24 @@ describe("processing inbound email", () => {
     expect(stored).toContain('href="https://ok.test/x"');
     expect(stored).toContain('src="https://img.test/a.png"');
     expect(stored).toContain('src="cid:logo@x"');
-    for (const bad of ["<script", "alert(1)", "<style", "onclick", "onerror", "javascript:", "data:", "http://img.test", "<iframe", "<form", "<input", "<button", "<object", "style=", "<div hidden"]) expect(stored).not.toContain(bad);
+    for (const bad of [
+      "<script",
+      "alert(1)",
+      "<style",
+      "onclick",
+      "onerror",
+      "javascript:",
+      "data:",
+      "http://img.test",
+      "<iframe",
+      "<form",
+      "<input",
+      "<button",
+      "<object",
+      "style=",
+      "<div hidden",
+    ])
+      expect(stored).not.toContain(bad);
     // The text body comes from the HTML.
     expect(messages[0]!.body).toContain("Hello there");
     expect(messages[0]!.body).not.toContain("alert(1)");
@@ -226,7 +290,13 @@ describe("processing inbound email", () => {
   it("records an automated reply on an assigned ticket without notifying the assignee", async () => {
     const first = await deliver(acmeDb, acme, { from: "away@customers.test", subject: "Question", text: "q", messageId: "<away-1@customers.test>" });
     await acmeDb.db.update(acmeDb.t.tickets).set({ assigneeId: agentId }).where(eq(acmeDb.t.tickets.id, first.row.ticketId!));
-    const auto = await deliver(acmeDb, acme, { from: "away@customers.test", subject: "Auto: Question", text: "away", inReplyTo: "<away-1@customers.test>", headers: { "Auto-Submitted": "auto-replied" } });
+    const auto = await deliver(acmeDb, acme, {
+      from: "away@customers.test",
+      subject: "Auto: Question",
+      text: "away",
+      inReplyTo: "<away-1@customers.test>",
+      headers: { "Auto-Submitted": "auto-replied" },
+    });
     expect(auto.row.ticketId).toBe(first.row.ticketId);
     expect(await noticesAbout(acmeDb, auto.row.ticketMessageId!)).toEqual([]);
   });

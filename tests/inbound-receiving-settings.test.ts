@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, desc, eq } from "drizzle-orm";
-import { addInboundAddress, inboundAddressSchema, listInboundAddresses, removeInboundAddress, verifyInboundAddress } from "../app/inbound/inbound-addresses.server";
+import {
+  addInboundAddress,
+  inboundAddressSchema,
+  listInboundAddresses,
+  removeInboundAddress,
+  verifyInboundAddress,
+} from "../app/inbound/inbound-addresses.server";
 import { routeRecipient } from "../app/inbound/inbound-routing.server";
 import { storeInboundEmail } from "../app/inbound/inbound-store.server";
 import type { TenantRecord } from "../tenancy/tenant-record";
@@ -20,10 +26,16 @@ let agent: { cookie: string; csrf: string };
 const host = () => `${acme.slug}.localhost`;
 const get = (path: string, cookie = "") => server.request(host(), path, { headers: cookie ? { cookie } : {} });
 const post = (fields: Array<[string, string]>, session = admin) =>
-  server.request(host(), "/settings/email", { method: "POST", body: new URLSearchParams(fields).toString(), headers: postHeaders(`http://${host()}`, { cookie: session.cookie }) });
+  server.request(host(), "/settings/email", {
+    method: "POST",
+    body: new URLSearchParams(fields).toString(),
+    headers: postHeaders(`http://${host()}`, { cookie: session.cookie }),
+  });
 
 async function failedEmail(subject: string) {
-  const raw = Buffer.from(`From: Road Runner <rr@desert.example>\r\nSubject: ${subject}\r\nMessage-ID: <${Math.random().toString(36).slice(2)}@desert.example>\r\n\r\nMeep\r\n`);
+  const raw = Buffer.from(
+    `From: Road Runner <rr@desert.example>\r\nSubject: ${subject}\r\nMessage-ID: <${Math.random().toString(36).slice(2)}@desert.example>\r\n\r\nMeep\r\n`,
+  );
   const { id } = await storeInboundEmail(platform, acme, { raw, via: "http", envelopeFrom: null, envelopeTo: [] });
   const { db, t } = platform.router.forTenant(acme);
   await db.update(t.inboundEmails).set({ status: "failed", failureReason: "could not parse the MIME structure" }).where(eq(t.inboundEmails.id, id));
@@ -36,7 +48,8 @@ async function activity(tenant: TenantRecord, action: string) {
 }
 
 const claimOptions = (reservedDomains: string[] = []) => ({ inbound: { domain: DOMAIN, reservedDomains }, origin: "http://workspace.localhost" });
-const addresses = async (tenant: TenantRecord) => (await listInboundAddresses(platform.control.db, platform.router.forTenant(tenant))).map((claim) => `${claim.address}:${claim.status}`);
+const addresses = async (tenant: TenantRecord) =>
+  (await listInboundAddresses(platform.control.db, platform.router.forTenant(tenant))).map((claim) => `${claim.address}:${claim.status}`);
 
 /** The token of the latest confirmation email the workspace queued for `address`. */
 async function confirmationToken(tenant: TenantRecord, address: string) {
@@ -72,7 +85,11 @@ afterAll(async () => {
 describe("/settings/email", () => {
   it("adds a support address from the page as pending with its confirmation emailed, refuses one another workspace confirmed next to the field, and removes it", async () => {
     const address = `help.${Date.now()}@acme-corp.example`;
-    const added = await post([["csrf", admin.csrf], ["intent", "add-address"], ["address", address.toUpperCase()]]);
+    const added = await post([
+      ["csrf", admin.csrf],
+      ["intent", "add-address"],
+      ["address", address.toUpperCase()],
+    ]);
     expect(added.status).toBe(200);
     expect(await added.text()).toContain("A confirmation link was emailed");
     expect(await addresses(acme)).toContain(`${address}:pending`);
@@ -81,7 +98,11 @@ describe("/settings/email", () => {
 
     const taken = `taken.${Date.now()}@globex-corp.example`;
     await claimAndVerify(globex, taken);
-    const refused = await post([["csrf", admin.csrf], ["intent", "add-address"], ["address", taken]]);
+    const refused = await post([
+      ["csrf", admin.csrf],
+      ["intent", "add-address"],
+      ["address", taken],
+    ]);
     expect(refused.status).toBe(409);
     const html = await refused.text();
     expect(html).toContain("already in use by a workspace");
@@ -89,8 +110,24 @@ describe("/settings/email", () => {
     expect(html).toMatch(/aria-invalid="true"/);
     expect(await addresses(acme)).not.toContain(`${taken}:pending`);
 
-    expect((await post([["csrf", admin.csrf], ["intent", "remove-address"], ["address", taken]])).status).toBe(404); // globex's, not ours
-    expect((await post([["csrf", admin.csrf], ["intent", "remove-address"], ["address", address]])).status).toBe(200);
+    expect(
+      (
+        await post([
+          ["csrf", admin.csrf],
+          ["intent", "remove-address"],
+          ["address", taken],
+        ])
+      ).status,
+    ).toBe(404); // globex's, not ours
+    expect(
+      (
+        await post([
+          ["csrf", admin.csrf],
+          ["intent", "remove-address"],
+          ["address", address],
+        ])
+      ).status,
+    ).toBe(200);
     expect(await addresses(acme)).toEqual([]);
   });
 
@@ -110,10 +147,32 @@ describe("/settings/email", () => {
     expect(html).toContain("could not parse the MIME structure");
     expect(html).toContain("Road Runner");
 
-    expect((await post([["intent", "retry"], ["inboundEmailId", String(id)]])).status).toBe(403); // no CSRF token
-    expect((await post([["csrf", agent.csrf], ["intent", "retry"], ["inboundEmailId", String(id)]], agent)).status).toBe(403);
+    expect(
+      (
+        await post([
+          ["intent", "retry"],
+          ["inboundEmailId", String(id)],
+        ])
+      ).status,
+    ).toBe(403); // no CSRF token
+    expect(
+      (
+        await post(
+          [
+            ["csrf", agent.csrf],
+            ["intent", "retry"],
+            ["inboundEmailId", String(id)],
+          ],
+          agent,
+        )
+      ).status,
+    ).toBe(403);
 
-    const retried = await post([["csrf", admin.csrf], ["intent", "retry"], ["inboundEmailId", String(id)]]);
+    const retried = await post([
+      ["csrf", admin.csrf],
+      ["intent", "retry"],
+      ["inboundEmailId", String(id)],
+    ]);
     expect(retried.status).toBe(200);
     expect(await retried.text()).toContain("queued for processing again");
     const { db, t } = platform.router.forTenant(acme);
@@ -130,7 +189,11 @@ describe("/settings/email", () => {
     if (row!.status === "received") expect(rows.length).toBeGreaterThanOrEqual(1);
     expect((await activity(acme, "inbound_email.retried")).filter((entry) => entry.entityId === id)).toHaveLength(1);
 
-    const again = await post([["csrf", admin.csrf], ["intent", "retry"], ["inboundEmailId", String(id)]]);
+    const again = await post([
+      ["csrf", admin.csrf],
+      ["intent", "retry"],
+      ["inboundEmailId", String(id)],
+    ]);
     expect(again.status).toBe(409);
   });
 });
@@ -149,12 +212,22 @@ describe("extra support addresses (domain module)", () => {
     expect(await addresses(acme)).toEqual([`${address}:verified`]);
     expect((await routeRecipient(platform, address.toUpperCase(), DOMAIN))?.id).toBe(acme.id);
     expect((await activity(acme, "inbound_address.added")).map((entry) => entry.changes)).toContainEqual({ address: { from: null, to: address } });
-    expect((await activity(acme, "inbound_address.verified")).map((entry) => entry.changes)).toContainEqual({ address: { from: null, to: address }, proof: { from: null, to: "link" } });
+    expect((await activity(acme, "inbound_address.verified")).map((entry) => entry.changes)).toContainEqual({
+      address: { from: null, to: address },
+      proof: { from: null, to: "link" },
+    });
 
     const other = platform.router.forTenant(globex);
-    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, address.toUpperCase(), claimOptions())).rejects.toMatchObject({ status: 409, code: "address_in_use" });
-    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, `support@${acme.slug}.${DOMAIN}`, claimOptions())).rejects.toThrow(/given by the workspace name/);
-    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, "support@conductor.example", claimOptions(["conductor.example"]))).rejects.toThrow(/own domain/);
+    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, address.toUpperCase(), claimOptions())).rejects.toMatchObject({
+      status: 409,
+      code: "address_in_use",
+    });
+    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, `support@${acme.slug}.${DOMAIN}`, claimOptions())).rejects.toThrow(
+      /given by the workspace name/,
+    );
+    await expect(addInboundAddress(platform.control.db, other, { id: 1 }, "support@conductor.example", claimOptions(["conductor.example"]))).rejects.toThrow(
+      /own domain/,
+    );
     expect(await removeInboundAddress(platform.control.db, other, { id: 1 }, address)).toBe(false);
 
     expect(await removeInboundAddress(platform.control.db, handle, { id: adminId }, address)).toBe(true);

@@ -27,7 +27,8 @@ function message({ messageId, subject = "Help", body = "Hello there" }: { messag
   return Buffer.from(`${lines.join("\r\n")}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`);
 }
 
-const transportTo = (port: number) => nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true, tls: { rejectUnauthorized: false } });
+const transportTo = (port: number) =>
+  nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true, tls: { rejectUnauthorized: false } });
 const send = (port: number, to: string[], raw: Buffer, from = "wile@desert.example") => transportTo(port).sendMail({ envelope: { from, to }, raw });
 
 async function storedByKey(tenant: TenantRecord, dedupeKey: string) {
@@ -91,7 +92,9 @@ beforeAll(async () => {
   globex = await createTestTenant(platform);
   suspended = await createTestTenant(platform);
   await platform.control.pool.query("update control.tenants set status = 'suspended' where id = $1", [suspended.id]);
-  await platform.control.db.insert(inboundAddresses).values({ address: extraAddress.toLowerCase(), tenantId: acme.id, status: "verified", verifiedAt: new Date() });
+  await platform.control.db
+    .insert(inboundAddresses)
+    .values({ address: extraAddress.toLowerCase(), tenantId: acme.id, status: "verified", verifiedAt: new Date() });
   await platform.control.db.insert(inboundAddresses).values({ address: pendingAddress, tenantId: acme.id, status: "pending" });
   const logger = pino({ level: "silent" });
   receiver = await startSmtpReceiver({ platform, settings: { domain: DOMAIN, maxBytes: 1024 * 1024, smtpHost: "127.0.0.1", smtpPort: 0 }, logger });
@@ -109,12 +112,21 @@ afterAll(async () => {
 describe("SMTP receiver", () => {
   it("stores an accepted message once per recipient tenant before it says 250, with its processing job", async () => {
     const id = `${Math.random().toString(36).slice(2)}@desert.example`;
-    const info = await send(receiver.port, [`support@${acme.slug}.${DOMAIN}`, `Sales@${acme.slug.toUpperCase()}.${DOMAIN}`, `${globex.slug}+tok3n@${DOMAIN}`], message({ messageId: id }));
+    const info = await send(
+      receiver.port,
+      [`support@${acme.slug}.${DOMAIN}`, `Sales@${acme.slug.toUpperCase()}.${DOMAIN}`, `${globex.slug}+tok3n@${DOMAIN}`],
+      message({ messageId: id }),
+    );
     expect(info.response).toMatch(/^250/);
     // The 250 has come back: the rows must already be committed.
     const [atAcme] = await storedByKey(acme, `<${id}>`);
     const [atGlobex] = await storedByKey(globex, `<${id}>`);
-    expect(atAcme).toMatchObject({ receivedVia: "smtp", status: "received", envelopeFrom: "wile@desert.example", envelopeTo: [`support@${acme.slug}.${DOMAIN}`, `Sales@${acme.slug}.${DOMAIN}`] });
+    expect(atAcme).toMatchObject({
+      receivedVia: "smtp",
+      status: "received",
+      envelopeFrom: "wile@desert.example",
+      envelopeTo: [`support@${acme.slug}.${DOMAIN}`, `Sales@${acme.slug}.${DOMAIN}`],
+    });
     expect(atAcme!.raw.toString()).toContain("Hello there");
     expect(atAcme!.sizeBytes).toBe(atAcme!.raw.length);
     // The reply token stays in the stored envelope, for processing to verify.
@@ -130,8 +142,18 @@ describe("SMTP receiver", () => {
   });
 
   it("refuses recipients that route nowhere (or to an unconfirmed address) at RCPT with 550, keeping the good ones", async () => {
-    for (const to of [pendingAddress, `support@no-such-tenant.${DOMAIN}`, `support@${suspended.slug}.${DOMAIN}`, `${acme.slug}@${DOMAIN}`, "someone@elsewhere.example", `x@a.${acme.slug}.${DOMAIN}`]) {
-      const error = await send(receiver.port, [to], message({ messageId: unique("refused") })).then(() => null, (caught: { responseCode?: number }) => caught);
+    for (const to of [
+      pendingAddress,
+      `support@no-such-tenant.${DOMAIN}`,
+      `support@${suspended.slug}.${DOMAIN}`,
+      `${acme.slug}@${DOMAIN}`,
+      "someone@elsewhere.example",
+      `x@a.${acme.slug}.${DOMAIN}`,
+    ]) {
+      const error = await send(receiver.port, [to], message({ messageId: unique("refused") })).then(
+        () => null,
+        (caught: { responseCode?: number }) => caught,
+      );
       expect(error?.responseCode, to).toBe(550);
     }
     const id = `${Math.random().toString(36).slice(2)}@desert.example`;
@@ -142,14 +164,24 @@ describe("SMTP receiver", () => {
 
   it("refuses a message over the size limit with 552 and stores nothing", async () => {
     const id = `${Math.random().toString(36).slice(2)}@desert.example`;
-    const error = await send(tinyReceiver.port, [`support@${acme.slug}.${DOMAIN}`], message({ messageId: id, body: "x".repeat(5000) })).then(() => null, (caught: { responseCode?: number }) => caught);
+    const error = await send(tinyReceiver.port, [`support@${acme.slug}.${DOMAIN}`], message({ messageId: id, body: "x".repeat(5000) })).then(
+      () => null,
+      (caught: { responseCode?: number }) => caught,
+    );
     expect(error?.responseCode).toBe(552);
     expect(await storedByKey(acme, `<${id}>`)).toHaveLength(0);
   });
 
   it("refuses oversize DATA with 552 even when the client did not declare SIZE", async () => {
     const id = `${Math.random().toString(36).slice(2)}@desert.example`;
-    const replies = await rawSmtp(tinyReceiver.port, ["EHLO client.example", "MAIL FROM:<wile@desert.example>", `RCPT TO:<support@${acme.slug}.${DOMAIN}>`, "DATA", `${message({ messageId: id, body: "y".repeat(5000) }).toString()}\r\n.`, "QUIT"]);
+    const replies = await rawSmtp(tinyReceiver.port, [
+      "EHLO client.example",
+      "MAIL FROM:<wile@desert.example>",
+      `RCPT TO:<support@${acme.slug}.${DOMAIN}>`,
+      "DATA",
+      `${message({ messageId: id, body: "y".repeat(5000) }).toString()}\r\n.`,
+      "QUIT",
+    ]);
     expect(replies[3]).toMatch(/^354/);
     expect(replies[4]).toMatch(/^552/);
     expect(await storedByKey(acme, `<${id}>`)).toHaveLength(0);
@@ -160,7 +192,10 @@ describe("SMTP receiver", () => {
     const id = `${Math.random().toString(36).slice(2)}@desert.example`;
     const recipients = [`support@${acme.slug}.${DOMAIN}`, `support@${broken.slug}.${DOMAIN}`];
     await platform.control.pool.query(`alter table "${broken.schemaName}".inbound_emails rename to inbound_emails_away`);
-    const error = await send(receiver.port, recipients, message({ messageId: id })).then(() => null, (caught: { responseCode?: number }) => caught);
+    const error = await send(receiver.port, recipients, message({ messageId: id })).then(
+      () => null,
+      (caught: { responseCode?: number }) => caught,
+    );
     await platform.control.pool.query(`alter table "${broken.schemaName}".inbound_emails_away rename to inbound_emails`);
     expect(error?.responseCode).toBe(451);
     await send(receiver.port, recipients, message({ messageId: id }));
@@ -187,7 +222,11 @@ describe("SMTP receiver", () => {
 
 describe("POST /inbound/email", () => {
   const post = (target: TestServer, body: Buffer | string, headers: Record<string, string> = {}, tenant = acme) =>
-    target.request(`${tenant.slug}.localhost`, "/inbound/email", { method: "POST", body: body as unknown as BodyInit, headers: { "content-type": "message/rfc822", ...headers } });
+    target.request(`${tenant.slug}.localhost`, "/inbound/email", {
+      method: "POST",
+      body: body as unknown as BodyInit,
+      headers: { "content-type": "message/rfc822", ...headers },
+    });
   const bearer = { authorization: `Bearer ${SECRET}` };
 
   it("is off (404) without INBOUND_SECRET, and refuses a missing or wrong secret with 401", async () => {

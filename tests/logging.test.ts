@@ -31,7 +31,11 @@ function sinkInto(lines: LogLine[]) {
 /** A web process whose platform and Express app both log at `level`, as LOG_LEVEL sets them in server.ts. */
 async function serveAt(level: "debug" | "info", poolOptions: Partial<PoolOptions> = {}) {
   const platformLogs: LogLine[] = [];
-  const platform = createPlatform([{ id: "main", url: testDatabaseUrl() }], { tenantCacheTtlMs: 0, poolOptions, logger: pino({ level }, sinkInto(platformLogs)) });
+  const platform = createPlatform([{ id: "main", url: testDatabaseUrl() }], {
+    tenantCacheTtlMs: 0,
+    poolOptions,
+    logger: pino({ level }, sinkInto(platformLogs)),
+  });
   const server = await startTestServer(platform, { env: { LOG_LEVEL: level } });
   served = { platform, server, platformLogs };
   return served;
@@ -73,11 +77,15 @@ describe("query timing in the log", () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       expect(line.level).toBe(20); // pino's debug
-      expect(line).toEqual(expect.objectContaining({ statement: expect.any(String), durationMs: expect.any(Number), rows: expect.any(Number), pool: expect.any(String) }));
+      expect(line).toEqual(
+        expect.objectContaining({ statement: expect.any(String), durationMs: expect.any(Number), rows: expect.any(Number), pool: expect.any(String) }),
+      );
       expect((line.statement as string).length).toBeLessThanOrEqual(120);
     }
     expect(lines.map((line) => line.tenant)).toContain(workspaces[0]!.tenant.schemaName);
-    expect(lines.some((line) => /^select\b/i.test(line.statement as string) && (line.statement as string).includes(`"${workspaces[0]!.tenant.schemaName}"`))).toBe(true);
+    expect(
+      lines.some((line) => /^select\b/i.test(line.statement as string) && (line.statement as string).includes(`"${workspaces[0]!.tenant.schemaName}"`)),
+    ).toBe(true);
     // A request's statements go through its own logger, none through the platform's.
     expect(queryLines(platformLogs).filter((line) => line.req)).toEqual([]);
   });

@@ -15,7 +15,11 @@ const current = latestTenantVersion();
 const next = current + 1;
 const withWidgets: TenantMigration[] = [
   ...loadTenantMigrations(),
-  { version: next, tag: "9000_widgets", statements: ["CREATE TABLE widgets (id bigint PRIMARY KEY, label text NOT NULL)", "ALTER TABLE tickets ADD COLUMN widget_id bigint"] },
+  {
+    version: next,
+    tag: "9000_widgets",
+    statements: ["CREATE TABLE widgets (id bigint PRIMARY KEY, label text NOT NULL)", "ALTER TABLE tickets ADD COLUMN widget_id bigint"],
+  },
 ];
 const poolFor = (tenant: TenantRecord) => platform.router.poolFor(tenant);
 const onlyOurs = () => tenants.map((t) => t.slug);
@@ -27,7 +31,10 @@ beforeAll(async () => {
 afterAll(() => platform.close());
 
 async function versions() {
-  const rows = await platform.control.db.select({ slug: tenantsTable.slug, version: tenantsTable.schemaVersion }).from(tenantsTable).where(inArray(tenantsTable.slug, onlyOurs()));
+  const rows = await platform.control.db
+    .select({ slug: tenantsTable.slug, version: tenantsTable.schemaVersion })
+    .from(tenantsTable)
+    .where(inArray(tenantsTable.slug, onlyOurs()));
   return new Map(rows.map((row) => [row.slug, row.version]));
 }
 
@@ -43,7 +50,12 @@ describe("migration fan-out", () => {
     await platform.control.pool.query(`CREATE TABLE "${broken.schemaName}".widgets (something text)`);
 
     const progress: FanOutProgress[] = [];
-    const first = await migrateAllTenants(platform.control.db, poolFor, { slugs: onlyOurs(), migrations: withWidgets, concurrency: 4, onProgress: (p) => progress.push(p) });
+    const first = await migrateAllTenants(platform.control.db, poolFor, {
+      slugs: onlyOurs(),
+      migrations: withWidgets,
+      concurrency: 4,
+      onProgress: (p) => progress.push(p),
+    });
     expect(first).toMatchObject({ target: next, total: 50, migrated: 49 });
     expect(first.failures).toEqual([{ slug: broken.slug, error: expect.stringContaining('relation "widgets" already exists') }]);
     expect(progress.at(-1)).toMatchObject({ done: 50, total: 50, failed: 1 });
@@ -70,14 +82,18 @@ describe("migration fan-out", () => {
     const third = await migrateAllTenants(platform.control.db, poolFor, { slugs: onlyOurs(), migrations: withWidgets });
     expect(third.total).toBe(0);
 
-    const attempts = await platform.control.pool.query(`SELECT count(*)::int AS n FROM control.tenant_migrations WHERE tenant_id = $1 AND error IS NOT NULL`, [broken.id]);
+    const attempts = await platform.control.pool.query(`SELECT count(*)::int AS n FROM control.tenant_migrations WHERE tenant_id = $1 AND error IS NOT NULL`, [
+      broken.id,
+    ]);
     expect(attempts.rows[0].n).toBe(1);
   });
 
   it("refuses a second concurrent run, and takes over a lease whose holder stopped heart-beating", async () => {
     await platform.control.db.execute(sql`INSERT INTO control.migration_leases (name, owner, target_version) VALUES ('tenant-migrations', 'other-runner', 1)`);
     try {
-      await expect(migrateAllTenants(platform.control.db, poolFor, { slugs: onlyOurs(), migrations: withWidgets })).rejects.toBeInstanceOf(MigrationLeaseHeldError);
+      await expect(migrateAllTenants(platform.control.db, poolFor, { slugs: onlyOurs(), migrations: withWidgets })).rejects.toBeInstanceOf(
+        MigrationLeaseHeldError,
+      );
       await platform.control.db.execute(sql`UPDATE control.migration_leases SET heartbeat_at = now() - interval '5 minutes' WHERE owner = 'other-runner'`);
       await expect(migrateAllTenants(platform.control.db, poolFor, { slugs: onlyOurs(), migrations: withWidgets })).resolves.toMatchObject({ failures: [] });
     } finally {
@@ -86,7 +102,12 @@ describe("migration fan-out", () => {
   });
 
   it("a schema migrated step by step matches one provisioned at the new version", async () => {
-    const { tenant: fresh } = await createTenant(platform.control, platform.router, { slug: uniqueSlug(), name: "Fresh", adminEmail: "a@fresh.test" }, { firstAdmin: prepareFirstAdmin, migrations: withWidgets });
+    const { tenant: fresh } = await createTenant(
+      platform.control,
+      platform.router,
+      { slug: uniqueSlug(), name: "Fresh", adminEmail: "a@fresh.test" },
+      { firstAdmin: prepareFirstAdmin, migrations: withWidgets },
+    );
     const describeSchema = async (schema: string) =>
       (
         await platform.control.pool.query(
@@ -104,7 +125,10 @@ describe("migration fan-out", () => {
 
   it("reports a committed migration whose control-plane bookkeeping fails as migrated, and a re-run repairs the mirror", async () => {
     const three = tenants.slice(0, 3);
-    const withGadgets: TenantMigration[] = [...withWidgets, { version: next + 1, tag: "9001_gadgets", statements: ["ALTER TABLE tickets ADD COLUMN gadget_id bigint"] }];
+    const withGadgets: TenantMigration[] = [
+      ...withWidgets,
+      { version: next + 1, tag: "9001_gadgets", statements: ["ALTER TABLE tickets ADD COLUMN gadget_id bigint"] },
+    ];
     // The control plane accepts reads and the lease, but every insert (audit row) and update (mirrored version) fails.
     const control = platform.control.db;
     const flaky = new Proxy(control, {
@@ -119,7 +143,10 @@ describe("migration fan-out", () => {
     expect(first).toMatchObject({ target: next + 1, total: 3, migrated: 3, failures: [] });
     expect(first.bookkeepingErrors).toHaveLength(6);
     expect(first.bookkeepingErrors.map((e) => e.error)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^mirroring the schema version: control plane hiccup/), expect.stringMatching(/^recording the attempt: control plane hiccup/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^mirroring the schema version: control plane hiccup/),
+        expect.stringMatching(/^recording the attempt: control plane hiccup/),
+      ]),
     );
     for (const tenant of three) expect(await localVersion(tenant)).toBe(next + 1);
     expect((await versions()).get(three[0]!.slug)).toBe(next);

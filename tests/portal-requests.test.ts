@@ -44,7 +44,17 @@ const request = (formToken: string, overrides: Record<string, string> = {}) => (
 
 async function ticketsWithSubject(handle: TenantHandle, subject: string) {
   const { db, t } = handle;
-  return db.select({ id: t.tickets.id, number: t.tickets.number, channel: t.tickets.channel, category: t.tickets.category, idempotencyKey: t.tickets.idempotencyKey, customerId: t.tickets.customerId }).from(t.tickets).where(eq(t.tickets.subject, subject));
+  return db
+    .select({
+      id: t.tickets.id,
+      number: t.tickets.number,
+      channel: t.tickets.channel,
+      category: t.tickets.category,
+      idempotencyKey: t.tickets.idempotencyKey,
+      customerId: t.tickets.customerId,
+    })
+    .from(t.tickets)
+    .where(eq(t.tickets.subject, subject));
 }
 
 async function ticketCount(handle: TenantHandle) {
@@ -56,7 +66,12 @@ let tokens: string[] = [];
 let globexToken: string;
 
 beforeAll(async () => {
-  [acme, globex, categorised, limited] = await Promise.all([createTestTenant(platform), createTestTenant(platform), createTestTenant(platform), createTestTenant(platform)]);
+  [acme, globex, categorised, limited] = await Promise.all([
+    createTestTenant(platform),
+    createTestTenant(platform),
+    createTestTenant(platform),
+    createTestTenant(platform),
+  ]);
   acmeDb = platform.router.forTenant(acme);
   await savePortalSettings(platform.router.forTenant(categorised), { type: "system" }, { categories: ["Billing", "Shipping"] });
   server = await startTestServer(platform);
@@ -83,11 +98,20 @@ describe("submitting a request", () => {
     expect(ticket!.idempotencyKey).toMatch(/^portal:/);
     expect(location).toContain(`/portal/received/${ticket!.number}?`);
     const { db, t } = acmeDb;
-    const messages = await db.select({ body: t.ticketMessages.body, authorType: t.ticketMessages.authorType, internal: t.ticketMessages.internal }).from(t.ticketMessages).where(eq(t.ticketMessages.ticketId, ticket!.id));
+    const messages = await db
+      .select({ body: t.ticketMessages.body, authorType: t.ticketMessages.authorType, internal: t.ticketMessages.internal })
+      .from(t.ticketMessages)
+      .where(eq(t.ticketMessages.ticketId, ticket!.id));
     expect(messages).toEqual([{ body: "It hums at 3 am.\nEvery night.", authorType: "customer", internal: false }]);
-    const activity = await db.select({ action: t.activityLogs.action, actorType: t.activityLogs.actorType }).from(t.activityLogs).where(eq(t.activityLogs.ticketId, ticket!.id));
+    const activity = await db
+      .select({ action: t.activityLogs.action, actorType: t.activityLogs.actorType })
+      .from(t.activityLogs)
+      .where(eq(t.activityLogs.ticketId, ticket!.id));
     expect(activity).toEqual([{ action: "ticket.created", actorType: "customer" }]);
-    const emails = await db.select({ kind: t.outboundEmails.kind, to: t.outboundEmails.toAddress, subject: t.outboundEmails.subject }).from(t.outboundEmails).where(eq(t.outboundEmails.ticketId, ticket!.id));
+    const emails = await db
+      .select({ kind: t.outboundEmails.kind, to: t.outboundEmails.toAddress, subject: t.outboundEmails.subject })
+      .from(t.outboundEmails)
+      .where(eq(t.outboundEmails.ticketId, ticket!.id));
     expect(emails).toEqual([{ kind: "ticket_confirmation", to: "rita.known@requests.TEST", subject: expect.stringContaining(`#${ticket!.number}`) }]);
 
     const page = await get(acme, location);
@@ -120,9 +144,15 @@ describe("submitting a request", () => {
     expect(tickets).toHaveLength(1);
     expect(await ticketCount(acmeDb)).toBe(before + 1);
     const { db, t } = acmeDb;
-    const [emails] = await db.select({ n: count() }).from(t.outboundEmails).where(and(eq(t.outboundEmails.ticketId, tickets[0]!.id), eq(t.outboundEmails.kind, "ticket_confirmation")));
+    const [emails] = await db
+      .select({ n: count() })
+      .from(t.outboundEmails)
+      .where(and(eq(t.outboundEmails.ticketId, tickets[0]!.id), eq(t.outboundEmails.kind, "ticket_confirmation")));
     expect(emails!.n).toBe(1);
-    const [customers] = await db.select({ n: count() }).from(t.customers).where(sql`lower(${t.customers.email}) = 'storm@requests.test'`);
+    const [customers] = await db
+      .select({ n: count() })
+      .from(t.customers)
+      .where(sql`lower(${t.customers.email}) = 'storm@requests.test'`);
     expect(customers!.n).toBe(1);
 
     // a browser retry later, even with the email's case changed, lands on the same confirmation
@@ -163,13 +193,7 @@ describe("submitting a request", () => {
   it("refuses a missing, forged, back-dated or foreign form token", async () => {
     const before = await ticketCount(acmeDb);
     const [renderedAt, nonce, signature] = tokens[3]!.split(".");
-    const candidates = [
-      "",
-      "garbage",
-      `${Number(renderedAt) - 60_000}.${nonce}.${signature}`,
-      `${renderedAt}.${"B".repeat(24)}.${signature}`,
-      globexToken,
-    ];
+    const candidates = ["", "garbage", `${Number(renderedAt) - 60_000}.${nonce}.${signature}`, `${renderedAt}.${"B".repeat(24)}.${signature}`, globexToken];
     for (const formToken of candidates) {
       const response = await post(acme, request(formToken, { subject: "Forged form" }));
       expect(response.status).toBe(400);

@@ -15,7 +15,11 @@ let agent: { cookie: string; csrf: string };
 const host = () => `${acme.slug}.localhost`;
 const get = (path: string, cookie = "") => server.request(host(), path, { headers: cookie ? { cookie } : {} });
 const save = (fields: Array<[string, string]>, session = admin) =>
-  server.request(host(), "/settings/portal", { method: "POST", body: new URLSearchParams([["csrf", session.csrf], ...fields]).toString(), headers: postHeaders(`http://${host()}`, { cookie: session.cookie }) });
+  server.request(host(), "/settings/portal", {
+    method: "POST",
+    body: new URLSearchParams([["csrf", session.csrf], ...fields]).toString(),
+    headers: postHeaders(`http://${host()}`, { cookie: session.cookie }),
+  });
 
 beforeAll(async () => {
   acme = await createTestTenant(platform, { name: "Acme Rockets" });
@@ -54,16 +58,25 @@ describe("portal branding", () => {
   });
 
   it("validates categories as a list: no blanks, no duplicates", async () => {
-    const duplicate = await save([["categories[0]", "Billing"], ["categories[1]", "billing"]]);
+    const duplicate = await save([
+      ["categories[0]", "Billing"],
+      ["categories[1]", "billing"],
+    ]);
     expect(duplicate.status).toBe(400);
     expect(await duplicate.text()).toContain("This category is listed twice.");
-    const blank = await save([["categories[0]", "Billing"], ["categories[1]", ""]]);
+    const blank = await save([
+      ["categories[0]", "Billing"],
+      ["categories[1]", ""],
+    ]);
     expect(blank.status).toBe(400);
     expect(await blank.text()).toContain("Name the category, or remove this row.");
   });
 
   it("adds a category row without JavaScript (Conform's list intent)", async () => {
-    const response = await save([["categories[0]", "Billing"], ["__intent__", JSON.stringify({ type: "insert", payload: { name: "categories" } })]]);
+    const response = await save([
+      ["categories[0]", "Billing"],
+      ["__intent__", JSON.stringify({ type: "insert", payload: { name: "categories" } })],
+    ]);
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain('name="categories[1]"');
@@ -71,10 +84,19 @@ describe("portal branding", () => {
   });
 
   it("saves branding and categories, and the portal shows them", async () => {
-    const saved = await save([["logoUrl", "https://cdn.example.com/acme.png"], ["accentColor", "#0F766E"], ["categories[0]", "Billing"], ["categories[1]", "Launch problems"]]);
+    const saved = await save([
+      ["logoUrl", "https://cdn.example.com/acme.png"],
+      ["accentColor", "#0F766E"],
+      ["categories[0]", "Billing"],
+      ["categories[1]", "Launch problems"],
+    ]);
     expect(saved.status).toBe(200);
     expect(await saved.text()).toContain("Portal settings saved.");
-    expect(await getPortalSettings(platform.router.forTenant(acme))).toEqual({ logoUrl: "https://cdn.example.com/acme.png", accentColor: "#0f766e", categories: ["Billing", "Launch problems"] });
+    expect(await getPortalSettings(platform.router.forTenant(acme))).toEqual({
+      logoUrl: "https://cdn.example.com/acme.png",
+      accentColor: "#0f766e",
+      categories: ["Billing", "Launch problems"],
+    });
 
     const portal = await (await get("/portal")).text();
     expect(portal).toContain('src="https://cdn.example.com/acme.png"');

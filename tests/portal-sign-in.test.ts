@@ -20,8 +20,10 @@ const get = (tenant: TenantRecord, path: string, cookie?: string) => server.requ
 const post = (tenant: TenantRecord, path: string, fields: Record<string, string>, cookie?: string) =>
   server.request(host(tenant), path, { method: "POST", body: form(fields), headers: postHeaders(`http://${host(tenant)}`, cookie ? { cookie } : {}) });
 
-const askForCode = (tenant: TenantRecord, email: string, redirectTo?: string) => post(tenant, "/portal/login", { email, ...(redirectTo ? { redirectTo } : {}) });
-const enterCode = (tenant: TenantRecord, email: string, code: string, redirectTo = "/portal/tickets") => post(tenant, "/portal/login", { intent: "verify", email, code, redirectTo });
+const askForCode = (tenant: TenantRecord, email: string, redirectTo?: string) =>
+  post(tenant, "/portal/login", { email, ...(redirectTo ? { redirectTo } : {}) });
+const enterCode = (tenant: TenantRecord, email: string, code: string, redirectTo = "/portal/tickets") =>
+  post(tenant, "/portal/login", { intent: "verify", email, code, redirectTo });
 
 /** The code and link of the newest sign-in email to `email`, waiting for it (it is written after the response). */
 async function signInEmail(tenant: TenantRecord, email: string, after: Date): Promise<{ code: string; token: string; link: string }> {
@@ -30,7 +32,9 @@ async function signInEmail(tenant: TenantRecord, email: string, after: Date): Pr
     const [row] = await db
       .select({ subject: t.outboundEmails.subject, text: t.outboundEmails.textBody })
       .from(t.outboundEmails)
-      .where(and(eq(t.outboundEmails.kind, "login_code"), sql`lower(${t.outboundEmails.toAddress}) = ${email.toLowerCase()}`, gt(t.outboundEmails.createdAt, after)))
+      .where(
+        and(eq(t.outboundEmails.kind, "login_code"), sql`lower(${t.outboundEmails.toAddress}) = ${email.toLowerCase()}`, gt(t.outboundEmails.createdAt, after)),
+      )
       .orderBy(desc(t.outboundEmails.id))
       .limit(1);
     if (row) {
@@ -183,7 +187,10 @@ describe("signing in with the code", () => {
     await askForCode(acme, "exa@signin.test");
     const { code, token } = await signInEmail(acme, "exa@signin.test", after);
     const { db, t } = platform.router.forTenant(acme);
-    await db.update(t.customerLoginCodes).set({ expiresAt: sql`now() - interval '1 minute'` }).where(gt(t.customerLoginCodes.createdAt, after));
+    await db
+      .update(t.customerLoginCodes)
+      .set({ expiresAt: sql`now() - interval '1 minute'` })
+      .where(gt(t.customerLoginCodes.createdAt, after));
     const response = await enterCode(acme, "exa@signin.test", code);
     expect(response.status).toBe(400);
     expect(portalCookieOf(response)).toBeNull();

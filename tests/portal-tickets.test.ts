@@ -42,17 +42,43 @@ beforeAll(async () => {
   acmeDb = platform.router.forTenant(acme);
   const agent = await createMember(platform, acme, { email: AGENT_EMAIL, name: "Ada Agent" });
   agentId = agent.id;
-  const a = await createCustomer(acmeDb, { type: "system" }, { name: "Alice Customer", email: "alice@tickets-portal.test", company: "Alice Co", phone: "+1 555 0100" });
+  const a = await createCustomer(
+    acmeDb,
+    { type: "system" },
+    { name: "Alice Customer", email: "alice@tickets-portal.test", company: "Alice Co", phone: "+1 555 0100" },
+  );
   const b = await createCustomer(acmeDb, { type: "system" }, { name: "Bob Other", email: "bob@tickets-portal.test", company: null, phone: null });
-  aliceTicket = (await createTicket(acmeDb, agentActor(agent), { customer: { id: a.id }, subject: "Alice cannot log in", message: "My password does not work.", channel: "web", assigneeId: agent.id, tags: ["vip-secret-tag"] })).number;
+  aliceTicket = (
+    await createTicket(acmeDb, agentActor(agent), {
+      customer: { id: a.id },
+      subject: "Alice cannot log in",
+      message: "My password does not work.",
+      channel: "web",
+      assigneeId: agent.id,
+      tags: ["vip-secret-tag"],
+    })
+  ).number;
   await addMessage(acmeDb, agentActor(agent), aliceTicket, { body: SECRET_NOTE, internal: true });
   await addMessage(acmeDb, agentActor(agent), aliceTicket, { body: "Please try resetting it from the login page." });
-  bobTicket = (await createTicket(acmeDb, agentActor(agent), { customer: { id: b.id }, subject: "Bob's private invoice", message: "Invoice 42 is wrong.", channel: "web" })).number;
+  bobTicket = (
+    await createTicket(acmeDb, agentActor(agent), { customer: { id: b.id }, subject: "Bob's private invoice", message: "Invoice 42 is wrong.", channel: "web" })
+  ).number;
   const globexDb = platform.router.forTenant(globex);
   const globexAgent = await createMember(platform, globex, { email: "g@tickets-portal.test" });
-  const globexAlice = await createCustomer(globexDb, { type: "system" }, { name: "Alice at Globex", email: "alice@tickets-portal.test", company: null, phone: null });
+  const globexAlice = await createCustomer(
+    globexDb,
+    { type: "system" },
+    { name: "Alice at Globex", email: "alice@tickets-portal.test", company: null, phone: null },
+  );
   for (let i = 0; i < 4; i += 1) {
-    globexOnlyTicket = (await createTicket(globexDb, agentActor(globexAgent), { customer: { id: globexAlice.id }, subject: `Globex secret ${i}`, message: "confidential", channel: "web" })).number;
+    globexOnlyTicket = (
+      await createTicket(globexDb, agentActor(globexAgent), {
+        customer: { id: globexAlice.id },
+        subject: `Globex secret ${i}`,
+        message: "confidential",
+        channel: "web",
+      })
+    ).number;
   }
   alice = await portalSessionFor(acme, a.id);
   bob = await portalSessionFor(acme, b.id);
@@ -89,7 +115,19 @@ describe("a request's page", () => {
         expect(body).toContain("My password does not work.");
         expect(body).toContain("Please try resetting it from the login page.");
       }
-      for (const secret of [SECRET_NOTE, "INTERNAL", "refund approved", AGENT_EMAIL, "vip-secret-tag", "Alice Co", "+1 555 0100", "Bob", "internal", "assignee", "priority"]) {
+      for (const secret of [
+        SECRET_NOTE,
+        "INTERNAL",
+        "refund approved",
+        AGENT_EMAIL,
+        "vip-secret-tag",
+        "Alice Co",
+        "+1 555 0100",
+        "Bob",
+        "internal",
+        "assignee",
+        "priority",
+      ]) {
         expect(body, `${path} leaks ${secret}`).not.toContain(secret);
       }
     }
@@ -98,7 +136,17 @@ describe("a request's page", () => {
   it("answers another customer's ticket, another workspace's number and nonsense with the same plain 404", async () => {
     const bodies: string[] = [];
     const hex = `0x${aliceTicket.toString(16)}`;
-    for (const path of [`/portal/tickets/${bobTicket}`, `/portal/tickets/${globexOnlyTicket}`, "/portal/tickets/99999999", "/portal/tickets/abc", "/portal/tickets/-1", `/portal/tickets/${hex}`, `/portal/tickets/0${aliceTicket}`, `/portal/tickets/${aliceTicket}.0`, `/portal/tickets/+${aliceTicket}`]) {
+    for (const path of [
+      `/portal/tickets/${bobTicket}`,
+      `/portal/tickets/${globexOnlyTicket}`,
+      "/portal/tickets/99999999",
+      "/portal/tickets/abc",
+      "/portal/tickets/-1",
+      `/portal/tickets/${hex}`,
+      `/portal/tickets/0${aliceTicket}`,
+      `/portal/tickets/${aliceTicket}.0`,
+      `/portal/tickets/+${aliceTicket}`,
+    ]) {
       const response = await get(path, alice);
       expect(response.status, path).toBe(404);
       const html = await response.text();
@@ -132,7 +180,10 @@ describe("replying", () => {
     const thread = await listTicketMessages(acmeDb, ticket.id, { includeInternal: true });
     expect(thread.at(-1)).toMatchObject({ body: "It still does not work, sorry!", authorType: "customer", internal: false, authorName: "Alice Customer" });
     const { db, t } = acmeDb;
-    const notices = await db.select({ kind: t.outboundEmails.kind, to: t.outboundEmails.toAddress }).from(t.outboundEmails).where(eq(t.outboundEmails.kind, "customer_reply_notice"));
+    const notices = await db
+      .select({ kind: t.outboundEmails.kind, to: t.outboundEmails.toAddress })
+      .from(t.outboundEmails)
+      .where(eq(t.outboundEmails.kind, "customer_reply_notice"));
     expect(notices).toEqual([{ kind: "customer_reply_notice", to: AGENT_EMAIL }]);
     const page = await (await get(`/portal/tickets/${aliceTicket}`, alice)).text();
     expect(page).toContain("It still does not work, sorry!");

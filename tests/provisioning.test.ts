@@ -124,7 +124,9 @@ describe("tenant provisioning", () => {
 
   it.each(badSlugs)("refuses a slug that is %s and leaves nothing behind", async (_why, slug) => {
     const before = await tenantSchemas();
-    await expect(createTenant(platform.control, platform.router, { slug, name: "X", adminEmail: "a@x.test" }, { firstAdmin: prepareFirstAdmin })).rejects.toBeInstanceOf(ProvisioningError);
+    await expect(
+      createTenant(platform.control, platform.router, { slug, name: "X", adminEmail: "a@x.test" }, { firstAdmin: prepareFirstAdmin }),
+    ).rejects.toBeInstanceOf(ProvisioningError);
     expect(await rowsWithSlug(slug, slug.trim().toLowerCase())).toEqual([]);
     await expectNoOrphanSchemasSince(before);
   });
@@ -141,9 +143,14 @@ describe("tenant provisioning", () => {
     const slug = uniqueSlug();
     const before = await tenantSchemas();
     const broken = [...loadTenantMigrations(), { version: 99, tag: "9999_broken", statements: ["CREATE TABLE widgets (id int)", "SELECT 1/0"] }];
-    await expect(createTenant(platform.control, platform.router, { slug, name: "Doomed", adminEmail: "a@doomed.test" }, { firstAdmin: prepareFirstAdmin, migrations: broken })).rejects.toThrow(
-      /division by zero/,
-    );
+    await expect(
+      createTenant(
+        platform.control,
+        platform.router,
+        { slug, name: "Doomed", adminEmail: "a@doomed.test" },
+        { firstAdmin: prepareFirstAdmin, migrations: broken },
+      ),
+    ).rejects.toThrow(/division by zero/);
     expect(await rowsWithSlug(slug)).toEqual([]);
     await expectNoOrphanSchemasSince(before);
   });
@@ -151,10 +158,16 @@ describe("tenant provisioning", () => {
   it("reports a unique violation other than the slug's as it is, not as a taken slug", async () => {
     const slug = uniqueSlug();
     const before = await tenantSchemas();
-    const clashing = [...loadTenantMigrations(), { version: 99, tag: "9999_dupes", statements: ["CREATE TABLE dupes (id int UNIQUE)", "INSERT INTO dupes VALUES (1), (1)"] }];
-    const error: unknown = await createTenant(platform.control, platform.router, { slug, name: "Dupes", adminEmail: "a@dupes.test" }, { firstAdmin: prepareFirstAdmin, migrations: clashing }).catch(
-      (caught: unknown) => caught,
-    );
+    const clashing = [
+      ...loadTenantMigrations(),
+      { version: 99, tag: "9999_dupes", statements: ["CREATE TABLE dupes (id int UNIQUE)", "INSERT INTO dupes VALUES (1), (1)"] },
+    ];
+    const error: unknown = await createTenant(
+      platform.control,
+      platform.router,
+      { slug, name: "Dupes", adminEmail: "a@dupes.test" },
+      { firstAdmin: prepareFirstAdmin, migrations: clashing },
+    ).catch((caught: unknown) => caught);
     expect(error).not.toBeInstanceOf(ProvisioningError);
     expect(error).toMatchObject({ code: "23505", constraint: "dupes_id_key" });
     expect(await rowsWithSlug(slug)).toEqual([]);

@@ -38,7 +38,8 @@ describe("security headers", () => {
 describe("global rate limit", () => {
   it("answers 429 with Retry-After once a client IP passes its requests per minute, other clients unaffected", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 22; i += 1) statuses.push((await server.request(`${tenant.slug}.localhost`, "/login", { headers: { "x-forwarded-for": "10.9.9.9" } })).status);
+    for (let i = 0; i < 22; i += 1)
+      statuses.push((await server.request(`${tenant.slug}.localhost`, "/login", { headers: { "x-forwarded-for": "10.9.9.9" } })).status);
     expect(statuses.slice(0, 20).every((status) => status === 200)).toBe(true);
     const limited = await server.request(`${tenant.slug}.localhost`, "/api/auth/me", { headers: { "x-forwarded-for": "10.9.9.9" } });
     expect(limited.status).toBe(429);

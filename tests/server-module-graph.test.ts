@@ -92,7 +92,10 @@ describe("one module graph in the server process (`tsx server.ts` over the serve
   async function inboundSettled(expected: number): Promise<Array<{ status: string; ticketId: number | null }>> {
     const { db, t } = platform.router.forTenant(tenant);
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(25)) {
-      const rows = await db.select({ status: t.inboundEmails.status, ticketId: t.inboundEmails.ticketId }).from(t.inboundEmails).orderBy(asc(t.inboundEmails.id));
+      const rows = await db
+        .select({ status: t.inboundEmails.status, ticketId: t.inboundEmails.ticketId })
+        .from(t.inboundEmails)
+        .orderBy(asc(t.inboundEmails.id));
       const { rows: jobs } = await platform.control.pool.query<{ pending: number }>(
         `SELECT count(*)::int AS pending FROM graphile_worker._private_jobs jobs JOIN graphile_worker._private_tasks tasks ON tasks.id = jobs.task_id
          WHERE tasks.identifier = 'process_inbound_email'`,

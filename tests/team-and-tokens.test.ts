@@ -40,13 +40,23 @@ describe("invites", () => {
 
     const page = await server.request(host(acme), invitePath);
     expect(await page.text()).toContain("new.hire@acme.test");
-    const accepted = await server.request(host(acme), invitePath, { method: "POST", body: form({ name: "New Hire", password: "a brand new password" }), headers: postHeaders(`http://${host(acme)}`) });
+    const accepted = await server.request(host(acme), invitePath, {
+      method: "POST",
+      body: form({ name: "New Hire", password: "a brand new password" }),
+      headers: postHeaders(`http://${host(acme)}`),
+    });
     expect(accepted.status).toBe(302);
     expect(accepted.headers.get("location")).toBe("/dashboard");
     const cookie = accepted.headers.get("set-cookie")!.split(";")[0]!;
-    expect(await (await server.request(host(acme), "/api/auth/me", { headers: { cookie } })).json()).toMatchObject({ user: { email: "new.hire@acme.test", role: "agent", name: "New Hire" } });
+    expect(await (await server.request(host(acme), "/api/auth/me", { headers: { cookie } })).json()).toMatchObject({
+      user: { email: "new.hire@acme.test", role: "agent", name: "New Hire" },
+    });
 
-    const reused = await server.request(host(acme), invitePath, { method: "POST", body: form({ name: "Again", password: "another password" }), headers: postHeaders(`http://${host(acme)}`) });
+    const reused = await server.request(host(acme), invitePath, {
+      method: "POST",
+      body: form({ name: "Again", password: "another password" }),
+      headers: postHeaders(`http://${host(acme)}`),
+    });
     expect(reused.status).toBe(410);
     const { db, t } = platform.router.forTenant(acme);
     const actions = (await db.select({ action: t.activityLogs.action }).from(t.activityLogs)).map((row) => row.action);
@@ -56,7 +66,10 @@ describe("invites", () => {
   it("refuses expired, reused, empty, whitespace, malformed and foreign-tenant tokens the same way", async () => {
     const handle = platform.router.forTenant(acme);
     const { token: expired } = await createInvite(handle, null, { email: "late@acme.test", role: "agent" }, 1);
-    await handle.db.update(handle.t.invites).set({ expiresAt: sql`now() - interval '1 minute'` }).where(eq(handle.t.invites.email, "late@acme.test"));
+    await handle.db
+      .update(handle.t.invites)
+      .set({ expiresAt: sql`now() - interval '1 minute'` })
+      .where(eq(handle.t.invites.email, "late@acme.test"));
     const { token: used } = await createInvite(handle, null, { email: "used@acme.test", role: "agent" }, 1);
     await acceptInvite(handle, used, { name: "Used", password: "a long password" });
     const { token: foreign } = await createInvite(platform.router.forTenant(globex), null, { email: "other@globex.test", role: "admin" }, 1);
@@ -117,7 +130,11 @@ describe("personal API tokens", () => {
     const user = await createMember(platform, acme, { email: "robot@acme.test" });
     const session = await sessionFor(platform, acme, user.id);
     const post = (body: Record<string, string>) =>
-      server.request(host(acme), "/settings/profile", { method: "POST", body: form({ csrf: session.csrf, ...body }), headers: postHeaders(`http://${host(acme)}`, { cookie: session.cookie }) });
+      server.request(host(acme), "/settings/profile", {
+        method: "POST",
+        body: form({ csrf: session.csrf, ...body }),
+        headers: postHeaders(`http://${host(acme)}`, { cookie: session.cookie }),
+      });
     const html = await (await post({ intent: "create-token", tokenName: "Reporting" })).text();
     const token = /cdr_[A-Za-z0-9_-]{20,}/.exec(html)?.[0];
     expect(token).toBeDefined();
@@ -132,11 +149,13 @@ describe("personal API tokens", () => {
     const [row] = await db.select().from(t.apiTokens).where(eq(t.apiTokens.userId, user.id));
     expect(row!.tokenHash).not.toContain(token!);
     expect(row!.lastUsedAt).not.toBeNull();
-    expect((await (await server.request(host(acme), "/settings/profile", { headers: { cookie: session.cookie } })).text())).not.toContain(token!);
+    expect(await (await server.request(host(acme), "/settings/profile", { headers: { cookie: session.cookie } })).text()).not.toContain(token!);
 
     expect((await post({ intent: "revoke-token", tokenId: String(row!.id) })).status).toBe(200);
     expect((await meWith(token!)).status).toBe(401);
-    const actions = (await db.select({ action: t.activityLogs.action }).from(t.activityLogs).where(eq(t.activityLogs.actorUserId, user.id))).map((r) => r.action);
+    const actions = (await db.select({ action: t.activityLogs.action }).from(t.activityLogs).where(eq(t.activityLogs.actorUserId, user.id))).map(
+      (r) => r.action,
+    );
     expect(actions).toEqual(expect.arrayContaining(["api_token.created", "api_token.revoked"]));
   });
 

@@ -65,7 +65,9 @@ describe("npm run tenant", () => {
     const tenant = (await platform.directory.lookup(slug))!;
     const admin = await acceptInvite(platform.router.forTenant(tenant), token!, { name: "First Admin", password: "a long password" });
     expect(admin).toMatchObject({ email: `first@${slug}.test`, role: "admin" });
-    await expect(acceptInvite(platform.router.forTenant(tenant), token!, { name: "Again", password: "a long password" })).rejects.toThrow(/invalid or has expired/);
+    await expect(acceptInvite(platform.router.forTenant(tenant), token!, { name: "Again", password: "a long password" })).rejects.toThrow(
+      /invalid or has expired/,
+    );
   }, 30_000);
 
   it.each([

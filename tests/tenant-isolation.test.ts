@@ -13,9 +13,7 @@ beforeAll(async () => {
   tenants = await Promise.all([1, 2, 3].map(() => createTestTenant(setup)));
   for (const tenant of tenants) {
     const { db, t } = setup.router.forTenant(tenant);
-    await db.insert(t.customers).values(
-      Array.from({ length: 5 }, (_, i) => ({ name: `${tenant.slug} marker ${i}`, email: `c${i}@${tenant.slug}.test` })),
-    );
+    await db.insert(t.customers).values(Array.from({ length: 5 }, (_, i) => ({ name: `${tenant.slug} marker ${i}`, email: `c${i}@${tenant.slug}.test` })));
   }
   // Decoys: a table in `public` with the same name and a poison row, which unbound SQL would find.
   await setup.control.pool.query(`CREATE TABLE IF NOT EXISTS public.customers (id bigint, name text, email text)`);

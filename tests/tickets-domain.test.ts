@@ -55,7 +55,15 @@ describe("creating tickets", () => {
       tags: ["hardware"],
     });
     const ticket = await getTicket(handle, created.number);
-    expect(ticket).toMatchObject({ subject: "Printer is on fire", status: "open", priority: "urgent", channel: "phone", assigneeId: agentId, tags: ["hardware"], version: 1 });
+    expect(ticket).toMatchObject({
+      subject: "Printer is on fire",
+      status: "open",
+      priority: "urgent",
+      channel: "phone",
+      assigneeId: agentId,
+      tags: ["hardware"],
+      version: 1,
+    });
     expect(ticket.customer).toMatchObject({ name: "Grace Hopper", email: "Grace@Navy.test" });
     const messages = await listTicketMessages(handle, ticket.id, { includeInternal: true });
     expect(messages).toMatchObject([{ authorType: "customer", authorName: "Grace Hopper", body: "Smoke is coming out of the tray." }]);
@@ -64,17 +72,31 @@ describe("creating tickets", () => {
     expect(activity.items[0]!.actor).toMatchObject({ type: "agent", name: "Ann Agent" });
 
     // the same email in another case finds the customer instead of creating a second one
-    const again = await createTicket(handle, agent, { customer: { name: "G. Hopper", email: "grace@navy.TEST" }, subject: "Second", message: "Hello", channel: "email" });
+    const again = await createTicket(handle, agent, {
+      customer: { name: "G. Hopper", email: "grace@navy.TEST" },
+      subject: "Second",
+      message: "Hello",
+      channel: "email",
+    });
     expect(again.customerId).toBe(created.customerId);
     await countersMatchTickets();
   });
 
   it("refuses an unknown customer or an inactive assignee and leaves nothing behind", async () => {
     const before = await handle.db.select({ n: sql<number>`count(*)::int` }).from(handle.t.tickets);
-    await expect(createTicket(handle, agent, { customer: { id: 987654 }, subject: "x", message: "y", channel: "web" })).rejects.toMatchObject({ status: 400, details: { field: "customerId" } });
+    await expect(createTicket(handle, agent, { customer: { id: 987654 }, subject: "x", message: "y", channel: "web" })).rejects.toMatchObject({
+      status: 400,
+      details: { field: "customerId" },
+    });
     await handle.db.update(handle.t.users).set({ active: false }).where(eq(handle.t.users.id, otherAgentId));
     await expect(
-      createTicket(handle, agent, { customer: { name: "New Person", email: "new.person@tickets.test" }, subject: "x", message: "y", channel: "web", assigneeId: otherAgentId }),
+      createTicket(handle, agent, {
+        customer: { name: "New Person", email: "new.person@tickets.test" },
+        subject: "x",
+        message: "y",
+        channel: "web",
+        assigneeId: otherAgentId,
+      }),
     ).rejects.toMatchObject({ status: 400, details: { field: "assigneeId" } });
     await handle.db.update(handle.t.users).set({ active: true }).where(eq(handle.t.users.id, otherAgentId));
     const after = await handle.db.select({ n: sql<number>`count(*)::int` }).from(handle.t.tickets);
@@ -86,7 +108,12 @@ describe("creating tickets", () => {
 
 describe("working a ticket", () => {
   it("stamps the first response on the first public agent reply only, and a customer reply reopens a solved ticket", async () => {
-    const { number, customerId } = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Reset", message: "Help", channel: "web" });
+    const { number, customerId } = await createTicket(handle, agent, {
+      customer: { name: "Ada", email: "ada@tickets.test" },
+      subject: "Reset",
+      message: "Help",
+      channel: "web",
+    });
     await addMessage(handle, agent, number, { body: "Looking into it (note)", internal: true });
     expect((await getTicket(handle, number)).firstResponseAt).toBeNull();
     await addMessage(handle, agent, number, { body: "We are on it." });
@@ -106,19 +133,44 @@ describe("working a ticket", () => {
     const publicThread = await listTicketMessages(handle, reopened.id, { includeInternal: false });
     expect(publicThread.map((m) => m.body)).toEqual(["Help", "We are on it.", "Another reply", "It broke again"]);
     const actions = (await listActivity(handle, { ticketId: reopened.id })).items.map((item) => item.action);
-    expect(actions).toEqual(["ticket.status_changed", "ticket.customer_replied", "ticket.status_changed", "ticket.replied", "ticket.replied", "ticket.note_added", "ticket.created"]);
+    expect(actions).toEqual([
+      "ticket.status_changed",
+      "ticket.customer_replied",
+      "ticket.status_changed",
+      "ticket.replied",
+      "ticket.replied",
+      "ticket.note_added",
+      "ticket.created",
+    ]);
     await countersMatchTickets();
   });
 
   it("a customer cannot write to another customer's ticket, nor an internal note", async () => {
-    const { number } = await createTicket(handle, agent, { customer: { name: "Owner", email: "owner@tickets.test" }, subject: "Mine", message: "Private", channel: "web" });
-    const other = await createTicket(handle, agent, { customer: { name: "Other", email: "other@tickets.test" }, subject: "Theirs", message: "x", channel: "web" });
+    const { number } = await createTicket(handle, agent, {
+      customer: { name: "Owner", email: "owner@tickets.test" },
+      subject: "Mine",
+      message: "Private",
+      channel: "web",
+    });
+    const other = await createTicket(handle, agent, {
+      customer: { name: "Other", email: "other@tickets.test" },
+      subject: "Theirs",
+      message: "x",
+      channel: "web",
+    });
     await expect(addMessage(handle, { type: "customer", customerId: other.customerId }, number, { body: "sneaky" })).rejects.toMatchObject({ status: 404 });
-    await expect(addMessage(handle, { type: "customer", customerId: other.customerId }, other.number, { body: "note", internal: true })).rejects.toMatchObject({ status: 403 });
+    await expect(addMessage(handle, { type: "customer", customerId: other.customerId }, other.number, { body: "note", internal: true })).rejects.toMatchObject({
+      status: 403,
+    });
   });
 
   it("records one activity entry per changed field with before and after values", async () => {
-    const { id, number } = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Fields", message: "x", channel: "web" });
+    const { id, number } = await createTicket(handle, agent, {
+      customer: { name: "Ada", email: "ada@tickets.test" },
+      subject: "Fields",
+      message: "x",
+      channel: "web",
+    });
     await updateTicket(handle, agent, number, { status: "pending", priority: "high", assigneeId: otherAgentId, tags: ["billing", "vip"] });
     const items = (await listActivity(handle, { ticketId: id })).items;
     const byAction = Object.fromEntries(items.map((item) => [item.action, item]));
@@ -136,7 +188,12 @@ describe("working a ticket", () => {
 
 describe("a customer's email address", () => {
   it("when it changes, portal sessions opened with the old address end", async () => {
-    const { customerId } = await createTicket(handle, agent, { customer: { name: "Jon Typo", email: "jon@typo.test" }, subject: "Mistyped", message: "x", channel: "web" });
+    const { customerId } = await createTicket(handle, agent, {
+      customer: { name: "Jon Typo", email: "jon@typo.test" },
+      subject: "Mistyped",
+      message: "x",
+      channel: "web",
+    });
     const token = await createCustomerSession(handle, customerId);
     expect(await findCustomerSession(handle, token)).not.toBeNull();
     await updateCustomer(handle, agent, customerId, { name: "Jon Typo" });
@@ -148,7 +205,12 @@ describe("a customer's email address", () => {
 
 describe("the lost-update guard", () => {
   it("the second of two agents who opened the same version gets a conflict with the current values; nothing of theirs is written", async () => {
-    const { number } = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Race", message: "x", channel: "web" });
+    const { number } = await createTicket(handle, agent, {
+      customer: { name: "Ada", email: "ada@tickets.test" },
+      subject: "Race",
+      message: "x",
+      channel: "web",
+    });
     const seen = (await getTicket(handle, number)).version;
     const results = await Promise.allSettled([
       updateTicket(handle, agent, number, { priority: "high" }, seen),
@@ -170,7 +232,13 @@ describe("the lost-update guard", () => {
 
 describe("bulk changes", () => {
   it("applies one change to every selected ticket, or none when a number is unknown", async () => {
-    const a = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Bulk A", message: "x", channel: "web", tags: ["x"] });
+    const a = await createTicket(handle, agent, {
+      customer: { name: "Ada", email: "ada@tickets.test" },
+      subject: "Bulk A",
+      message: "x",
+      channel: "web",
+      tags: ["x"],
+    });
     const b = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Bulk B", message: "x", channel: "web" });
     expect(await bulkUpdateTickets(handle, agent, [a.number, b.number], { addTag: "x" })).toBe(2);
     expect((await getTicket(handle, a.number)).tags).toEqual(["x"]);
@@ -184,7 +252,13 @@ describe("bulk changes", () => {
 
   it("refuses to add a tag to tickets that already have 20, naming them, and changes none of the selection", async () => {
     const twenty = Array.from({ length: 20 }, (_, i) => `tag-${i + 1}`);
-    const full = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Full of tags", message: "x", channel: "web", tags: twenty });
+    const full = await createTicket(handle, agent, {
+      customer: { name: "Ada", email: "ada@tickets.test" },
+      subject: "Full of tags",
+      message: "x",
+      channel: "web",
+      tags: twenty,
+    });
     const empty = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "No tags", message: "x", channel: "web" });
     const refused = await bulkUpdateTickets(handle, agent, [empty.number, full.number], { addTag: "one-too-many" }).catch((error: unknown) => error);
     expect(AppError.is(refused)).toBe(true);
@@ -200,21 +274,46 @@ describe("bulk changes", () => {
 
   it("keeps a ticket that has more than 20 tags from before the cap workable: it saves, it loses tags, it gains none", async () => {
     const legacy = Array.from({ length: 25 }, (_, i) => `old-${i + 1}`);
-    const { number } = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Tagged long ago", message: "x", channel: "web" });
+    const { number } = await createTicket(handle, agent, {
+      customer: { name: "Ada", email: "ada@tickets.test" },
+      subject: "Tagged long ago",
+      message: "x",
+      channel: "web",
+    });
     await handle.db.update(handle.t.tickets).set({ tags: legacy }).where(eq(handle.t.tickets.number, number));
 
     expect(await updateTicket(handle, agent, number, { status: "pending", tags: legacy })).toMatchObject({ status: "pending", tags: legacy });
     expect((await updateTicket(handle, agent, number, { tags: legacy.slice(1) })).tags).toHaveLength(24);
-    await expect(updateTicket(handle, agent, number, { tags: [...legacy.slice(1), "new-1", "new-2"] })).rejects.toMatchObject({ code: "too_many_tags", details: { field: "tags" } });
+    await expect(updateTicket(handle, agent, number, { tags: [...legacy.slice(1), "new-1", "new-2"] })).rejects.toMatchObject({
+      code: "too_many_tags",
+      details: { field: "tags" },
+    });
     expect((await getTicket(handle, number)).tags).toEqual(legacy.slice(1));
-    await expect(createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Too many", message: "x", channel: "web", tags: legacy.slice(0, 21) })).rejects.toMatchObject({ code: "too_many_tags" });
+    await expect(
+      createTicket(handle, agent, {
+        customer: { name: "Ada", email: "ada@tickets.test" },
+        subject: "Too many",
+        message: "x",
+        channel: "web",
+        tags: legacy.slice(0, 21),
+      }),
+    ).rejects.toMatchObject({ code: "too_many_tags" });
   });
 });
 
 describe("the ticket list", () => {
   it("filters by status, priority, assignee, customer, tag and channel, with tab counts to match", async () => {
-    const tagged = await createTicket(handle, agent, { customer: { name: "Filter Fan", email: "filters@tickets.test" }, subject: "Filter me", message: "x", channel: "portal", priority: "low", tags: ["needle"], assigneeId: otherAgentId });
-    const check = async (input: Partial<Record<keyof TicketFilters, unknown>>, viewer = agentId) => (await listTickets(handle, filters(input), viewer)).items.map((item) => item.number);
+    const tagged = await createTicket(handle, agent, {
+      customer: { name: "Filter Fan", email: "filters@tickets.test" },
+      subject: "Filter me",
+      message: "x",
+      channel: "portal",
+      priority: "low",
+      tags: ["needle"],
+      assigneeId: otherAgentId,
+    });
+    const check = async (input: Partial<Record<keyof TicketFilters, unknown>>, viewer = agentId) =>
+      (await listTickets(handle, filters(input), viewer)).items.map((item) => item.number);
     expect(await check({ tag: "needle" })).toEqual([tagged.number]);
     expect(await check({ tag: "needle", channel: "email" })).toEqual([]);
     expect(await check({ tag: "needle", priority: "low", channel: "portal", customer: String(tagged.customerId) })).toEqual([tagged.number]);
@@ -234,16 +333,30 @@ describe("the ticket list", () => {
     expect(all.counts.all).toBe(row!.n);
     const mine = (await listTickets(handle, filters({ status: "all", assignee: "me" }), agentId, 500)).items.length;
     expect((await ticketTabCounts(handle, filters({ assignee: "me" }), agentId)).counts.all).toBe(mine);
-    expect(sidebarCounts(await readTicketCounters(handle), agentId).mine).toBe((await listTickets(handle, filters({ assignee: "me" }), agentId, 500)).items.length);
+    expect(sidebarCounts(await readTicketCounters(handle), agentId).mine).toBe(
+      (await listTickets(handle, filters({ assignee: "me" }), agentId, 500)).items.length,
+    );
   });
 
   it("finds tickets by words in the subject or any message, ranked, with stemming", async () => {
-    const inSubject = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Refund for the flamingo order", message: "Please refund me", channel: "web" });
-    const inMessage = await createTicket(handle, agent, { customer: { name: "Ada", email: "ada@tickets.test" }, subject: "Question", message: "Hello", channel: "web" });
+    const inSubject = await createTicket(handle, agent, {
+      customer: { name: "Ada", email: "ada@tickets.test" },
+      subject: "Refund for the flamingo order",
+      message: "Please refund me",
+      channel: "web",
+    });
+    const inMessage = await createTicket(handle, agent, {
+      customer: { name: "Ada", email: "ada@tickets.test" },
+      subject: "Question",
+      message: "Hello",
+      channel: "web",
+    });
     await addMessage(handle, agent, inMessage.number, { body: "Is this about the flamingos you ordered?", internal: true });
     const found = (await listTickets(handle, filters({ q: "flamingo", status: "all" }), agentId)).items.map((item) => item.number);
     expect(found).toEqual([inSubject.number, inMessage.number]);
-    expect((await listTickets(handle, filters({ q: "flamingo -refund", status: "all" }), agentId)).items.map((item) => item.number)).toEqual([inMessage.number]);
+    expect((await listTickets(handle, filters({ q: "flamingo -refund", status: "all" }), agentId)).items.map((item) => item.number)).toEqual([
+      inMessage.number,
+    ]);
     expect((await listTickets(handle, filters({ q: "zebra", status: "all" }), agentId)).items).toEqual([]);
     // renaming the subject re-indexes it, and the messages stay findable
     await updateTicket(handle, agent, inSubject.number, { subject: "Money back" });

@@ -22,7 +22,11 @@ let globexOnlyTicket: number;
 const host = (tenant: TenantRecord) => `${tenant.slug}.localhost`;
 const get = (path: string, tenant = acme) => server.request(host(tenant), path, { headers: { cookie: session.cookie } });
 const post = (path: string, fields: Record<string, string>, tenant = acme) =>
-  server.request(host(tenant), path, { method: "POST", body: form({ csrf: session.csrf, ...fields }), headers: postHeaders(`http://${host(tenant)}`, { cookie: session.cookie }) });
+  server.request(host(tenant), path, {
+    method: "POST",
+    body: form({ csrf: session.csrf, ...fields }),
+    headers: postHeaders(`http://${host(tenant)}`, { cookie: session.cookie }),
+  });
 
 beforeAll(async () => {
   acme = await createTestTenant(platform);
@@ -31,12 +35,26 @@ beforeAll(async () => {
   const agent = await createMember(platform, acme, { email: "agent@screens.test", name: "Sam Screens" });
   agentId = agent.id;
   session = await sessionFor(platform, acme, agent.id);
-  acmeTicket = (await createTicket(acmeDb, agentActor(agent), { customer: { name: "Quinn Customer", email: "quinn@screens.test" }, subject: "Blue widget squeaks", message: "It squeaks at night.", channel: "web" })).number;
+  acmeTicket = (
+    await createTicket(acmeDb, agentActor(agent), {
+      customer: { name: "Quinn Customer", email: "quinn@screens.test" },
+      subject: "Blue widget squeaks",
+      message: "It squeaks at night.",
+      channel: "web",
+    })
+  ).number;
   // globex numbers its tickets independently: make one that acme does not have
   const globexDb = platform.router.forTenant(globex);
   const globexAdmin = await createMember(platform, globex, { email: "g@screens.test" });
   for (let i = 0; i < 3; i += 1) {
-    globexOnlyTicket = (await createTicket(globexDb, agentActor(globexAdmin), { customer: { name: "Secret", email: "secret@globex.test" }, subject: `Globex secret ${i}`, message: "confidential", channel: "web" })).number;
+    globexOnlyTicket = (
+      await createTicket(globexDb, agentActor(globexAdmin), {
+        customer: { name: "Secret", email: "secret@globex.test" },
+        subject: `Globex secret ${i}`,
+        message: "confidential",
+        channel: "web",
+      })
+    ).number;
   }
   server = await startTestServer(platform);
 });
@@ -89,7 +107,20 @@ describe("ticket page", () => {
   it("reads a ticket number in plain digits only: other spellings of the same number are a 404", async () => {
     expect(acmeTicket).toBe(1001);
     expect((await get("/tickets/1001")).status).toBe(200);
-    for (const spelling of ["0x3E9", "0x3e9", "1.001e3", "1001.0", "+1001", "01001", "%201001", "1001%20", "0b1111101001", "0o1751", "4294968297", "2147483648"]) {
+    for (const spelling of [
+      "0x3E9",
+      "0x3e9",
+      "1.001e3",
+      "1001.0",
+      "+1001",
+      "01001",
+      "%201001",
+      "1001%20",
+      "0b1111101001",
+      "0o1751",
+      "4294968297",
+      "2147483648",
+    ]) {
       const response = await get(`/tickets/${spelling}`);
       expect(response.status, spelling).toBe(404);
       expect(await response.text(), spelling).not.toContain("Blue widget squeaks");
@@ -105,7 +136,10 @@ describe("ticket page", () => {
     expect((await post(`/tickets/${acmeTicket}`, { intent: "reply", kind: "internal", body: "Customer seems nice" })).status).toBe(200);
     const ticket = await getTicket(acmeDb, acmeTicket);
     const thread = await listTicketMessages(acmeDb, ticket.id, { includeInternal: true });
-    expect(thread.slice(-2).map((m) => [m.body, m.internal, m.authorName])).toEqual([["We oiled it.", false, "Sam Screens"], ["Customer seems nice", true, "Sam Screens"]]);
+    expect(thread.slice(-2).map((m) => [m.body, m.internal, m.authorName])).toEqual([
+      ["We oiled it.", false, "Sam Screens"],
+      ["Customer seems nice", true, "Sam Screens"],
+    ]);
     expect(ticket.firstResponseAt).not.toBeNull();
     const empty = await post(`/tickets/${acmeTicket}`, { intent: "reply", kind: "public", body: "   " });
     expect(empty.status).toBe(400);
@@ -114,12 +148,32 @@ describe("ticket page", () => {
 
   it("saves properties, and refuses a stale version with the current values", async () => {
     const { version } = await getTicket(acmeDb, acmeTicket);
-    const saved = await post(`/tickets/${acmeTicket}`, { intent: "properties", version: String(version), status: "pending", priority: "high", assigneeId: String(agentId), tags: "hardware, noisy" });
+    const saved = await post(`/tickets/${acmeTicket}`, {
+      intent: "properties",
+      version: String(version),
+      status: "pending",
+      priority: "high",
+      assigneeId: String(agentId),
+      tags: "hardware, noisy",
+    });
     expect(saved.status).toBe(200);
-    expect(await getTicket(acmeDb, acmeTicket)).toMatchObject({ status: "pending", priority: "high", assigneeId: agentId, tags: ["hardware", "noisy"], version: version + 1 });
+    expect(await getTicket(acmeDb, acmeTicket)).toMatchObject({
+      status: "pending",
+      priority: "high",
+      assigneeId: agentId,
+      tags: ["hardware", "noisy"],
+      version: version + 1,
+    });
 
     await updateTicket(acmeDb, agentActor({ id: agentId }), acmeTicket, { status: "on_hold" });
-    const stale = await post(`/tickets/${acmeTicket}`, { intent: "properties", version: String(version + 1), status: "solved", priority: "low", assigneeId: "", tags: "" });
+    const stale = await post(`/tickets/${acmeTicket}`, {
+      intent: "properties",
+      version: String(version + 1),
+      status: "solved",
+      priority: "low",
+      assigneeId: "",
+      tags: "",
+    });
     expect(stale.status).toBe(409);
     const html = await stale.text();
     expect(html).toContain("This ticket changed since you opened it.");
@@ -132,15 +186,34 @@ describe("the 20-tag cap", () => {
   it("bulk 'add tag' says which tickets are full and changes none; a ticket over the cap still saves", async () => {
     const agent = agentActor({ id: agentId });
     const twenty = Array.from({ length: 20 }, (_, i) => `t${i + 1}`);
-    const full = (await createTicket(acmeDb, agent, { customer: { name: "Quinn Customer", email: "quinn@screens.test" }, subject: "Many tags", message: "x", channel: "web", tags: twenty })).number;
-    const other = (await createTicket(acmeDb, agent, { customer: { name: "Quinn Customer", email: "quinn@screens.test" }, subject: "Few tags", message: "x", channel: "web" })).number;
+    const full = (
+      await createTicket(acmeDb, agent, {
+        customer: { name: "Quinn Customer", email: "quinn@screens.test" },
+        subject: "Many tags",
+        message: "x",
+        channel: "web",
+        tags: twenty,
+      })
+    ).number;
+    const other = (
+      await createTicket(acmeDb, agent, {
+        customer: { name: "Quinn Customer", email: "quinn@screens.test" },
+        subject: "Few tags",
+        message: "x",
+        channel: "web",
+      })
+    ).number;
     const refused = await post("/tickets?status=all", { bulk: "tag", tag: "one-more", numbers: String(full) }, acme);
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain(`Ticket #${full} already has 20 tags`);
     const both = new URLSearchParams({ csrf: session.csrf, bulk: "tag", tag: "one-more" });
     both.append("numbers", String(other));
     both.append("numbers", String(full));
-    const mixed = await server.request(host(acme), "/tickets?status=all", { method: "POST", body: both.toString(), headers: postHeaders(`http://${host(acme)}`, { cookie: session.cookie }) });
+    const mixed = await server.request(host(acme), "/tickets?status=all", {
+      method: "POST",
+      body: both.toString(),
+      headers: postHeaders(`http://${host(acme)}`, { cookie: session.cookie }),
+    });
     expect(mixed.status).toBe(409);
     expect((await getTicket(acmeDb, other)).tags).toEqual([]);
     expect((await getTicket(acmeDb, full)).tags).toEqual(twenty);
@@ -149,10 +222,24 @@ describe("the 20-tag cap", () => {
     const legacy = [...twenty, "t21", "t22"];
     await acmeDb.db.update(acmeDb.t.tickets).set({ tags: legacy }).where(eq(acmeDb.t.tickets.number, full));
     const { version } = await getTicket(acmeDb, full);
-    const saved = await post(`/tickets/${full}`, { intent: "properties", version: String(version), status: "pending", priority: "normal", assigneeId: "", tags: legacy.join(", ") });
+    const saved = await post(`/tickets/${full}`, {
+      intent: "properties",
+      version: String(version),
+      status: "pending",
+      priority: "normal",
+      assigneeId: "",
+      tags: legacy.join(", "),
+    });
     expect(saved.status).toBe(200);
     expect(await getTicket(acmeDb, full)).toMatchObject({ status: "pending", tags: legacy });
-    const grown = await post(`/tickets/${full}`, { intent: "properties", version: String(version + 1), status: "pending", priority: "normal", assigneeId: "", tags: [...legacy, "t23"].join(", ") });
+    const grown = await post(`/tickets/${full}`, {
+      intent: "properties",
+      version: String(version + 1),
+      status: "pending",
+      priority: "normal",
+      assigneeId: "",
+      tags: [...legacy, "t23"].join(", "),
+    });
     expect(grown.status).toBe(400);
     expect(await grown.text()).toContain("A ticket can have at most 20 tags.");
   });
@@ -167,10 +254,23 @@ describe("new ticket", () => {
     expect(html).toContain("Enter a valid email address.");
     expect(html).toContain('value="Cannot print"');
 
-    const created = await post("/tickets/new", { subject: "Cannot print", message: "Paper jam", customerName: "Pat Printer", customerEmail: "pat@screens.test", priority: "high", tags: "printing" });
+    const created = await post("/tickets/new", {
+      subject: "Cannot print",
+      message: "Paper jam",
+      customerName: "Pat Printer",
+      customerEmail: "pat@screens.test",
+      priority: "high",
+      tags: "printing",
+    });
     expect(created.status).toBe(302);
     const number = Number(created.headers.get("location")!.split("/").pop());
-    expect(await getTicket(acmeDb, number)).toMatchObject({ subject: "Cannot print", priority: "high", tags: ["printing"], channel: "web", customer: { email: "pat@screens.test" } });
+    expect(await getTicket(acmeDb, number)).toMatchObject({
+      subject: "Cannot print",
+      priority: "high",
+      tags: ["printing"],
+      channel: "web",
+      customer: { email: "pat@screens.test" },
+    });
   });
 
   it("finds customers as you type through its own loader", async () => {

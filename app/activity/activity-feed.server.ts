@@ -57,7 +57,14 @@ export async function listActivity({ db, t }: TenantHandle, scope: Scope, option
     for (const value of [change?.from, change?.to]) if (typeof value === "number") memberIds.add(value);
   }
   const members = memberIds.size
-    ? Object.fromEntries((await db.select({ id: t.users.id, name: t.users.name }).from(t.users).where(inArray(t.users.id, [...memberIds]))).map((m) => [String(m.id), m.name]))
+    ? Object.fromEntries(
+        (
+          await db
+            .select({ id: t.users.id, name: t.users.name })
+            .from(t.users)
+            .where(inArray(t.users.id, [...memberIds]))
+        ).map((m) => [String(m.id), m.name]),
+      )
     : {};
 
   const items = rows.slice(0, limit).map((row): ActivityItem => ({
@@ -66,7 +73,8 @@ export async function listActivity({ db, t }: TenantHandle, scope: Scope, option
     actor: {
       type: row.actorType,
       id: row.actorType === "agent" ? row.actorUserId : row.actorType === "customer" ? row.actorCustomerId : null,
-      name: row.actorType === "agent" ? (row.actorUserName ?? "A former member") : row.actorType === "customer" ? (row.customerName ?? "A customer") : "Conductor",
+      name:
+        row.actorType === "agent" ? (row.actorUserName ?? "A former member") : row.actorType === "customer" ? (row.customerName ?? "A customer") : "Conductor",
     },
     entityType: row.entityType,
     entityId: row.entityId,

@@ -46,9 +46,14 @@ export const customerIdParam = (value: string | undefined): number => routeParam
  */
 export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
   const [mediaType = "", ...parameters] = (request.headers.get("content-type") ?? "").split(";").map((part) => part.trim().toLowerCase());
-  const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
+  const charset = parameters
+    .find((parameter) => parameter.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replace(/"/g, "");
   if (!/^application\/(?:[\w.-]+\+)?json$/.test(mediaType) || (charset !== undefined && charset !== "utf-8" && charset !== "utf8")) {
-    throw apiError(415, "unsupported_media_type", "Send the body as JSON, with the header Content-Type: application/json.", { contentType: request.headers.get("content-type") });
+    throw apiError(415, "unsupported_media_type", "Send the body as JSON, with the header Content-Type: application/json.", {
+      contentType: request.headers.get("content-type"),
+    });
   }
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > JSON_BODY_LIMIT) throw tooLarge();
@@ -68,7 +73,8 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   return schema.parse(json);
 }
 
-const tooLarge = () => apiError(413, "payload_too_large", `The request body is larger than ${JSON_BODY_LIMIT / 1024 / 1024} MB.`, { limitBytes: JSON_BODY_LIMIT });
+const tooLarge = () =>
+  apiError(413, "payload_too_large", `The request body is larger than ${JSON_BODY_LIMIT / 1024 / 1024} MB.`, { limitBytes: JSON_BODY_LIMIT });
 
 /** 201 with the new resource and where it lives. */
 export function created(location: string, body: unknown): Response {

@@ -2,7 +2,16 @@ import * as z from "zod";
 import { AUTHOR_TYPES, USER_ROLES } from "../../db/tenant-enums";
 import { customerFields, customerListSchema } from "../customers/customer-schemas";
 import { positiveDecimal, rowIdParam } from "../route-params";
-import { channelSchema, messageBodySchema, prioritySchema, statusSchema, subjectSchema, tagsSchema, ticketFilterFields, ticketNumberSchema } from "../tickets/ticket-schemas";
+import {
+  channelSchema,
+  messageBodySchema,
+  prioritySchema,
+  statusSchema,
+  subjectSchema,
+  tagsSchema,
+  ticketFilterFields,
+  ticketNumberSchema,
+} from "../tickets/ticket-schemas";
 
 /**
  * What `/api/*` accepts and returns. The routes validate with these schemas and the OpenAPI
@@ -20,7 +29,9 @@ const timestamp = z.iso.datetime().meta({
 
 // ---- path parameters -------------------------------------------------------------------------
 
-export const ticketNumberPath = z.object({ number: ticketNumberSchema.meta({ description: "The ticket's number in this workspace, e.g. 1042.", example: "1042" }) });
+export const ticketNumberPath = z.object({
+  number: ticketNumberSchema.meta({ description: "The ticket's number in this workspace, e.g. 1042.", example: "1042" }),
+});
 export const customerIdPath = z.object({ id: rowIdParam.meta({ description: "The customer's id.", example: "17" }) });
 
 // ---- query strings ---------------------------------------------------------------------------
@@ -91,7 +102,9 @@ export const ticketChangesBody = z
       .positive()
       .max(2_147_483_647)
       .optional()
-      .meta({ description: "The `version` you read. If the ticket changed since, nothing is saved and the answer is 409 `version_conflict` with the current values." }),
+      .meta({
+        description: "The `version` you read. If the ticket changed since, nothing is saved and the answer is 409 `version_conflict` with the current values.",
+      }),
   })
   .refine((value) => ticketChangeFields.some((field) => value[field] !== undefined), { message: `Send at least one of ${ticketChangeFields.join(", ")}.` })
   .meta({ id: "TicketChanges", override: { anyOf: ticketChangeFields.map((field) => ({ required: [field] })) } });
@@ -118,13 +131,19 @@ export const errorSchema = z
     error: z.object({
       code: z.string().meta({ description: "Stable, machine-readable: e.g. validation_failed, not_found, version_conflict." }),
       message: z.string().meta({ description: "For people; may change." }),
-      details: z.unknown().meta({ description: "null, or more about the error: the failed fields (validation_failed), the current values (version_conflict), the field (email_taken)." }),
+      details: z
+        .unknown()
+        .meta({
+          description: "null, or more about the error: the failed fields (validation_failed), the current values (version_conflict), the field (email_taken).",
+        }),
     }),
   })
   .meta({ id: "Error" });
 
 const page = <T extends z.ZodType>(item: T, id: string) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }) }).meta({ id });
+  z
+    .object({ data: z.array(item), nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }) })
+    .meta({ id });
 
 export const memberSchema = z.object({ id: entityId, email: z.string(), name: z.string(), role: z.enum(USER_ROLES) }).meta({ id: "Member" });
 
@@ -169,7 +188,15 @@ export const ticketSchema = z
 
 /** `error.details.current` of a 409 version_conflict. */
 export const ticketVersionSchema = z
-  .object({ number: z.number().int(), version: z.number().int(), subject: z.string(), status: statusSchema, priority: prioritySchema, assigneeId: entityId.nullable(), tags: z.array(z.string()) })
+  .object({
+    number: z.number().int(),
+    version: z.number().int(),
+    subject: z.string(),
+    status: statusSchema,
+    priority: prioritySchema,
+    assigneeId: entityId.nullable(),
+    tags: z.array(z.string()),
+  })
   .meta({ id: "TicketVersion" });
 
 export const messageSchema = z
@@ -224,7 +251,9 @@ export const dashboardStatsSchema = z
     solvedToday: trend.meta({ description: "Solved since midnight UTC against the same part of the day a week ago." }),
     medianFirstResponseSeconds: trend,
     medianResolutionSeconds: trend,
-    volume: z.array(z.object({ day: z.string(), created: z.number().int(), solved: z.number().int() })).meta({ description: "Created and solved per UTC day, last 30 days." }),
+    volume: z
+      .array(z.object({ day: z.string(), created: z.number().int(), solved: z.number().int() }))
+      .meta({ description: "Created and solved per UTC day, last 30 days." }),
     generatedAt: timestamp,
   })
   .meta({ id: "DashboardStats" });

@@ -58,7 +58,11 @@ const read = (operation: ZodOpenApiOperationObject, extra: ErrorStatus[] = []): 
   ...operation,
   responses: { ...operation.responses, ...errors([400, 401, ...extra, 429]) },
 });
-const write = (operation: ZodOpenApiOperationObject, extra: ErrorStatus[] = [], descriptions: Partial<Record<ErrorStatus, string>> = {}): ZodOpenApiOperationObject => ({
+const write = (
+  operation: ZodOpenApiOperationObject,
+  extra: ErrorStatus[] = [],
+  descriptions: Partial<Record<ErrorStatus, string>> = {},
+): ZodOpenApiOperationObject => ({
   ...operation,
   requestParams: { ...operation.requestParams, header: csrfHeader },
   responses: { ...operation.responses, ...errors([400, 401, 403, ...extra, 413, 415, 429], descriptions) },
@@ -74,7 +78,7 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
         "The agent console's data as JSON, on your workspace's own host (`https://<workspace>.<domain>/api/...`).",
         "Authenticate with a personal API token (`Authorization: Bearer cdr_...`, created under Settings → Profile) or a browser session.",
         "Bodies are JSON objects validated strictly: an unknown field or query parameter is a 400, as is a repeated parameter. A method an endpoint does not serve is a 405 with `Allow`.",
-        "Errors always look like `{ \"error\": { \"code\", \"message\", \"details\" } }`. Lists are `{ \"data\": [...], \"nextCursor\" }`: pass `nextCursor` as `cursor` for the next page.",
+        'Errors always look like `{ "error": { "code", "message", "details" } }`. Lists are `{ "data": [...], "nextCursor" }`: pass `nextCursor` as `cursor` for the next page.',
       ].join("\n\n"),
     },
     tags: [{ name: "Tickets" }, { name: "Customers" }, { name: "Dashboard" }, { name: "Account" }],
@@ -86,13 +90,20 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
           type: "apiKey",
           in: "cookie",
           name: cookieName,
-          description: "The agent console's session. Requests that change something must also send the session's `X-CSRF-Token` header and a same-origin `Origin`.",
+          description:
+            "The agent console's session. Requests that change something must also send the session's `X-CSRF-Token` header and a same-origin `Origin`.",
         },
       },
     },
     paths: {
       "/api/auth/me": {
-        get: read({ operationId: "getMe", tags: ["Account"], summary: "Who is asking", requestParams: { query: noQuery }, responses: ok("The member and workspace.", meSchema) }),
+        get: read({
+          operationId: "getMe",
+          tags: ["Account"],
+          summary: "Who is asking",
+          requestParams: { query: noQuery },
+          responses: ok("The member and workspace.", meSchema),
+        }),
       },
       "/api/dashboard/stats": {
         get: read({
@@ -123,20 +134,24 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
           requestParams: { query: ticketListQuery },
           responses: ok("One page of tickets.", ticketPageSchema),
         }),
-        post: write(
-          {
-            operationId: "createTicket",
-            tags: ["Tickets"],
-            summary: "Create a ticket",
-            description: "Creates the ticket (channel `api`) with the customer's first message, and the customer when new.",
-            requestBody: { required: true, content: json(newTicketBody) },
-            responses: created("The new ticket.", ticketSchema, "/api/tickets/1042"),
-          },
-        ),
+        post: write({
+          operationId: "createTicket",
+          tags: ["Tickets"],
+          summary: "Create a ticket",
+          description: "Creates the ticket (channel `api`) with the customer's first message, and the customer when new.",
+          requestBody: { required: true, content: json(newTicketBody) },
+          responses: created("The new ticket.", ticketSchema, "/api/tickets/1042"),
+        }),
       },
       "/api/tickets/{number}": {
         get: read(
-          { operationId: "getTicket", tags: ["Tickets"], summary: "Get a ticket", requestParams: { path: ticketNumberPath, query: noQuery }, responses: ok("The ticket.", ticketSchema) },
+          {
+            operationId: "getTicket",
+            tags: ["Tickets"],
+            summary: "Get a ticket",
+            requestParams: { path: ticketNumberPath, query: noQuery },
+            responses: ok("The ticket.", ticketSchema),
+          },
           [404],
         ),
         patch: write(
@@ -151,7 +166,11 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
               ...ok("The ticket as it is now.", ticketSchema),
               409: {
                 description: "`version_conflict`: the ticket changed since `version`; nothing was saved. `error.details.current` holds its current values.",
-                content: json(errorSchema.extend({ error: errorSchema.shape.error.extend({ details: z.object({ current: ticketVersionSchema }) }) }).meta({ id: "VersionConflictError" })),
+                content: json(
+                  errorSchema
+                    .extend({ error: errorSchema.shape.error.extend({ details: z.object({ current: ticketVersionSchema }) }) })
+                    .meta({ id: "VersionConflictError" }),
+                ),
               },
             },
           },
@@ -204,7 +223,13 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
       },
       "/api/customers/{id}": {
         get: read(
-          { operationId: "getCustomer", tags: ["Customers"], summary: "Get a customer", requestParams: { path: customerIdPath, query: noQuery }, responses: ok("The customer.", customerSchema) },
+          {
+            operationId: "getCustomer",
+            tags: ["Customers"],
+            summary: "Get a customer",
+            requestParams: { path: customerIdPath, query: noQuery },
+            responses: ok("The customer.", customerSchema),
+          },
           [404],
         ),
         patch: write(

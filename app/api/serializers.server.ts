@@ -7,15 +7,7 @@ import { AppError } from "../app-error";
 import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
 import type { TicketDetail, TicketMessage } from "../tickets/ticket-detail.server";
 import type { TicketListItem } from "../tickets/ticket-list.server";
-import type {
-  activitySchema,
-  customerSchema,
-  dashboardStatsSchema,
-  memberSchema,
-  messageSchema,
-  ticketSchema,
-  ticketSummarySchema,
-} from "./api-schemas";
+import type { activitySchema, customerSchema, dashboardStatsSchema, memberSchema, messageSchema, ticketSchema, ticketSummarySchema } from "./api-schemas";
 
 /**
  * Domain rows to the documented JSON shapes: each field picked by name (a new column never leaks
@@ -66,7 +58,14 @@ export function ticketJson(ticket: TicketDetail): Json<typeof ticketSchema> {
 }
 
 export function messageJson(message: TicketMessage): Json<typeof messageSchema> {
-  return { id: message.id, authorType: message.authorType, authorName: message.authorName, internal: message.internal, body: message.body, createdAt: iso(message.createdAt) };
+  return {
+    id: message.id,
+    authorType: message.authorType,
+    authorName: message.authorName,
+    internal: message.internal,
+    body: message.body,
+    createdAt: iso(message.createdAt),
+  };
 }
 
 export function customerJson(customer: CustomerSummary): Json<typeof customerSchema> {

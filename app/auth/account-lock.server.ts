@@ -8,7 +8,10 @@ import { memberEmailIs } from "../team/member-queries.server";
  * (the notice key takes one point per window). Runs after the response is decided and never fails
  * the sign-in: a lost notice is logged, and the key is given back so a later trip can retry.
  */
-export function noticeAccountLocked(context: AppLoadContext, { email, accountKey, origin, pausedForSeconds }: { email: string; accountKey: string; origin: string; pausedForSeconds: number }): void {
+export function noticeAccountLocked(
+  context: AppLoadContext,
+  { email, accountKey, origin, pausedForSeconds }: { email: string; accountKey: string; origin: string; pausedForSeconds: number },
+): void {
   const { accountLockNotices, loginFailuresByAccount } = context.services.rateLimits;
   const { db, t } = context.db;
   const send = async () => {
@@ -28,7 +31,12 @@ export function noticeAccountLocked(context: AppLoadContext, { email, accountKey
       await context.db.transaction((tx) =>
         queueAccountLockedNotice(
           { tx, handle: context.db, origin },
-          { member, failures: loginFailuresByAccount.points, windowMinutes: Math.round(loginFailuresByAccount.duration / 60), pausedForMinutes: Math.max(1, Math.ceil(pausedForSeconds / 60)) },
+          {
+            member,
+            failures: loginFailuresByAccount.points,
+            windowMinutes: Math.round(loginFailuresByAccount.duration / 60),
+            pausedForMinutes: Math.max(1, Math.ceil(pausedForSeconds / 60)),
+          },
         ),
       );
     } catch (error) {

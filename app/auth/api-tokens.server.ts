@@ -17,15 +17,34 @@ export async function createApiToken(handle: TenantHandle, user: CurrentUser, na
     const [row] = await tx
       .insert(t.apiTokens)
       .values({ userId: user.id, name, tokenHash: hashToken(token), tokenPrefix: token.slice(0, 10) })
-      .returning({ id: t.apiTokens.id, name: t.apiTokens.name, tokenPrefix: t.apiTokens.tokenPrefix, lastUsedAt: t.apiTokens.lastUsedAt, createdAt: t.apiTokens.createdAt });
-    await recordActivity(tx, t, { actorType: "agent", actorUserId: user.id, action: "api_token.created", entityType: "api_token", entityId: row!.id, changes: { name: { from: null, to: name } } });
+      .returning({
+        id: t.apiTokens.id,
+        name: t.apiTokens.name,
+        tokenPrefix: t.apiTokens.tokenPrefix,
+        lastUsedAt: t.apiTokens.lastUsedAt,
+        createdAt: t.apiTokens.createdAt,
+      });
+    await recordActivity(tx, t, {
+      actorType: "agent",
+      actorUserId: user.id,
+      action: "api_token.created",
+      entityType: "api_token",
+      entityId: row!.id,
+      changes: { name: { from: null, to: name } },
+    });
     return { token, summary: row! };
   });
 }
 
 export async function listApiTokens({ db, t }: TenantHandle, userId: number): Promise<ApiTokenSummary[]> {
   return db
-    .select({ id: t.apiTokens.id, name: t.apiTokens.name, tokenPrefix: t.apiTokens.tokenPrefix, lastUsedAt: t.apiTokens.lastUsedAt, createdAt: t.apiTokens.createdAt })
+    .select({
+      id: t.apiTokens.id,
+      name: t.apiTokens.name,
+      tokenPrefix: t.apiTokens.tokenPrefix,
+      lastUsedAt: t.apiTokens.lastUsedAt,
+      createdAt: t.apiTokens.createdAt,
+    })
     .from(t.apiTokens)
     .where(and(eq(t.apiTokens.userId, userId), isNull(t.apiTokens.revokedAt)))
     .orderBy(desc(t.apiTokens.createdAt));
@@ -41,7 +60,14 @@ export async function revokeApiToken(handle: TenantHandle, user: CurrentUser, to
       .where(and(eq(t.apiTokens.id, tokenId), eq(t.apiTokens.userId, user.id), isNull(t.apiTokens.revokedAt)))
       .returning({ name: t.apiTokens.name });
     if (revoked.length === 0) return false;
-    await recordActivity(tx, t, { actorType: "agent", actorUserId: user.id, action: "api_token.revoked", entityType: "api_token", entityId: tokenId, changes: { name: { from: revoked[0]!.name, to: null } } });
+    await recordActivity(tx, t, {
+      actorType: "agent",
+      actorUserId: user.id,
+      action: "api_token.revoked",
+      entityType: "api_token",
+      entityId: tokenId,
+      changes: { name: { from: revoked[0]!.name, to: null } },
+    });
     return true;
   });
 }
@@ -60,6 +86,10 @@ export async function authenticateApiToken({ db, t }: TenantHandle, token: strin
     .where(and(eq(t.apiTokens.tokenHash, hashToken(token)), isNull(t.apiTokens.revokedAt), eq(t.users.active, true)))
     .limit(1);
   if (!row) return null;
-  if (row.stale) await db.update(t.apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(t.apiTokens.id, row.tokenId));
+  if (row.stale)
+    await db
+      .update(t.apiTokens)
+      .set({ lastUsedAt: sql`now()` })
+      .where(eq(t.apiTokens.id, row.tokenId));
   return { user: row.user, tokenId: row.tokenId };
 }

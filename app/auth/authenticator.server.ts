@@ -7,10 +7,7 @@ import { loginSchema } from "./login-schema";
 import type { CurrentUser } from "./current-user";
 import { signInWithPassword } from "./password-sign-in.server";
 
-
-
 export type SignedIn = { user: CurrentUser; token: string; redirectTo?: string };
-
 
 /**
  * remix-auth v4 with the form strategy; built per request because it needs the tenant's context.

@@ -41,13 +41,20 @@ function unreachable(error: AppError & { details: { reason: OutboundFailure } })
   return ssoRefused(misconfigured ? "sso_misconfigured" : "sso_unreachable", error.message);
 }
 
-export type ConnectionTest = { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string; jwksUri: string } | { ok: false; message: string };
+export type ConnectionTest =
+  { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string; jwksUri: string } | { ok: false; message: string };
 
 /** The settings page's "Test connection": a refused discovery is the test's answer, not a failure. */
 export async function testConnection(outbound: OutboundPolicy, issuer: string): Promise<ConnectionTest> {
   try {
     const found = await discoverProvider(outbound, issuer, { fresh: true });
-    return { ok: true, issuer: found.issuer, authorizationEndpoint: found.authorization_endpoint, tokenEndpoint: found.token_endpoint, jwksUri: found.jwks_uri };
+    return {
+      ok: true,
+      issuer: found.issuer,
+      authorizationEndpoint: found.authorization_endpoint,
+      tokenEndpoint: found.token_endpoint,
+      jwksUri: found.jwks_uri,
+    };
   } catch (error) {
     if (!isSsoRefusal(error)) throw error;
     return { ok: false, message: error.message };
@@ -58,7 +65,10 @@ const TIMEOUT_MS = 5000;
 const MAX_DOCUMENT_BYTES = 256 * 1024;
 
 /** Caches per policy: a process has one, but a test may run servers with different allow-lists side by side. */
-const caches = new WeakMap<OutboundPolicy, { discoveries: LRUCache<string, ProviderMetadata>; keySets: LRUCache<string, ReturnType<typeof createRemoteJWKSet>> }>();
+const caches = new WeakMap<
+  OutboundPolicy,
+  { discoveries: LRUCache<string, ProviderMetadata>; keySets: LRUCache<string, ReturnType<typeof createRemoteJWKSet>> }
+>();
 function cachesFor(outbound: OutboundPolicy) {
   let found = caches.get(outbound);
   if (!found) {
@@ -93,8 +103,13 @@ export async function discoverProvider(outbound: OutboundPolicy, issuer: string,
   }
   if (!response.ok) throw ssoRefused("sso_unreachable", `${location} answered HTTP ${response.status}`);
   const parsed = discoveryDocument.safeParse(await response.json().catch(() => null));
-  if (!parsed.success) throw ssoRefused("sso_provider_invalid", `The discovery document at ${key} is not valid OpenID Connect metadata (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
-  if (normaliseIssuer(parsed.data.issuer) !== key) throw ssoRefused("sso_provider_invalid", `The provider says its issuer is ${parsed.data.issuer}, not ${key}`);
+  if (!parsed.success)
+    throw ssoRefused(
+      "sso_provider_invalid",
+      `The discovery document at ${key} is not valid OpenID Connect metadata (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`,
+    );
+  if (normaliseIssuer(parsed.data.issuer) !== key)
+    throw ssoRefused("sso_provider_invalid", `The provider says its issuer is ${parsed.data.issuer}, not ${key}`);
   discoveries.set(key, parsed.data);
   return parsed.data;
 }
@@ -132,7 +147,11 @@ class OidcStrategy extends OAuth2Strategy<VerifiedIdentity> {
     try {
       response = await safeFetch(this.outbound, String(tokenEndpoint), {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}` },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`,
+        },
         body: body.toString(),
         timeoutMs: TIMEOUT_MS,
         maxBytes: MAX_DOCUMENT_BYTES,
@@ -164,7 +183,14 @@ export async function oidcStrategy(context: AppLoadContext, config: SsoConfigura
       tokenEndpoint: metadata.token_endpoint,
       redirectURI,
       scopes: ["openid", "email", "profile"],
-      cookie: { name: "conductor_oidc", path: "/auth/sso", httpOnly: true, sameSite: "Lax", maxAge: 600, ...(context.services.auth.secureCookies ? { secure: true as const } : {}) },
+      cookie: {
+        name: "conductor_oidc",
+        path: "/auth/sso",
+        httpOnly: true,
+        sameSite: "Lax",
+        maxAge: 600,
+        ...(context.services.auth.secureCookies ? { secure: true as const } : {}),
+      },
     },
     outbound,
     nonce,
@@ -189,7 +215,11 @@ const userInfoClaims = z.object({ sub: z.string(), email: z.string().optional(),
 async function withUserInfo(outbound: OutboundPolicy, identity: VerifiedIdentity, endpoint: string, accessToken: string): Promise<VerifiedIdentity> {
   let response: Response;
   try {
-    response = await safeFetch(outbound, endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" }, timeoutMs: TIMEOUT_MS, maxBytes: MAX_DOCUMENT_BYTES });
+    response = await safeFetch(outbound, endpoint, {
+      headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" },
+      timeoutMs: TIMEOUT_MS,
+      maxBytes: MAX_DOCUMENT_BYTES,
+    });
   } catch (error) {
     if (isOutboundFailure(error)) throw unreachable(error);
     throw error;
@@ -218,7 +248,13 @@ function keySetFor(outbound: OutboundPolicy, jwksUri: string) {
   return keys;
 }
 
-export async function verifyIdToken(outbound: OutboundPolicy, idToken: string, metadata: ProviderMetadata, clientId: string, expectedNonce: string): Promise<VerifiedIdentity> {
+export async function verifyIdToken(
+  outbound: OutboundPolicy,
+  idToken: string,
+  metadata: ProviderMetadata,
+  clientId: string,
+  expectedNonce: string,
+): Promise<VerifiedIdentity> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(idToken, keySetFor(outbound, metadata.jwks_uri), { issuer: metadata.issuer, audience: clientId, clockTolerance: 30 }));
@@ -226,7 +262,8 @@ export async function verifyIdToken(outbound: OutboundPolicy, idToken: string, m
     if (isOutboundFailure(error)) throw unreachable(error);
     throw ssoRefused("sso_token_rejected", `The identity provider's ID token was rejected (${error instanceof Error ? error.message : "invalid"}).`);
   }
-  if (typeof payload.nonce !== "string" || !constantTimeEqual(payload.nonce, expectedNonce)) throw ssoRefused("sso_token_rejected", "The ID token's nonce does not match this sign-in.");
+  if (typeof payload.nonce !== "string" || !constantTimeEqual(payload.nonce, expectedNonce))
+    throw ssoRefused("sso_token_rejected", "The ID token's nonce does not match this sign-in.");
   if (!payload.sub) throw ssoRefused("sso_token_rejected", "The ID token names no subject.");
   const email = typeof payload.email === "string" ? payload.email.toLowerCase() : null;
   return {

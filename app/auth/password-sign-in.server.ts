@@ -23,7 +23,10 @@ type SignInRequest = { email: string; password: string; userAgent: string | null
  * used up every attempt is refused until its window passes, even with the right password, and the
  * account's owner is emailed when the account's own limit trips.
  */
-export async function signInWithPassword(context: AppLoadContext, { email, password, userAgent, origin }: SignInRequest): Promise<{ user: CurrentUser; token: string }> {
+export async function signInWithPassword(
+  context: AppLoadContext,
+  { email, password, userAgent, origin }: SignInRequest,
+): Promise<{ user: CurrentUser; token: string }> {
   const { db, t } = context.db;
   const { rateLimits } = context.services;
   const normalisedEmail = email.trim().toLowerCase();
@@ -31,7 +34,8 @@ export async function signInWithPassword(context: AppLoadContext, { email, passw
   const byIp: LimitCheck = [rateLimits.loginFailuresByIp, `${context.tenant.id}:${context.clientKey}`];
   const byEmailAndIp: LimitCheck = [rateLimits.loginFailuresByEmailAndIp, `${context.tenant.id}:${emailDigest}:${context.clientKey}`];
   const byAccount: LimitCheck = [rateLimits.loginFailuresByAccount, `${context.tenant.id}:${emailDigest}`];
-  const accountLocked = (pausedForSeconds: number) => noticeAccountLocked(context, { email: normalisedEmail, accountKey: byAccount[1], origin, pausedForSeconds });
+  const accountLocked = (pausedForSeconds: number) =>
+    noticeAccountLocked(context, { email: normalisedEmail, accountKey: byAccount[1], origin, pausedForSeconds });
 
   const taken = await takeAttempt([byIp, byEmailAndIp, byAccount]).catch((error: unknown) => {
     // The first attempt the account's limit refuses: a lock can also begin without a failure at the limit (a right password given back).

@@ -35,7 +35,11 @@ function secureModule(routeId: string, module: RouteModule): RouteModule {
       }
     };
   };
-  return { ...module, loader: guard(module.loader as DataFunction | undefined, "loader"), action: guard(module.action as DataFunction | undefined, "action") } as RouteModule;
+  return {
+    ...module,
+    loader: guard(module.loader as DataFunction | undefined, "loader"),
+    action: guard(module.action as DataFunction | undefined, "action"),
+  } as RouteModule;
 }
 
 async function enforceAccess(level: RouteAccess, { request, context }: LoaderFunctionArgs, kind: "loader" | "action") {

@@ -26,7 +26,10 @@ export async function createSession(
     userAgent: meta.userAgent?.slice(0, 300) ?? null,
     expiresAt: sql`now() + make_interval(hours => ${settings.sessionMaxHours})`,
   });
-  await db.update(t.users).set({ lastSeenAt: sql`now()` }).where(eq(t.users.id, userId));
+  await db
+    .update(t.users)
+    .set({ lastSeenAt: sql`now()` })
+    .where(eq(t.users.id, userId));
   return { token, sessionId };
 }
 
@@ -57,18 +60,36 @@ export async function findActiveSession(
     return null;
   }
   if (row.stale) {
-    await db.update(t.sessions).set({ lastActiveAt: sql`now()` }).where(eq(t.sessions.id, sessionId));
-    await db.update(t.users).set({ lastSeenAt: sql`now()` }).where(eq(t.users.id, row.user.id));
+    await db
+      .update(t.sessions)
+      .set({ lastActiveAt: sql`now()` })
+      .where(eq(t.sessions.id, sessionId));
+    await db
+      .update(t.users)
+      .set({ lastSeenAt: sql`now()` })
+      .where(eq(t.users.id, row.user.id));
   }
   const { active: _active, ...user } = row.user;
   return { sessionId, user };
 }
 
 /** Opens a session for a member who just proved who they are, and logs the sign-in. */
-export async function signInSession(context: AppLoadContext, user: CurrentUser, method: "password" | "sso", userAgent: string | null): Promise<{ user: CurrentUser; token: string }> {
+export async function signInSession(
+  context: AppLoadContext,
+  user: CurrentUser,
+  method: "password" | "sso",
+  userAgent: string | null,
+): Promise<{ user: CurrentUser; token: string }> {
   const { token } = await createSession(context.db, user.id, { authMethod: method, ipAddress: context.clientIp, userAgent }, context.services.auth);
   const { db, t } = context.db;
-  await recordActivity(db, t, { actorType: "agent", actorUserId: user.id, action: "user.signed_in", entityType: "user", entityId: user.id, changes: { method: { from: null, to: method } } });
+  await recordActivity(db, t, {
+    actorType: "agent",
+    actorUserId: user.id,
+    action: "user.signed_in",
+    entityType: "user",
+    entityId: user.id,
+    changes: { method: { from: null, to: method } },
+  });
   return { user, token };
 }
 
@@ -83,7 +104,5 @@ export async function deleteUserSessions(
   userId: number,
   exceptSessionId?: string,
 ): Promise<void> {
-  await db
-    .delete(t.sessions)
-    .where(exceptSessionId ? and(eq(t.sessions.userId, userId), ne(t.sessions.id, exceptSessionId)) : eq(t.sessions.userId, userId));
+  await db.delete(t.sessions).where(exceptSessionId ? and(eq(t.sessions.userId, userId), ne(t.sessions.id, exceptSessionId)) : eq(t.sessions.userId, userId));
 }

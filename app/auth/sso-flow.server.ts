@@ -11,7 +11,14 @@ import { getSsoConfiguration } from "./sso-settings.server";
 const CALLBACK_PATH = "/auth/sso/callback";
 
 function returnCookie(context: AppLoadContext) {
-  return createCookie("conductor_sso_return", { path: "/auth/sso", httpOnly: true, sameSite: "lax", secure: context.services.auth.secureCookies, maxAge: 600, secrets: [context.services.auth.sessionSecret] });
+  return createCookie("conductor_sso_return", {
+    path: "/auth/sso",
+    httpOnly: true,
+    sameSite: "lax",
+    secure: context.services.auth.secureCookies,
+    maxAge: 600,
+    secrets: [context.services.auth.sessionSecret],
+  });
 }
 
 async function authenticator(request: Request, context: AppLoadContext) {

@@ -35,7 +35,14 @@ export function ssoSettingsSchemaFor({ httpsOnly }: { httpsOnly: boolean }) {
       .string()
       .max(2000)
       .optional()
-      .transform((value) => [...new Set((value ?? "").split(/[\s,]+/).map((d) => d.trim().toLowerCase()).filter(Boolean))])
+      .transform((value) => [
+        ...new Set(
+          (value ?? "")
+            .split(/[\s,]+/)
+            .map((d) => d.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ])
       .refine((domains) => domains.every((d) => domainPattern.test(d)), "List domains such as example.com, separated by commas"),
   });
 }

@@ -20,11 +20,17 @@ export type SsoSettingsView = {
 
 export type SsoConfiguration = Omit<SsoSettingsView, "hasClientSecret"> & { clientSecret: string };
 
-
 export async function getSsoSettings({ db, t }: TenantHandle): Promise<SsoSettingsView | null> {
   const [row] = await db.select().from(t.ssoSettings).limit(1);
   if (!row) return null;
-  return { enabled: row.enabled, issuer: row.issuer, clientId: row.clientId, hasClientSecret: row.clientSecretEncrypted.length > 0, autoCreateUsers: row.autoCreateUsers, allowedDomains: row.allowedDomains };
+  return {
+    enabled: row.enabled,
+    issuer: row.issuer,
+    clientId: row.clientId,
+    hasClientSecret: row.clientSecretEncrypted.length > 0,
+    autoCreateUsers: row.autoCreateUsers,
+    allowedDomains: row.allowedDomains,
+  };
 }
 
 export async function isSsoEnabled(handle: TenantHandle): Promise<boolean> {
@@ -35,7 +41,14 @@ export async function isSsoEnabled(handle: TenantHandle): Promise<boolean> {
 export async function getSsoConfiguration({ db, t }: TenantHandle, sessionSecret: string): Promise<SsoConfiguration | null> {
   const [row] = await db.select().from(t.ssoSettings).limit(1);
   if (!row || !row.enabled) return null;
-  return { enabled: true, issuer: row.issuer, clientId: row.clientId, clientSecret: decryptSecret(sessionSecret, row.clientSecretEncrypted), autoCreateUsers: row.autoCreateUsers, allowedDomains: row.allowedDomains };
+  return {
+    enabled: true,
+    issuer: row.issuer,
+    clientId: row.clientId,
+    clientSecret: decryptSecret(sessionSecret, row.clientSecretEncrypted),
+    autoCreateUsers: row.autoCreateUsers,
+    allowedDomains: row.allowedDomains,
+  };
 }
 
 export async function saveSsoSettings(handle: TenantHandle, actor: CurrentUser, input: SsoSettingsInput, sessionSecret: string): Promise<void> {
@@ -44,7 +57,14 @@ export async function saveSsoSettings(handle: TenantHandle, actor: CurrentUser, 
     const [before] = await tx.select().from(t.ssoSettings).for("update").limit(1);
     const secret = input.clientSecret?.length ? encryptSecret(sessionSecret, input.clientSecret) : before?.clientSecretEncrypted;
     if (!secret) throw fieldError("clientSecret", "Enter the client secret", "client_secret_missing");
-    const values = { enabled: input.enabled, issuer: input.issuer, clientId: input.clientId, clientSecretEncrypted: secret, autoCreateUsers: input.autoCreateUsers, allowedDomains: input.allowedDomains };
+    const values = {
+      enabled: input.enabled,
+      issuer: input.issuer,
+      clientId: input.clientId,
+      clientSecretEncrypted: secret,
+      autoCreateUsers: input.autoCreateUsers,
+      allowedDomains: input.allowedDomains,
+    };
     await tx
       .insert(t.ssoSettings)
       .values({ singleton: true, ...values })

@@ -14,7 +14,12 @@ import type { SsoConfiguration } from "./sso-settings.server";
  * the operator created) and only when the provider says the email is verified; otherwise a new
  * agent is created when the workspace allows it. Never by email alone.
  */
-export async function signInWithSso(context: AppLoadContext, config: SsoConfiguration, identity: VerifiedIdentity, userAgent: string | null): Promise<{ user: CurrentUser; token: string }> {
+export async function signInWithSso(
+  context: AppLoadContext,
+  config: SsoConfiguration,
+  identity: VerifiedIdentity,
+  userAgent: string | null,
+): Promise<{ user: CurrentUser; token: string }> {
   const handle = context.db;
   const { t } = handle;
   const user = await handle.transaction(async (tx) => {
@@ -26,7 +31,10 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
       .limit(1);
     if (linked) {
       if (!linked.active) throw ssoRefused("sso_account_deactivated");
-      await tx.update(t.ssoIdentities).set({ lastSignInAt: sql`now()`, email: identity.email }).where(and(eq(t.ssoIdentities.issuer, identity.issuer), eq(t.ssoIdentities.subject, identity.subject)));
+      await tx
+        .update(t.ssoIdentities)
+        .set({ lastSignInAt: sql`now()`, email: identity.email })
+        .where(and(eq(t.ssoIdentities.issuer, identity.issuer), eq(t.ssoIdentities.subject, identity.subject)));
       const { active: _active, ...member } = linked;
       return member;
     }
@@ -53,7 +61,14 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
       const invite = await pendingInviteForEmail(tx, t, identity.email);
       if (invite) {
         member = await createUserFromInvite(tx, t, invite, { name: identity.name ?? identity.email, passwordHash: null });
-        await recordActivity(tx, t, { actorType: "agent", actorUserId: member.id, action: "invite.accepted", entityType: "user", entityId: member.id, changes: { method: { from: null, to: "sso" } } });
+        await recordActivity(tx, t, {
+          actorType: "agent",
+          actorUserId: member.id,
+          action: "invite.accepted",
+          entityType: "user",
+          entityId: member.id,
+          changes: { method: { from: null, to: "sso" } },
+        });
       } else if (config.autoCreateUsers) {
         const [taken] = await tx.select({ id: t.users.id }).from(t.users).where(memberEmailIs(t, identity.email)).limit(1);
         if (taken) throw ssoRefused("sso_account_not_sso");
@@ -62,11 +77,19 @@ export async function signInWithSso(context: AppLoadContext, config: SsoConfigur
           .values({ email: identity.email, name: identity.name ?? identity.email, role: "agent", origin: "sso" })
           .returning(memberColumns(t));
         member = created!;
-        await recordActivity(tx, t, { actorType: "system", action: "user.created", entityType: "user", entityId: member.id, changes: { method: { from: null, to: "sso" }, role: { from: null, to: "agent" } } });
+        await recordActivity(tx, t, {
+          actorType: "system",
+          action: "user.created",
+          entityType: "user",
+          entityId: member.id,
+          changes: { method: { from: null, to: "sso" }, role: { from: null, to: "agent" } },
+        });
       }
     }
     if (!member) throw ssoRefused("sso_no_account");
-    await tx.insert(t.ssoIdentities).values({ userId: member.id, issuer: identity.issuer, subject: identity.subject, email: identity.email, lastSignInAt: sql`now()` });
+    await tx
+      .insert(t.ssoIdentities)
+      .values({ userId: member.id, issuer: identity.issuer, subject: identity.subject, email: identity.email, lastSignInAt: sql`now()` });
     return member;
   });
 

@@ -66,7 +66,10 @@ function payload(rows: number, pad: number) {
 
 export function loader({ request }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams;
-  return { ...payload(rowsParam.parse(params.get("rows") ?? MAX_ROWS), sizeParam.parse(params.get("pad") ?? 0)), markup: sizeParam.parse(params.get("markup") ?? 0) };
+  return {
+    ...payload(rowsParam.parse(params.get("rows") ?? MAX_ROWS), sizeParam.parse(params.get("pad") ?? 0)),
+    markup: sizeParam.parse(params.get("markup") ?? 0),
+  };
 }
 
 export default function BenchConstant() {

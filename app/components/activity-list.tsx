@@ -13,7 +13,10 @@ export function ActivityList({ items, emptyText = "Nothing has happened yet." }:
     <ol className="space-y-3" aria-label="Activity">
       {items.map((item) => (
         <li key={item.id} className="flex gap-3 text-sm" data-testid="activity-entry">
-          <span aria-hidden className={`mt-1.5 h-2 w-2 shrink-0 rounded-full ${item.actor.type === "customer" ? "bg-gradient-secondary" : "bg-gradient-primary"}`} />
+          <span
+            aria-hidden
+            className={`mt-1.5 h-2 w-2 shrink-0 rounded-full ${item.actor.type === "customer" ? "bg-gradient-secondary" : "bg-gradient-primary"}`}
+          />
           <div className="min-w-0">
             <p className="text-slate-800">{describe(item)}</p>
             <p className="text-xs text-slate-500">
@@ -53,30 +56,70 @@ function describe(item: Serialized): ReactNode {
   const change = (field: string) => item.changes?.[field];
   switch (item.action) {
     case "ticket.created":
-      return <>{who} created {ticket}</>;
+      return (
+        <>
+          {who} created {ticket}
+        </>
+      );
     case "ticket.replied":
     case "ticket.customer_replied":
-      return <>{who} replied to {ticket}</>;
+      return (
+        <>
+          {who} replied to {ticket}
+        </>
+      );
     case "ticket.note_added":
-      return <>{who} added an internal note to {ticket}</>;
+      return (
+        <>
+          {who} added an internal note to {ticket}
+        </>
+      );
     case "ticket.status_changed":
     case "ticket.priority_changed":
     case "ticket.subject_changed": {
       const field = item.action.slice("ticket.".length, -"_changed".length);
       const value = change(field);
-      return <>{who} changed the {field} of {ticket} from {label(field, value?.from)} to {label(field, value?.to)}</>;
+      return (
+        <>
+          {who} changed the {field} of {ticket} from {label(field, value?.from)} to {label(field, value?.to)}
+        </>
+      );
     }
     case "ticket.tags_changed":
-      return <>{who} set the tags of {ticket} to {label("tags", change("tags")?.to)}</>;
+      return (
+        <>
+          {who} set the tags of {ticket} to {label("tags", change("tags")?.to)}
+        </>
+      );
     case "ticket.assigned": {
       const to = change("assigneeId")?.to;
-      return to === null || to === undefined ? <>{who} unassigned {ticket}</> : <>{who} assigned {ticket} to {item.members[String(to)] ?? "a former member"}</>;
+      return to === null || to === undefined ? (
+        <>
+          {who} unassigned {ticket}
+        </>
+      ) : (
+        <>
+          {who} assigned {ticket} to {item.members[String(to)] ?? "a former member"}
+        </>
+      );
     }
     case "customer.created":
-      return <>{who} added the customer {customer}</>;
+      return (
+        <>
+          {who} added the customer {customer}
+        </>
+      );
     case "customer.updated":
-      return <>{who} updated {Object.keys(item.changes ?? {}).join(", ")} of {customer}</>;
+      return (
+        <>
+          {who} updated {Object.keys(item.changes ?? {}).join(", ")} of {customer}
+        </>
+      );
     default:
-      return <>{who}: {item.action.replace(/[._]/g, " ")}</>;
+      return (
+        <>
+          {who}: {item.action.replace(/[._]/g, " ")}
+        </>
+      );
   }
 }

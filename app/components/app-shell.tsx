@@ -13,41 +13,54 @@ const navLinkClass = (isActive: boolean) =>
   `flex items-center justify-between whitespace-nowrap rounded-lg px-3 py-2 text-sm font-medium transition ${isActive ? "bg-white/20 text-white" : "text-white/85 hover:bg-white/10 hover:text-white"}`;
 
 /** The agent console frame: sidebar with live ticket counts, header with search and the user menu. */
-export function AppShell({ workspaceName, user, ticketCounts, children }: { workspaceName: string; user: CurrentUser; ticketCounts: SidebarTicketCounts; children: ReactNode }) {
+export function AppShell({
+  workspaceName,
+  user,
+  ticketCounts,
+  children,
+}: {
+  workspaceName: string;
+  user: CurrentUser;
+  ticketCounts: SidebarTicketCounts;
+  children: ReactNode;
+}) {
   const navigation = useNavigation();
   return (
     <div className="flex min-h-full flex-col md:flex-row">
       {navigation.state !== "idle" ? (
         <div role="progressbar" aria-label="Loading" className="fixed inset-x-0 top-0 z-50 h-1 animate-pulse bg-gradient-primary" />
       ) : null}
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+      >
         Skip to content
       </a>
       <aside className="min-w-0 bg-gradient-primary text-white md:w-60 md:shrink-0">
         <div className="md:sticky md:top-0">
-        <div className="flex items-center justify-between px-5 py-4 md:block">
-          <p className="text-lg font-bold tracking-wide">Conductor</p>
-          <p className="text-sm text-white/85 md:mt-1" data-testid="workspace-name">
-            {workspaceName}
-          </p>
-        </div>
-        <nav aria-label="Main" className="flex gap-1 overflow-x-auto px-3 pb-3 md:flex-col md:pb-0">
-          <NavLink to="/dashboard" prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
-            Dashboard
-          </NavLink>
-          <NavLink to="/tickets" end prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
-            Tickets
-          </NavLink>
-          <TicketViewLink to="/tickets?status=open" label="Open" count={ticketCounts.open} />
-          <TicketViewLink to="/tickets?assignee=unassigned" label="Unassigned" count={ticketCounts.unassigned} />
-          <TicketViewLink to="/tickets?assignee=me" label="Mine" count={ticketCounts.mine} />
-          <NavLink to="/customers" prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
-            Customers
-          </NavLink>
-          <NavLink to={user.role === "admin" ? "/settings/team" : "/settings/profile"} prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
-            Settings
-          </NavLink>
-        </nav>
+          <div className="flex items-center justify-between px-5 py-4 md:block">
+            <p className="text-lg font-bold tracking-wide">Conductor</p>
+            <p className="text-sm text-white/85 md:mt-1" data-testid="workspace-name">
+              {workspaceName}
+            </p>
+          </div>
+          <nav aria-label="Main" className="flex gap-1 overflow-x-auto px-3 pb-3 md:flex-col md:pb-0">
+            <NavLink to="/dashboard" prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
+              Dashboard
+            </NavLink>
+            <NavLink to="/tickets" end prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
+              Tickets
+            </NavLink>
+            <TicketViewLink to="/tickets?status=open" label="Open" count={ticketCounts.open} />
+            <TicketViewLink to="/tickets?assignee=unassigned" label="Unassigned" count={ticketCounts.unassigned} />
+            <TicketViewLink to="/tickets?assignee=me" label="Mine" count={ticketCounts.mine} />
+            <NavLink to="/customers" prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
+              Customers
+            </NavLink>
+            <NavLink to={user.role === "admin" ? "/settings/team" : "/settings/profile"} prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
+              Settings
+            </NavLink>
+          </nav>
         </div>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
@@ -125,7 +138,6 @@ function GlobalSearch() {
     </Form>
   );
 }
-
 
 /** True while focus is in a field, where single-key shortcuts must not fire. */
 export function isTyping(target: EventTarget | null): boolean {

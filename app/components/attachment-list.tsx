@@ -7,8 +7,13 @@ export function AttachmentList({ files, hrefFor }: { files: AttachmentLink[]; hr
     <ul aria-label="Attachments" className="mt-3 flex flex-wrap gap-2 text-sm">
       {files.map((file) => (
         <li key={file.id}>
-          <a href={hrefFor(file.id)} download className="inline-flex items-center gap-1 rounded-lg border border-slate-200 px-2 py-1 text-slate-800 hover:bg-slate-50 hover:underline">
-            <span aria-hidden>📎</span> <span className="max-w-[16rem] truncate">{file.filename}</span> <span className="text-slate-500">{`(${formatBytes(file.sizeBytes)})`}</span>
+          <a
+            href={hrefFor(file.id)}
+            download
+            className="inline-flex items-center gap-1 rounded-lg border border-slate-200 px-2 py-1 text-slate-800 hover:bg-slate-50 hover:underline"
+          >
+            <span aria-hidden>📎</span> <span className="max-w-[16rem] truncate">{file.filename}</span>{" "}
+            <span className="text-slate-500">{`(${formatBytes(file.sizeBytes)})`}</span>
           </a>
         </li>
       ))}

@@ -17,7 +17,11 @@ const PRIORITY_STYLES: Record<TicketPriority, string> = {
 };
 
 export function StatusBadge({ status }: { status: TicketStatus }) {
-  return <span className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${STATUS_STYLES[status]}`}>{STATUS_LABELS[status]}</span>;
+  return (
+    <span className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${STATUS_STYLES[status]}`}>
+      {STATUS_LABELS[status]}
+    </span>
+  );
 }
 
 export function PriorityBadge({ priority }: { priority: TicketPriority }) {

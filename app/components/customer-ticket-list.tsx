@@ -13,9 +13,15 @@ export function CustomerTicketList({ tickets }: { tickets: CustomerTicket[] }) {
         <caption className="sr-only">Tickets of this customer</caption>
         <thead className="text-xs uppercase tracking-wide text-slate-500">
           <tr>
-            <th scope="col" className="py-2 pl-6 pr-3">Ticket</th>
-            <th scope="col" className="px-3 py-2">Status</th>
-            <th scope="col" className="py-2 pl-3 pr-6 text-right">Updated</th>
+            <th scope="col" className="py-2 pl-6 pr-3">
+              Ticket
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Status
+            </th>
+            <th scope="col" className="py-2 pl-3 pr-6 text-right">
+              Updated
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">

@@ -23,7 +23,11 @@ export function EmailHtmlFrame({ html }: { html: string }) {
         {remoteImages ? (
           <p className="text-xs text-slate-500">Remote images are shown; loading them tells the sender this email was opened.</p>
         ) : (
-          <button type="button" onClick={() => setRemoteImages(true)} className="rounded border border-slate-300 px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">
+          <button
+            type="button"
+            onClick={() => setRemoteImages(true)}
+            className="rounded border border-slate-300 px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50"
+          >
             Load remote images
           </button>
         )}

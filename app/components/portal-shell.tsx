@@ -12,14 +12,23 @@ export function usePortalLayout(): PortalLayoutData | undefined {
 
 /** The portal's frame: the workspace's logo, name and colours, its two destinations and the customer's sign-in state. */
 export function PortalShell({ branding, customer, children }: { branding: PortalBranding; customer: { name: string } | null; children: ReactNode }) {
-  const style = { "--portal-accent": branding.theme.accent, "--portal-on-accent": branding.theme.onAccent, "--portal-header": branding.theme.header } as CSSProperties;
+  const style = {
+    "--portal-accent": branding.theme.accent,
+    "--portal-on-accent": branding.theme.onAccent,
+    "--portal-header": branding.theme.header,
+  } as CSSProperties;
   return (
     <div style={style} className="flex min-h-full flex-col bg-slate-50">
       <header className="[background-image:var(--portal-header)] text-[var(--portal-on-accent)]">
         <div className="mx-auto flex max-w-4xl flex-wrap items-center justify-between gap-4 px-6 py-5">
           <Link to="/portal" className="flex items-center gap-3 rounded-lg" data-testid="portal-brand">
             {branding.logoUrl ? (
-              <img src={branding.logoUrl} alt={`${branding.workspace} logo`} referrerPolicy="no-referrer" className="h-9 max-w-40 rounded bg-white/90 object-contain p-1" />
+              <img
+                src={branding.logoUrl}
+                alt={`${branding.workspace} logo`}
+                referrerPolicy="no-referrer"
+                className="h-9 max-w-40 rounded bg-white/90 object-contain p-1"
+              />
             ) : (
               <span aria-hidden className="grid h-9 w-9 place-items-center rounded-lg bg-white/20 text-lg font-bold">
                 {branding.workspace.slice(0, 1).toUpperCase()}
@@ -53,9 +62,7 @@ export function PortalShell({ branding, customer, children }: { branding: Portal
         </div>
       </header>
       <main className="mx-auto w-full max-w-4xl flex-1 px-6 py-10">{children}</main>
-      <footer className="py-6 text-center text-xs text-slate-500">
-        {branding.workspace} support · powered by Conductor
-      </footer>
+      <footer className="py-6 text-center text-xs text-slate-500">{branding.workspace} support · powered by Conductor</footer>
     </div>
   );
 }

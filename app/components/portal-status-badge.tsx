@@ -11,7 +11,10 @@ const STYLES: Record<TicketStatus, string> = {
 
 export function PortalStatusBadge({ status }: { status: TicketStatus }) {
   return (
-    <span data-testid="portal-status" className={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset ${STYLES[status]}`}>
+    <span
+      data-testid="portal-status"
+      className={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset ${STYLES[status]}`}
+    >
       {CUSTOMER_STATUS_LABELS[status]}
     </span>
   );

@@ -9,7 +9,19 @@ const RadixPropertySelect = lazy(() => import("./radix-property-select"));
  * A Radix Select once JavaScript runs; a native select before that, so the form also works
  * without it. Both submit `name` with the same values.
  */
-export function PropertySelect({ id, name, label, defaultValue, options }: { id: string; name: string; label: string; defaultValue: string; options: Option[] }) {
+export function PropertySelect({
+  id,
+  name,
+  label,
+  defaultValue,
+  options,
+}: {
+  id: string;
+  name: string;
+  label: string;
+  defaultValue: string;
+  options: Option[];
+}) {
   const hydrated = useHydrated();
   const labelElement = (
     <label htmlFor={id} id={`${id}-label`} className="block text-xs font-semibold uppercase tracking-wide text-slate-500">
@@ -31,7 +43,14 @@ export function PropertySelect({ id, name, label, defaultValue, options }: { id:
     );
   }
   return (
-    <Suspense fallback={<div className="space-y-1">{labelElement}<div className="h-[38px] rounded-lg border border-slate-300" /></div>}>
+    <Suspense
+      fallback={
+        <div className="space-y-1">
+          {labelElement}
+          <div className="h-[38px] rounded-lg border border-slate-300" />
+        </div>
+      }
+    >
       <RadixPropertySelect id={id} name={name} labelElement={labelElement} defaultValue={defaultValue} options={options} />
     </Suspense>
   );

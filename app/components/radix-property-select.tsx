@@ -2,7 +2,19 @@ import * as Select from "@radix-ui/react-select";
 import type { ReactNode } from "react";
 import { NONE, type Option } from "./property-select-shared";
 
-export default function RadixPropertySelect({ id, name, labelElement, defaultValue, options }: { id: string; name: string; labelElement: ReactNode; defaultValue: string; options: Option[] }) {
+export default function RadixPropertySelect({
+  id,
+  name,
+  labelElement,
+  defaultValue,
+  options,
+}: {
+  id: string;
+  name: string;
+  labelElement: ReactNode;
+  defaultValue: string;
+  options: Option[];
+}) {
   return (
     <div className="space-y-1">
       {labelElement}
@@ -18,7 +30,11 @@ export default function RadixPropertySelect({ id, name, labelElement, defaultVal
           </Select.Icon>
         </Select.Trigger>
         <Select.Portal>
-          <Select.Content position="popper" sideOffset={4} className="z-50 max-h-72 min-w-[var(--radix-select-trigger-width)] overflow-hidden rounded-xl border border-slate-200 bg-white p-1 shadow-xl">
+          <Select.Content
+            position="popper"
+            sideOffset={4}
+            className="z-50 max-h-72 min-w-[var(--radix-select-trigger-width)] overflow-hidden rounded-xl border border-slate-200 bg-white p-1 shadow-xl"
+          >
             <Select.Viewport>
               {options.map((option) => (
                 <Select.Item

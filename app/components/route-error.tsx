@@ -22,7 +22,11 @@ export function RequestId({ id }: { id: string | null }) {
   if (!id) return null;
   return (
     <p className="mt-2 text-sm text-slate-500">
-      If it keeps happening, quote request id <code className="font-mono text-slate-700" data-testid="request-id">{id}</code>.
+      If it keeps happening, quote request id{" "}
+      <code className="font-mono text-slate-700" data-testid="request-id">
+        {id}
+      </code>
+      .
     </p>
   );
 }

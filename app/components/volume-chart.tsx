@@ -46,18 +46,34 @@ export function VolumeChart({ days }: { days: Day[] }) {
             ) : null}
           </g>
         ))}
-        <text x={4} y={12} fontSize={11} fill="#475569">{max}</text>
+        <text x={4} y={12} fontSize={11} fill="#475569">
+          {max}
+        </text>
       </svg>
       <figcaption className="mt-2 flex gap-4 text-xs text-slate-600">
-        <span className="flex items-center gap-1.5"><span aria-hidden className="h-2.5 w-2.5 rounded-sm bg-gradient-primary" /> Created</span>
-        <span className="flex items-center gap-1.5"><span aria-hidden className="h-2.5 w-2.5 rounded-sm bg-gradient-success" /> Solved</span>
+        <span className="flex items-center gap-1.5">
+          <span aria-hidden className="h-2.5 w-2.5 rounded-sm bg-gradient-primary" /> Created
+        </span>
+        <span className="flex items-center gap-1.5">
+          <span aria-hidden className="h-2.5 w-2.5 rounded-sm bg-gradient-success" /> Solved
+        </span>
       </figcaption>
       <table className="sr-only">
         <caption>Tickets per day</caption>
-        <thead><tr><th scope="col">Day</th><th scope="col">Created</th><th scope="col">Solved</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            <th scope="col">Created</th>
+            <th scope="col">Solved</th>
+          </tr>
+        </thead>
         <tbody>
           {days.map((d) => (
-            <tr key={d.day}><th scope="row">{d.day}</th><td>{d.created}</td><td>{d.solved}</td></tr>
+            <tr key={d.day}>
+              <th scope="row">{d.day}</th>
+              <td>{d.created}</td>
+              <td>{d.solved}</td>
+            </tr>
           ))}
         </tbody>
       </table>

@@ -21,6 +21,11 @@ export const customerFormSchema = z.object(customerFields);
 export type CustomerInput = z.output<typeof customerFormSchema>;
 
 export const customerListSchema = z.object({
-  q: z.string().trim().max(200).optional().transform((value) => value || undefined),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((value) => value || undefined),
   cursor: z.string().max(400).optional(),
 });

@@ -8,7 +8,16 @@ import { isUniqueViolation } from "../db-errors.server";
 import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
 import type { CustomerInput } from "./customer-schemas";
 
-export type CustomerSummary = { id: number; name: string; email: string; company: string | null; phone: string | null; unsolvedTickets: number; createdAt: Date; updatedAt: Date };
+export type CustomerSummary = {
+  id: number;
+  name: string;
+  email: string;
+  company: string | null;
+  phone: string | null;
+  unsolvedTickets: number;
+  createdAt: Date;
+  updatedAt: Date;
+};
 
 const emailTaken = () => fieldError("email", "A customer with this email already exists in this workspace.", "email_taken");
 
@@ -89,7 +98,13 @@ export async function createCustomer(handle: TenantHandle, actor: Actor, input: 
       .onConflictDoNothing()
       .returning({ id: t.customers.id });
     if (!row) throw emailTaken();
-    await recordActivity(tx, t, { ...actorColumns(actor), action: "customer.created", entityType: "customer", entityId: row.id, changes: { name: { from: null, to: input.name }, email: { from: null, to: input.email } } });
+    await recordActivity(tx, t, {
+      ...actorColumns(actor),
+      action: "customer.created",
+      entityType: "customer",
+      entityId: row.id,
+      changes: { name: { from: null, to: input.name }, email: { from: null, to: input.email } },
+    });
     return row.id;
   });
   return getCustomer(handle, id);
@@ -113,12 +128,18 @@ export async function updateCustomer(handle: TenantHandle, actor: Actor, id: num
     }
     if (Object.keys(changes).length === 0) return;
     if (changes.email && (input.email ?? "").toLowerCase() !== current.email.toLowerCase()) {
-      const [taken] = await tx.select({ id: t.customers.id }).from(t.customers).where(sql`lower(${t.customers.email}) = ${input.email!.toLowerCase()}`);
+      const [taken] = await tx
+        .select({ id: t.customers.id })
+        .from(t.customers)
+        .where(sql`lower(${t.customers.email}) = ${input.email!.toLowerCase()}`);
       if (taken) throw emailTaken();
     }
     const values = Object.fromEntries(Object.entries(changes).map(([field, change]) => [field, change.to]));
     try {
-      await tx.update(t.customers).set({ ...values, updatedAt: sql`now()` }).where(eq(t.customers.id, id));
+      await tx
+        .update(t.customers)
+        .set({ ...values, updatedAt: sql`now()` })
+        .where(eq(t.customers.id, id));
     } catch (error) {
       if (isUniqueViolation(error)) throw emailTaken();
       throw error;
@@ -126,7 +147,10 @@ export async function updateCustomer(handle: TenantHandle, actor: Actor, id: num
     if (changes.email) {
       // The portal trusted the old address: whoever held it must not keep reading this customer's tickets.
       await tx.delete(t.customerSessions).where(eq(t.customerSessions.customerId, id));
-      await tx.update(t.customerLoginCodes).set({ expiresAt: sql`now()` }).where(and(eq(t.customerLoginCodes.customerId, id), isNull(t.customerLoginCodes.usedAt)));
+      await tx
+        .update(t.customerLoginCodes)
+        .set({ expiresAt: sql`now()` })
+        .where(and(eq(t.customerLoginCodes.customerId, id), isNull(t.customerLoginCodes.usedAt)));
     }
     await recordActivity(tx, t, { ...actorColumns(actor), action: "customer.updated", entityType: "customer", entityId: id, changes });
   });
@@ -134,13 +158,27 @@ export async function updateCustomer(handle: TenantHandle, actor: Actor, id: num
 }
 
 /** The customer with this email (matched case-insensitively), created when new: one request, one customer. */
-export async function findOrCreateCustomer(tx: TenantTransaction, t: TenantTables, actor: Actor, input: { name: string; email: string }): Promise<{ id: number; created: boolean }> {
+export async function findOrCreateCustomer(
+  tx: TenantTransaction,
+  t: TenantTables,
+  actor: Actor,
+  input: { name: string; email: string },
+): Promise<{ id: number; created: boolean }> {
   const [inserted] = await tx.insert(t.customers).values({ name: input.name, email: input.email }).onConflictDoNothing().returning({ id: t.customers.id });
   if (inserted) {
-    await recordActivity(tx, t, { ...actorColumns(actor), action: "customer.created", entityType: "customer", entityId: inserted.id, changes: { name: { from: null, to: input.name }, email: { from: null, to: input.email } } });
+    await recordActivity(tx, t, {
+      ...actorColumns(actor),
+      action: "customer.created",
+      entityType: "customer",
+      entityId: inserted.id,
+      changes: { name: { from: null, to: input.name }, email: { from: null, to: input.email } },
+    });
     return { id: inserted.id, created: true };
   }
-  const [existing] = await tx.select({ id: t.customers.id }).from(t.customers).where(sql`lower(${t.customers.email}) = ${input.email.toLowerCase()}`);
+  const [existing] = await tx
+    .select({ id: t.customers.id })
+    .from(t.customers)
+    .where(sql`lower(${t.customers.email}) = ${input.email.toLowerCase()}`);
   if (!existing) throw new AppError("conflict", "That customer changed while the request was saved. Try again.");
   return { id: existing.id, created: false };
 }

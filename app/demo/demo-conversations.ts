@@ -20,7 +20,8 @@ export const DEMO_CONVERSATIONS: DemoConversation[] = [
     subject: "Charged twice this month",
     tags: ["billing"],
     opening: "Hi, I was charged twice for my subscription this month: two payments of {amount} on the same day. Could you refund one of them?",
-    reply: "Sorry about that! I can see both payments on invoice {invoice}. The second one was a retry that should have been cancelled. I have started a refund for it.",
+    reply:
+      "Sorry about that! I can see both payments on invoice {invoice}. The second one was a retry that should have been cancelled. I have started a refund for it.",
     followUp: "Thanks. How long does the refund usually take to show up on my card?",
     resolution: "It is on its way: refunds take 5 to 10 business days depending on your bank. You will also get an email receipt for it.",
     note: "Duplicate charge from the payment retry bug (see last week's incident). Refund issued, no credit needed.",
@@ -29,7 +30,8 @@ export const DEMO_CONVERSATIONS: DemoConversation[] = [
     subject: "Invoice shows the wrong company address",
     tags: ["billing", "account"],
     opening: "Our invoice {invoice} still shows our old office address. Our accounting team cannot book it like this. Can you reissue it?",
-    reply: "Of course. You can change the billing address under Settings → Billing, but past invoices keep the address they were issued with, so I will reissue {invoice} for you by hand.",
+    reply:
+      "Of course. You can change the billing address under Settings → Billing, but past invoices keep the address they were issued with, so I will reissue {invoice} for you by hand.",
     followUp: "I updated the address in the settings. Please use the new one for the reissued invoice.",
     resolution: "Done: the corrected invoice is attached to your account and was emailed to your billing contact. Future invoices will use the new address.",
     note: "Reissued manually in the billing system; the old invoice is voided.",
@@ -38,7 +40,8 @@ export const DEMO_CONVERSATIONS: DemoConversation[] = [
     subject: "Refund for my cancelled subscription",
     tags: ["billing"],
     opening: "I cancelled my plan on the 2nd but was still billed {amount} on the 5th. I would like a refund for that payment.",
-    reply: "Thanks for letting us know. Your cancellation was recorded after the renewal had already been queued, which is why the charge went through. I am refunding it in full.",
+    reply:
+      "Thanks for letting us know. Your cancellation was recorded after the renewal had already been queued, which is why the charge went through. I am refunding it in full.",
     followUp: "Great, and my account will not be charged again, right?",
     resolution: "Correct: your subscription is cancelled and no further payments are scheduled. The refund should reach you within a week.",
     note: "Cancellation and renewal crossed by three days. Full refund approved.",
@@ -48,7 +51,8 @@ export const DEMO_CONVERSATIONS: DemoConversation[] = [
     subject: "Password reset email never arrives",
     tags: ["account"],
     opening: "I have requested a password reset three times and no email has arrived, not even in spam. I cannot get into my account.",
-    reply: "Sorry for the trouble. Our logs show the emails were rejected by your mail server. Could you check whether your company filters mail from new senders?",
+    reply:
+      "Sorry for the trouble. Our logs show the emails were rejected by your mail server. Could you check whether your company filters mail from new senders?",
     followUp: "Our IT team found them in quarantine and released one. The link says it has expired though.",
     resolution: "I have sent a fresh link, valid for one hour. Your IT team has allowed our address now, so future emails should come straight through.",
     note: "Customer's mail gateway quarantines us. Suggested they allow our sending domain.",
@@ -78,7 +82,8 @@ export const DEMO_CONVERSATIONS: DemoConversation[] = [
     opening: "The app closes as soon as I pick a photo to attach to order {order}. It happens every time, on an Android phone.",
     reply: "Thanks for the details. Could you tell me your Android version and roughly how large the photo is? Very large photos are a known trigger.",
     followUp: "Android 14, and the photo is about 18 MB straight from the camera.",
-    resolution: "That matches the bug our team fixed in version 4.12, released today. After updating, large photos are resized before upload instead of crashing the app.",
+    resolution:
+      "That matches the bug our team fixed in version 4.12, released today. After updating, large photos are resized before upload instead of crashing the app.",
     note: "Reproduced with a 15 MB+ image on Android 14. Fixed in 4.12; linked to the engineering issue.",
   },
   {
@@ -87,16 +92,19 @@ export const DEMO_CONVERSATIONS: DemoConversation[] = [
     opening: "Since yesterday afternoon the dashboard takes about 30 seconds to load for everyone on our team. Other pages are fine.",
     reply: "Thanks for flagging this. I can see the slowdown on our side too and have passed it to our engineers with your account details.",
     followUp: "Any news? It is still slow this morning.",
-    resolution: "Our engineers found a missing database index from yesterday's release and added it an hour ago. The dashboard should load in a second or two again.",
+    resolution:
+      "Our engineers found a missing database index from yesterday's release and added it an hour ago. The dashboard should load in a second or two again.",
     note: "Affects large accounts only. Engineering deployed the index fix at 09:40.",
   },
   {
     subject: "Export to CSV cuts off accented names",
     tags: ["bug"],
-    opening: "When I export my customer list to CSV, names like \"Zoë\" or \"José\" come out garbled in Excel.",
-    reply: "Thanks for the example. Excel assumes an older encoding unless told otherwise. Could you try Data → From Text/CSV and choose UTF-8 while importing?",
+    opening: 'When I export my customer list to CSV, names like "Zoë" or "José" come out garbled in Excel.',
+    reply:
+      "Thanks for the example. Excel assumes an older encoding unless told otherwise. Could you try Data → From Text/CSV and choose UTF-8 while importing?",
     followUp: "That works, but my colleagues double-click the file and still see the garbled names.",
-    resolution: "Fair point: from the next release our exports include a marker that makes Excel pick UTF-8 on a double-click too. I will let you know when it is live.",
+    resolution:
+      "Fair point: from the next release our exports include a marker that makes Excel pick UTF-8 on a double-click too. I will let you know when it is live.",
     note: "Add the UTF-8 byte order mark to CSV exports; ticket raised with product.",
   },
   // shipping
@@ -104,7 +112,8 @@ export const DEMO_CONVERSATIONS: DemoConversation[] = [
     subject: "Order {order} arrived damaged",
     tags: ["shipping"],
     opening: "My order {order} arrived today with the box crushed and the glass lid cracked. I have photos if you need them.",
-    reply: "I am so sorry it arrived like that. No need for the photos: I have sent a replacement today at no cost, and you do not need to return the damaged one.",
+    reply:
+      "I am so sorry it arrived like that. No need for the photos: I have sent a replacement today at no cost, and you do not need to return the damaged one.",
     followUp: "That is very kind, thank you. Will the replacement come by the same courier?",
     resolution: "It is going with a different courier this time, with extra padding. You will get a tracking link by email this evening.",
     note: "Third damaged parcel from this courier this month. Flagged to logistics.",
@@ -115,7 +124,8 @@ export const DEMO_CONVERSATIONS: DemoConversation[] = [
     opening: "Order {order} was supposed to arrive last Monday and tracking has not moved for six days. Where is it?",
     reply: "Thanks for your patience. The parcel is held at the courier's regional depot; I have opened an investigation with them.",
     followUp: "It is a birthday present, so I really need it by Saturday.",
-    resolution: "The courier could not locate it in time, so I have sent a new one by express delivery: it will arrive on Friday. The lost parcel will be refunded to us, not charged to you.",
+    resolution:
+      "The courier could not locate it in time, so I have sent a new one by express delivery: it will arrive on Friday. The lost parcel will be refunded to us, not charged to you.",
     note: "Courier investigation opened. Express replacement approved by the team lead.",
   },
   {

@@ -36,7 +36,9 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
       const last = faker.person.lastName();
       return {
         name: `${first} ${last}`,
-        email: faker.internet.email({ firstName: first, lastName: last, provider: faker.helpers.arrayElement(["example.com", "example.org", "example.net"]) }).toLowerCase(),
+        email: faker.internet
+          .email({ firstName: first, lastName: last, provider: faker.helpers.arrayElement(["example.com", "example.org", "example.net"]) })
+          .toLowerCase(),
         company: faker.helpers.maybe(() => faker.company.name(), { probability: 0.7 }) ?? null,
         createdAt: subDays(now, faker.number.int({ min: 31, max: 200 })),
       };
@@ -55,13 +57,40 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
       const activity: Array<typeof t.activityLogs.$inferInsert> = [];
       inserted.forEach((row, index) => {
         const plan = plans[index]!;
-        for (const message of plan.messages) messages.push({ ...message, ticketId: row.id, authorCustomerId: message.authorType === "customer" ? row.customerId : null });
-        activity.push({ actorType: "customer", actorCustomerId: row.customerId, action: "ticket.created", entityType: "ticket", entityId: row.id, ticketId: row.id, createdAt: plan.ticket.createdAt });
+        for (const message of plan.messages)
+          messages.push({ ...message, ticketId: row.id, authorCustomerId: message.authorType === "customer" ? row.customerId : null });
+        activity.push({
+          actorType: "customer",
+          actorCustomerId: row.customerId,
+          action: "ticket.created",
+          entityType: "ticket",
+          entityId: row.id,
+          ticketId: row.id,
+          createdAt: plan.ticket.createdAt,
+        });
         if (plan.ticket.assigneeId) {
-          activity.push({ actorType: "agent", actorUserId: plan.ticket.assigneeId, action: "ticket.assigned", entityType: "ticket", entityId: row.id, ticketId: row.id, changes: { assigneeId: { from: null, to: plan.ticket.assigneeId } }, createdAt: addMinutes(plan.ticket.createdAt, 5) });
+          activity.push({
+            actorType: "agent",
+            actorUserId: plan.ticket.assigneeId,
+            action: "ticket.assigned",
+            entityType: "ticket",
+            entityId: row.id,
+            ticketId: row.id,
+            changes: { assigneeId: { from: null, to: plan.ticket.assigneeId } },
+            createdAt: addMinutes(plan.ticket.createdAt, 5),
+          });
         }
         if (plan.ticket.status !== "open") {
-          activity.push({ actorType: "agent", actorUserId: plan.ticket.assigneeId ?? admin!.id, action: "ticket.status_changed", entityType: "ticket", entityId: row.id, ticketId: row.id, changes: { status: { from: "open", to: plan.ticket.status } }, createdAt: plan.ticket.updatedAt });
+          activity.push({
+            actorType: "agent",
+            actorUserId: plan.ticket.assigneeId ?? admin!.id,
+            action: "ticket.status_changed",
+            entityType: "ticket",
+            entityId: row.id,
+            ticketId: row.id,
+            changes: { status: { from: "open", to: plan.ticket.status } },
+            createdAt: plan.ticket.updatedAt,
+          });
         }
       });
       await tx.insert(t.ticketMessages).values(messages);

@@ -19,5 +19,15 @@ export async function queueAccountLockedNotice(
     ],
     action: { label: "Open your profile", href: new URL("/settings/profile", origin).toString() },
   });
-  return queueEmail(tx, handle, { kind: "account_locked", to: { address: input.member.email, name: input.member.name }, subject: `Password sign-in to ${workspace} paused after failed attempts`, ...rendered }, new URL(origin).hostname);
+  return queueEmail(
+    tx,
+    handle,
+    {
+      kind: "account_locked",
+      to: { address: input.member.email, name: input.member.name },
+      subject: `Password sign-in to ${workspace} paused after failed attempts`,
+      ...rendered,
+    },
+    new URL(origin).hostname,
+  );
 }

@@ -9,7 +9,10 @@ export type AddressConfirmationInput = { address: string; link: string; expiresI
  * so it reaches the workspace only through the address's own forwarding; the link works only for a
  * signed-in admin of the claiming workspace, so whoever else reads it can do nothing with it.
  */
-export async function queueAddressConfirmation({ tx, handle, origin }: { tx: TenantTransaction; handle: Pick<TenantHandle, "t" | "tenant">; origin: string }, input: AddressConfirmationInput) {
+export async function queueAddressConfirmation(
+  { tx, handle, origin }: { tx: TenantTransaction; handle: Pick<TenantHandle, "t" | "tenant">; origin: string },
+  input: AddressConfirmationInput,
+) {
   const host = new URL(origin).host;
   const rendered = renderEmail({
     workspace: handle.tenant.name,
@@ -21,5 +24,10 @@ export async function queueAddressConfirmation({ tx, handle, origin }: { tx: Ten
     ],
     action: { label: "Confirm the address", href: input.link },
   });
-  return queueEmail(tx, handle, { kind: "address_confirmation", to: { address: input.address }, subject: `Confirm ${input.address} for ${handle.tenant.name}`, ...rendered }, new URL(origin).hostname);
+  return queueEmail(
+    tx,
+    handle,
+    { kind: "address_confirmation", to: { address: input.address }, subject: `Confirm ${input.address} for ${handle.tenant.name}`, ...rendered },
+    new URL(origin).hostname,
+  );
 }

@@ -10,7 +10,11 @@ export function requireDevMailbox(services: AppServices): void {
 /** The workspace's outbox, newest first. */
 export async function listMailbox({ db, t }: TenantHandle, limit = 100) {
   const { id, kind, toAddress, toName, subject, status, attempts, createdAt, sentAt } = t.outboundEmails;
-  return db.select({ id, kind, toAddress, toName, subject, status, attempts, createdAt, sentAt }).from(t.outboundEmails).orderBy(desc(t.outboundEmails.id)).limit(limit);
+  return db
+    .select({ id, kind, toAddress, toName, subject, status, attempts, createdAt, sentAt })
+    .from(t.outboundEmails)
+    .orderBy(desc(t.outboundEmails.id))
+    .limit(limit);
 }
 
 export async function getMailboxEmail({ db, t }: TenantHandle, id: number) {

@@ -34,10 +34,23 @@ export type EmailWorker = {
   stop(): Promise<void>;
 };
 
-export async function startEmailWorker({ platform, shards, transport, fromAddress, concurrency, pollIntervalMs, logger, inbound, replyRouting, runnerBackoff }: EmailWorkerOptions): Promise<EmailWorker> {
+export async function startEmailWorker({
+  platform,
+  shards,
+  transport,
+  fromAddress,
+  concurrency,
+  pollIntervalMs,
+  logger,
+  inbound,
+  replyRouting,
+  runnerBackoff,
+}: EmailWorkerOptions): Promise<EmailWorker> {
   const log = logger.child({ component: "email-worker" });
   const task = sendEmailTask({ platform, transport, fromAddress, log, replyRouting });
-  const inboundTask = inbound ? { [PROCESS_INBOUND_EMAIL_TASK]: processInboundEmailTask({ platform, ...inbound, log: log.child({ component: "inbound-email" }) }) } : {};
+  const inboundTask = inbound
+    ? { [PROCESS_INBOUND_EMAIL_TASK]: processInboundEmailTask({ platform, ...inbound, log: log.child({ component: "inbound-email" }) }) }
+    : {};
   const runners: SupervisedRunner[] = [];
   const pools: pg.Pool[] = [];
   const closeAll = async () => {
@@ -75,11 +88,13 @@ export async function startEmailWorker({ platform, shards, transport, fromAddres
     await closeAll();
     throw error;
   }
-  log.info({ shards: shards.map((shard) => shard.id), via: transport.kind, concurrency }, transport.kind === "smtp" ? "email worker started" : "email worker started; no SMTP_URL, so emails go to the development mailbox (/dev/mailbox)");
+  log.info(
+    { shards: shards.map((shard) => shard.id), via: transport.kind, concurrency },
+    transport.kind === "smtp" ? "email worker started" : "email worker started; no SMTP_URL, so emails go to the development mailbox (/dev/mailbox)",
+  );
   let stopping: Promise<void> | undefined;
   return {
-    stop: () =>
-      (stopping ??= closeAll().then(() => transport.close())),
+    stop: () => (stopping ??= closeAll().then(() => transport.close())),
   };
 }
 
@@ -98,7 +113,11 @@ function workerLogger(log: Logger): WorkerLogger {
 
 /** The worker as the settings describe it, over every shard of the opened platform. */
 /** The worker as settings describe it: sending always, and processing inbound mail and signing reply addresses when INBOUND_DOMAIN is set. */
-export function startEmailWorkerFromSettings(mail: MailSettings, platform: Pick<OpenedPlatform, "control" | "router" | "servers">, logger: Logger): Promise<EmailWorker> {
+export function startEmailWorkerFromSettings(
+  mail: MailSettings,
+  platform: Pick<OpenedPlatform, "control" | "router" | "servers">,
+  logger: Logger,
+): Promise<EmailWorker> {
   return startEmailWorker({
     platform,
     shards: platform.servers.shards,

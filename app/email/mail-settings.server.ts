@@ -25,6 +25,8 @@ export function mailSettingsFrom(config: AppConfig): MailSettings {
     replyTokenSecret: authSettingsFrom(config).sessionSecret,
     inboundDomain: config.INBOUND_DOMAIN ?? null,
     originFor: ({ slug }) =>
-      config.NODE_ENV === "production" ? `https://${slug}.${config.APP_DOMAIN}` : `http://${slug}.${config.APP_DOMAIN}${[80, 443].includes(config.PORT) ? "" : `:${config.PORT}`}`,
+      config.NODE_ENV === "production"
+        ? `https://${slug}.${config.APP_DOMAIN}`
+        : `http://${slug}.${config.APP_DOMAIN}${[80, 443].includes(config.PORT) ? "" : `:${config.PORT}`}`,
   };
 }

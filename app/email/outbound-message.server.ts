@@ -8,7 +8,14 @@ export type Sender = { name: string; address: string };
 /** Set when inbound email is configured (INBOUND_DOMAIN): customers' replies then come back to the ticket. */
 export type ReplyRouting = { sessionSecret: string; inboundDomain: string; tenant: { id: string; slug: string } };
 
-const AUTOMATIC_KINDS: Record<string, string> = { ticket_confirmation: "auto-replied", login_code: "auto-generated", customer_reply_notice: "auto-generated", team_invite: "auto-generated", account_locked: "auto-generated", address_confirmation: "auto-generated" };
+const AUTOMATIC_KINDS: Record<string, string> = {
+  ticket_confirmation: "auto-replied",
+  login_code: "auto-generated",
+  customer_reply_notice: "auto-generated",
+  team_invite: "auto-generated",
+  account_locked: "auto-generated",
+  address_confirmation: "auto-generated",
+};
 
 // The emails a customer answers; agents' notices and sign-in codes are not part of a ticket's thread.
 const REPLYABLE_KINDS = new Set(["ticket_confirmation", "agent_reply"]);
@@ -20,7 +27,10 @@ const REPLYABLE_KINDS = new Set(["ticket_confirmation", "agent_reply"]);
  * workspace name.
  */
 export function outboundMessage(row: OutboxRow, sender: Sender, replyRouting?: ReplyRouting): MailMessage {
-  const replyTo = replyRouting && row.ticketId !== null && REPLYABLE_KINDS.has(row.kind) ? replyAddress(replyRouting.sessionSecret, replyRouting.tenant, row.ticketId, replyRouting.inboundDomain) : undefined;
+  const replyTo =
+    replyRouting && row.ticketId !== null && REPLYABLE_KINDS.has(row.kind)
+      ? replyAddress(replyRouting.sessionSecret, replyRouting.tenant, row.ticketId, replyRouting.inboundDomain)
+      : undefined;
   return {
     from: { name: singleLine(sender.name), address: sender.address },
     ...(replyTo ? { replyTo: { name: singleLine(sender.name), address: replyTo } } : {}),

@@ -30,7 +30,12 @@ const recipientAddress = z.email();
  * the email exists if and only if the change that caused it committed. The subject and the
  * recipient's name are stored as single lines, so they cannot carry a header of their own.
  */
-export async function queueEmail(tx: TenantTransaction, handle: Pick<TenantHandle, "t" | "tenant">, email: OutboundEmail, messageIdDomain: string): Promise<{ id: number; messageId: string }> {
+export async function queueEmail(
+  tx: TenantTransaction,
+  handle: Pick<TenantHandle, "t" | "tenant">,
+  email: OutboundEmail,
+  messageIdDomain: string,
+): Promise<{ id: number; messageId: string }> {
   const { t, tenant } = handle;
   // One plain address: never a list, a group or anything with a line break in it.
   const toAddress = recipientAddress.parse(email.to.address.trim());

@@ -34,7 +34,11 @@ export function sendEmailTask({ platform, transport, fromAddress, log, replyRout
   return async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
     const job = await openTenantJob(SEND_EMAIL_JOB, rawPayload, helpers, { platform, log });
     if (!job) return;
-    const { payload: { emailId }, tenant, handle: { db, t } } = job;
+    const {
+      payload: { emailId },
+      tenant,
+      handle: { db, t },
+    } = job;
     const [row] = await db.select().from(t.outboundEmails).where(eq(t.outboundEmails.id, emailId));
     if (!row || row.status !== "pending") return;
 
@@ -52,7 +56,12 @@ export function sendEmailTask({ platform, transport, fromAddress, log, replyRout
       else log.warn(fields, "email not sent; will retry");
       throw error;
     }
-    await recordSent(() => db.update(t.outboundEmails).set({ status: "sent", sentAt: sql`now()`, attempts: sql`${t.outboundEmails.attempts} + 1` }).where(stillPending)).catch((error) => {
+    await recordSent(() =>
+      db
+        .update(t.outboundEmails)
+        .set({ status: "sent", sentAt: sql`now()`, attempts: sql`${t.outboundEmails.attempts} + 1` })
+        .where(stillPending),
+    ).catch((error) => {
       log.error({ tenant: tenant.slug, emailId, err: error }, "email sent, but marking it sent failed: a retry will send it again (same Message-ID)");
       throw error;
     });

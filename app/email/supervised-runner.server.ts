@@ -3,7 +3,11 @@ import type { Runner, WorkerEvents } from "graphile-worker";
 import type pg from "pg";
 import type { Logger } from "pino";
 
-export type RunnerBackoff = { minDelayMs: number; maxDelayMs: number; /** A runner that ran this long restarts from minDelayMs again. */ healthyAfterMs: number };
+export type RunnerBackoff = {
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** A runner that ran this long restarts from minDelayMs again. */ healthyAfterMs: number;
+};
 
 const DEFAULT_BACKOFF: RunnerBackoff = { minDelayMs: 1000, maxDelayMs: 30_000, healthyAfterMs: 60_000 };
 

@@ -13,7 +13,12 @@ type NewTicketMessage = {
  * The emails a new ticket message causes, queued in the message's transaction: an agent's public
  * reply goes to the ticket's customer; a customer's reply notifies the assigned agent, if any.
  */
-export async function queueTicketMessageEmails(tx: TenantTransaction, handle: Pick<TenantHandle, "t" | "tenant">, { origin }: MailContext, { actor, ticket, message }: NewTicketMessage): Promise<void> {
+export async function queueTicketMessageEmails(
+  tx: TenantTransaction,
+  handle: Pick<TenantHandle, "t" | "tenant">,
+  { origin }: MailContext,
+  { actor, ticket, message }: NewTicketMessage,
+): Promise<void> {
   const { t } = handle;
   const queue = { tx, handle, origin };
   const about = { ticket: { id: ticket.id, number: ticket.number, subject: ticket.subject }, body: message.body, messageId: message.id };
@@ -22,7 +27,10 @@ export async function queueTicketMessageEmails(tx: TenantTransaction, handle: Pi
     const [agent] = await tx.select({ name: t.users.name }).from(t.users).where(eq(t.users.id, actor.userId));
     if (customer) await queueAgentReply(queue, { ...about, customer, agentName: agent?.name ?? handle.tenant.name });
   } else if (actor.type === "customer" && ticket.assigneeId !== null) {
-    const [assignee] = await tx.select({ name: t.users.name, email: t.users.email }).from(t.users).where(and(eq(t.users.id, ticket.assigneeId), eq(t.users.active, true)));
+    const [assignee] = await tx
+      .select({ name: t.users.name, email: t.users.email })
+      .from(t.users)
+      .where(and(eq(t.users.id, ticket.assigneeId), eq(t.users.active, true)));
     const [customer] = await tx.select({ name: t.customers.name }).from(t.customers).where(eq(t.customers.id, actor.customerId));
     if (assignee) await queueCustomerReplyNotice(queue, { ...about, agent: assignee, customerName: customer?.name ?? "A customer" });
   }

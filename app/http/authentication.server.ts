@@ -25,7 +25,9 @@ export function authentication({ router, settings }: { router: ConnectionRouter;
       if (bearer && isApiRequest(res)) {
         const found = await authenticateApiToken(handle, bearer);
         if (!found) {
-          return res.status(401).json({ error: { code: "invalid_token", message: "This API token is unknown, revoked, or its user is deactivated.", details: null } });
+          return res
+            .status(401)
+            .json({ error: { code: "invalid_token", message: "This API token is unknown, revoked, or its user is deactivated.", details: null } });
         }
         res.locals.auth = { via: "token", user: found.user, tokenId: found.tokenId } satisfies RequestAuth;
         return next();
@@ -34,7 +36,12 @@ export function authentication({ router, settings }: { router: ConnectionRouter;
       if (typeof token === "string" && token.length > 0) {
         const found = await findActiveSession(handle, token, settings);
         if (found) {
-          res.locals.auth = { via: "session", user: found.user, sessionId: found.sessionId, csrfToken: csrfTokenFor(settings.sessionSecret, found.sessionId) } satisfies RequestAuth;
+          res.locals.auth = {
+            via: "session",
+            user: found.user,
+            sessionId: found.sessionId,
+            csrfToken: csrfTokenFor(settings.sessionSecret, found.sessionId),
+          } satisfies RequestAuth;
         }
       }
       next();

@@ -59,7 +59,10 @@ export function clientKey(ip: string | undefined): string {
   if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
     return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join(".");
   }
-  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(":")}::/64`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (with `::` and a dotted IPv4 tail expanded). */
@@ -111,10 +114,16 @@ export const trustProxySetting = z
       ctx.addIssue({ code: "custom", message: `${hops} proxy hops is not plausible: give the number of proxies in front of Conductor (usually 1 or 2)` });
       return z.NEVER;
     }
-    const entries = text.split(",").map((entry) => entry.trim()).filter(Boolean);
+    const entries = text
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
     const invalid = entries.filter((entry) => !isProxyAddress(entry));
     if (invalid.length > 0 || entries.length === 0) {
-      ctx.addIssue({ code: "custom", message: `${invalid.map((entry) => `"${entry}"`).join(", ") || "it"} is not a proxy hop count, IP address, CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal` });
+      ctx.addIssue({
+        code: "custom",
+        message: `${invalid.map((entry) => `"${entry}"`).join(", ") || "it"} is not a proxy hop count, IP address, CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`,
+      });
       return z.NEVER;
     }
     return entries;

@@ -75,7 +75,14 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   // Before anything reads the path or the body: one reading of the path for every middleware and
   // the router (ambiguous ones are a 400), and one body limit per request (413 past it).
   app.use(canonicalRequestPath());
-  app.use(requestBodyLimit({ pageBytes: services.requestLimits.maxBodyBytes, apiBytes: JSON_BODY_LIMIT, inboundBytes: services.inbound.maxBytes, inboundPath: INBOUND_EMAIL_PATH }));
+  app.use(
+    requestBodyLimit({
+      pageBytes: services.requestLimits.maxBodyBytes,
+      apiBytes: JSON_BODY_LIMIT,
+      inboundBytes: services.inbound.maxBytes,
+      inboundPath: INBOUND_EMAIL_PATH,
+    }),
+  );
   app.use(compression());
 
   app.get("/healthz", healthz);

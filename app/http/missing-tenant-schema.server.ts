@@ -43,7 +43,9 @@ export async function missingTenantSchemaStatus(
     const current = await findTenantById(control, tenant.id);
     if (!current || current.status === "deleting" || current.status === "provisioning") return 404;
     if (current.shard !== tenant.shard || current.schemaName !== tenant.schemaName) return 503;
-    const { rows } = await tenantDb.execute<{ present: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${tenant.schemaName}) AS present`);
+    const { rows } = await tenantDb.execute<{ present: boolean }>(
+      sql`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${tenant.schemaName}) AS present`,
+    );
     return rows[0]?.present ? null : 503;
   } catch {
     return 503;
@@ -84,9 +86,16 @@ export function missingTenantSchemaHandler(platform: Pick<Platform, "control" | 
           const requestId = String(req.id);
           return status === 404
             ? res.status(404).json({ error: { code: "workspace_not_found", message: WORKSPACE_GONE, details: { requestId } } })
-            : res.status(503).set("Retry-After", RETRY_AFTER_SECONDS).json({ error: { code: "unavailable", message: WORKSPACE_CHANGING, details: { requestId } } });
+            : res
+                .status(503)
+                .set("Retry-After", RETRY_AFTER_SECONDS)
+                .json({ error: { code: "unavailable", message: WORKSPACE_CHANGING, details: { requestId } } });
         }
-        if (status === 404) return res.status(404).type("html").send(workspaceNotFoundPage(req.headers.host ?? ""));
+        if (status === 404)
+          return res
+            .status(404)
+            .type("html")
+            .send(workspaceNotFoundPage(req.headers.host ?? ""));
         return res.status(503).set("Retry-After", RETRY_AFTER_SECONDS).type("html").send(unavailablePage());
       },
       () => next(error),

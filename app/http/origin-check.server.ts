@@ -22,7 +22,9 @@ export function originCheck() {
     const expected = `${scheme}://${host}`.toLowerCase();
     const source = req.headers.origin ?? refererOrigin(req.headers.referer);
     if (source && source.toLowerCase() === expected) return next();
-    const message = source ? "This request came from another site and was refused." : "This request did not say where it came from (no Origin header) and was refused.";
+    const message = source
+      ? "This request came from another site and was refused."
+      : "This request did not say where it came from (no Origin header) and was refused.";
     if (isApiRequest(res)) return res.status(403).json({ error: { code: "bad_origin", message, details: null } });
     return res.status(403).type("text/plain").send(message);
   };

@@ -29,7 +29,8 @@ export type SafeFetchOptions = {
   signal?: AbortSignal;
 };
 
-export type OutboundFailure = "invalid_url" | "https_required" | "forbidden_address" | "dns_failed" | "connection_failed" | "timeout" | "too_large" | "too_many_redirects";
+export type OutboundFailure =
+  "invalid_url" | "https_required" | "forbidden_address" | "dns_failed" | "connection_failed" | "timeout" | "too_large" | "too_many_redirects";
 
 /** A refused or failed request: AppError `outbound_<reason>`. The message names the URL's origin, never an address a name resolved to. */
 const outboundFailure = (reason: OutboundFailure, message: string) => new AppError(`outbound_${reason}`, message, { reason });
@@ -165,7 +166,10 @@ function exchange(url: URL, target: ResolvedAddress[], { method, headers, body, 
     request.on("error", reject);
     request.on("socket", (socket) => {
       if (!socket.connecting) return;
-      const timer = setTimeout(() => request.destroy(outboundFailure("timeout", `Could not connect to ${url.origin} within ${connectTimeoutMs} ms.`)), connectTimeoutMs);
+      const timer = setTimeout(
+        () => request.destroy(outboundFailure("timeout", `Could not connect to ${url.origin} within ${connectTimeoutMs} ms.`)),
+        connectTimeoutMs,
+      );
       socket.once("connect", () => clearTimeout(timer));
       socket.once("close", () => clearTimeout(timer));
     });

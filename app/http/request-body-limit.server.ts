@@ -99,7 +99,12 @@ function refuseTooLarge(req: Request, res: Response, limit: BodyLimit): void {
   });
   // The whole answer goes out now; the response ends (and the connection closes) after the linger.
   // no-transform: compression would hold the answer back until then.
-  res.writeHead(413, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store, no-transform", Connection: "close" });
+  res.writeHead(413, {
+    "Content-Type": contentType,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store, no-transform",
+    Connection: "close",
+  });
   res.write(body);
   let dropped = 0;
   const hangUp = () => {

@@ -36,11 +36,18 @@ export async function respondToRouteError(error: unknown, context: AppLoadContex
   const missingSchema = await missingTenantSchemaResponse(error, context, isApi);
   if (missingSchema) return missingSchema;
   if (AppError.is(error)) {
-    return isApi ? apiError(error.status, error.code, error.message, error.details, retryAfter(error)) : new Response(error.message, { status: error.status, headers: retryAfter(error) });
+    return isApi
+      ? apiError(error.status, error.code, error.message, error.details, retryAfter(error))
+      : new Response(error.message, { status: error.status, headers: retryAfter(error) });
   }
   if (error instanceof z.ZodError) {
     return isApi
-      ? apiError(400, "validation_failed", "The request is not valid; see details.", error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message, code: issue.code })))
+      ? apiError(
+          400,
+          "validation_failed",
+          "The request is not valid; see details.",
+          error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message, code: issue.code })),
+        )
       : new Response("That request was not valid.", { status: 400 });
   }
   const { requestId } = context;
@@ -56,7 +63,10 @@ type ReplyOptions = { formErrors?: string[]; fieldErrors?: Record<string, string
  * otherwise, unless `formErrorsOutside` (sign-in forms show refusals outside Conform, whose
  * form-level error would block the next submit; their `body` shows `error.message`).
  */
-export function replyFor(error: AppError, { hideFields, formErrorsOutside = false }: { hideFields?: string[]; formErrorsOutside?: boolean } = {}): ReplyOptions {
+export function replyFor(
+  error: AppError,
+  { hideFields, formErrorsOutside = false }: { hideFields?: string[]; formErrorsOutside?: boolean } = {},
+): ReplyOptions {
   const field = error.details?.field;
   if (field) return { fieldErrors: { [field]: [error.message] }, hideFields };
   return formErrorsOutside ? { hideFields } : { formErrors: [error.message], hideFields };

@@ -16,10 +16,16 @@ export function tenantResolution({ directory, appDomain }: { directory: TenantDi
     const resolution = resolveHost(host, appDomain);
     if (resolution.kind === "apex") {
       if (req.method !== "GET" && req.method !== "HEAD") return res.status(405).set("Allow", "GET, HEAD").end();
-      return res.status(req.path === "/" ? 200 : 404).type("html").send(landingPage(appDomain));
+      return res
+        .status(req.path === "/" ? 200 : 404)
+        .type("html")
+        .send(landingPage(appDomain));
     }
     if (resolution.kind === "unknown") {
-      return res.status(404).type("html").send(workspaceNotFoundPage(host ?? ""));
+      return res
+        .status(404)
+        .type("html")
+        .send(workspaceNotFoundPage(host ?? ""));
     }
     let tenant;
     try {
@@ -28,7 +34,10 @@ export function tenantResolution({ directory, appDomain }: { directory: TenantDi
       return next(error);
     }
     if (!tenant || tenant.status === "provisioning" || tenant.status === "deleting") {
-      return res.status(404).type("html").send(workspaceNotFoundPage(host ?? ""));
+      return res
+        .status(404)
+        .type("html")
+        .send(workspaceNotFoundPage(host ?? ""));
     }
     if (tenant.status === "suspended") {
       res.locals.tenantSlug = tenant.slug;

@@ -16,8 +16,15 @@ export type StoredAttachment = { filename: string; contentType: string; sizeByte
  */
 export function displayFilename(name: string | undefined | null): string {
   // Only the end of a name can survive (the base name, cut to 120 characters), so only the end is read.
-  const base = (name ?? "").slice(-4 * MAX_FILENAME_CHARS).split(/[\\/]/).pop() ?? "";
-  let cleaned = base.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, "").replace(/\s+/g, " ").trim();
+  const base =
+    (name ?? "")
+      .slice(-4 * MAX_FILENAME_CHARS)
+      .split(/[\\/]/)
+      .pop() ?? "";
+  let cleaned = base
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
   cleaned = cleaned.replace(/^\.+/, "").trim();
   if (cleaned.length > MAX_FILENAME_CHARS) {
     const dot = cleaned.lastIndexOf(".");
@@ -49,7 +56,13 @@ export function selectAttachments(parts: Attachment[]): { stored: StoredAttachme
       continue;
     }
     total += content.length;
-    stored.push({ filename, contentType: contentTypeOf(part.contentType), sizeBytes: content.length, sha256: createHash("sha256").update(content).digest("hex"), content });
+    stored.push({
+      filename,
+      contentType: contentTypeOf(part.contentType),
+      sizeBytes: content.length,
+      sha256: createHash("sha256").update(content).digest("hex"),
+      content,
+    });
   }
   return { stored, skipped };
 }
@@ -60,9 +73,18 @@ export type EmailParts = { htmlBody: string | null; attachments: AttachmentSumma
 /** The sanitised HTML and the files of a ticket's messages, by message id (only messages that have either). */
 export async function emailPartsOfTicket({ db, t }: TenantHandle, ticketId: number): Promise<Record<number, EmailParts>> {
   const [htmlRows, files] = await Promise.all([
-    db.select({ id: t.ticketMessages.id, htmlBody: t.ticketMessages.htmlBody }).from(t.ticketMessages).where(and(eq(t.ticketMessages.ticketId, ticketId), isNotNull(t.ticketMessages.htmlBody))),
     db
-      .select({ messageId: t.messageAttachments.ticketMessageId, id: t.messageAttachments.id, filename: t.messageAttachments.filename, contentType: t.messageAttachments.contentType, sizeBytes: t.messageAttachments.sizeBytes })
+      .select({ id: t.ticketMessages.id, htmlBody: t.ticketMessages.htmlBody })
+      .from(t.ticketMessages)
+      .where(and(eq(t.ticketMessages.ticketId, ticketId), isNotNull(t.ticketMessages.htmlBody))),
+    db
+      .select({
+        messageId: t.messageAttachments.ticketMessageId,
+        id: t.messageAttachments.id,
+        filename: t.messageAttachments.filename,
+        contentType: t.messageAttachments.contentType,
+        sizeBytes: t.messageAttachments.sizeBytes,
+      })
       .from(t.messageAttachments)
       .innerJoin(t.ticketMessages, eq(t.ticketMessages.id, t.messageAttachments.ticketMessageId))
       .where(eq(t.ticketMessages.ticketId, ticketId))
@@ -95,7 +117,9 @@ export async function attachmentForCustomer({ db, t }: TenantHandle, customerId:
     .from(t.messageAttachments)
     .innerJoin(t.ticketMessages, eq(t.ticketMessages.id, t.messageAttachments.ticketMessageId))
     .innerJoin(t.tickets, eq(t.tickets.id, t.ticketMessages.ticketId))
-    .where(and(eq(t.messageAttachments.id, attachmentId), eq(t.tickets.number, number), eq(t.tickets.customerId, customerId), eq(t.ticketMessages.internal, false)));
+    .where(
+      and(eq(t.messageAttachments.id, attachmentId), eq(t.tickets.number, number), eq(t.tickets.customerId, customerId), eq(t.ticketMessages.internal, false)),
+    );
   if (!file) throw new AppError("not_found", "We could not find that file.");
   return file;
 }

@@ -35,22 +35,35 @@ type ClaimRow = typeof inboundAddresses.$inferSelect;
 type ControlTransaction = Parameters<Parameters<ControlDatabase["transaction"]>[0]>[0];
 
 /** The link in a confirmation email: `<claim id>.<secret>`; only the secret's hash is stored. */
-const confirmationTokenSchema = z.string().regex(/^[1-9][0-9]{0,15}\.[A-Za-z0-9_-]{43}$/).transform((token) => {
-  const [id, secret] = token.split(".") as [string, string];
-  return { claimId: Number(id), secret };
-});
+const confirmationTokenSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}\.[A-Za-z0-9_-]{43}$/)
+  .transform((token) => {
+    const [id, secret] = token.split(".") as [string, string];
+    return { claimId: Number(id), secret };
+  });
 
 export const confirmationLink = (origin: string, token: string) => new URL(`/settings/email/verify/${token}`, origin).toString();
 
-const invalidLink = () => new AppError("confirmation_link_invalid", "This confirmation link cannot be used here: it is invalid, was already used, has expired, or belongs to another workspace. Send a new one from Settings → Email.");
-const takenError = (address: string) => new AppError("address_taken", `${address} was confirmed by another workspace first, so its mail goes there. Its admins must remove it before this workspace can have it.`);
+const invalidLink = () =>
+  new AppError(
+    "confirmation_link_invalid",
+    "This confirmation link cannot be used here: it is invalid, was already used, has expired, or belongs to another workspace. Send a new one from Settings → Email.",
+  );
+const takenError = (address: string) =>
+  new AppError(
+    "address_taken",
+    `${address} was confirmed by another workspace first, so its mail goes there. Its admins must remove it before this workspace can have it.`,
+  );
 const addressError = (code: AppErrorCode, message: string) => fieldError("address", message, code);
 
 export async function listInboundAddresses(control: ControlDatabase, { tenant, db, t }: TenantHandle): Promise<InboundAddressClaim[]> {
   const rows = await control.select().from(inboundAddresses).where(eq(inboundAddresses.tenantId, tenant.id)).orderBy(asc(inboundAddresses.address));
   const awaited = rows.filter((row) => row.status === "pending" && row.confirmationMessageId).map((row) => row.confirmationMessageId!);
   const returned = awaited.length
-    ? new Set((await db.select({ key: t.inboundEmails.dedupeKey }).from(t.inboundEmails).where(inArray(t.inboundEmails.dedupeKey, awaited))).map((row) => row.key))
+    ? new Set(
+        (await db.select({ key: t.inboundEmails.dedupeKey }).from(t.inboundEmails).where(inArray(t.inboundEmails.dedupeKey, awaited))).map((row) => row.key),
+      )
     : new Set<string>();
   return rows.map((row) => ({
     address: row.address,
@@ -76,16 +89,32 @@ export async function addInboundAddress(
   { inbound, origin }: { inbound: Pick<InboundSettings, "domain" | "reservedDomains">; origin: string },
 ): Promise<void> {
   const normalised = address.trim().toLowerCase();
-  if (isInInboundDomain(normalised, inbound.domain)) throw addressError("inbound_domain_address", `Addresses at ${inbound.domain} are given by the workspace name; add an address at your own domain.`);
+  if (isInInboundDomain(normalised, inbound.domain))
+    throw addressError("inbound_domain_address", `Addresses at ${inbound.domain} are given by the workspace name; add an address at your own domain.`);
   // The deployment's own domains (app, sender) belong to no workspace: claiming one would capture mail meant for Conductor.
-  if (inbound.reservedDomains.some((domain) => isInInboundDomain(normalised, domain.toLowerCase()))) throw addressError("reserved_address", "Addresses at this service's own domain cannot be added; add an address at your own domain.");
+  if (inbound.reservedDomains.some((domain) => isInInboundDomain(normalised, domain.toLowerCase())))
+    throw addressError("reserved_address", "Addresses at this service's own domain cannot be added; add an address at your own domain.");
   const token = randomToken();
   // Control plane and tenant schema are two databases: the claim's transaction encloses the email's,
   // so a failed email leaves no claim; a lost control commit leaves an email whose link does not work.
   await control.transaction(async (ctx) => {
-    const [verified] = await ctx.select({ tenantId: inboundAddresses.tenantId }).from(inboundAddresses).where(and(eq(inboundAddresses.address, normalised), eq(inboundAddresses.status, "verified")));
-    if (verified) throw addressError("address_in_use", verified.tenantId === handle.tenant.id ? "This address is already confirmed for this workspace." : "This address is already in use by a workspace.");
-    const fresh = { status: "pending" as const, tokenHash: hashToken(token), tokenExpiresAt: hoursFromNow(CONFIRMATION_TTL_HOURS), confirmationSentAt: sql`now()`, confirmationMessageId: null, verifiedAt: null };
+    const [verified] = await ctx
+      .select({ tenantId: inboundAddresses.tenantId })
+      .from(inboundAddresses)
+      .where(and(eq(inboundAddresses.address, normalised), eq(inboundAddresses.status, "verified")));
+    if (verified)
+      throw addressError(
+        "address_in_use",
+        verified.tenantId === handle.tenant.id ? "This address is already confirmed for this workspace." : "This address is already in use by a workspace.",
+      );
+    const fresh = {
+      status: "pending" as const,
+      tokenHash: hashToken(token),
+      tokenExpiresAt: hoursFromNow(CONFIRMATION_TTL_HOURS),
+      confirmationSentAt: sql`now()`,
+      confirmationMessageId: null,
+      verifiedAt: null,
+    };
     // A claim that another workspace's confirmation overtook may be made again once that one is gone.
     const [claim] = await ctx
       .insert(inboundAddresses)
@@ -93,7 +122,13 @@ export async function addInboundAddress(
       .onConflictDoUpdate({ target: [inboundAddresses.address, inboundAddresses.tenantId], set: fresh, setWhere: eq(inboundAddresses.status, "taken") })
       .returning({ id: inboundAddresses.id });
     if (!claim) throw addressError("address_pending", "This address is already waiting for its confirmation: use Resend below.");
-    const messageId = await sendConfirmation(handle, actor, { address: normalised, link: confirmationLink(origin, `${claim.id}.${token}`), origin }, "inbound_address.added", { address: { from: null, to: normalised } });
+    const messageId = await sendConfirmation(
+      handle,
+      actor,
+      { address: normalised, link: confirmationLink(origin, `${claim.id}.${token}`), origin },
+      "inbound_address.added",
+      { address: { from: null, to: normalised } },
+    );
     await ctx.update(inboundAddresses).set({ confirmationMessageId: messageId }).where(eq(inboundAddresses.id, claim.id));
   });
 }
@@ -104,22 +139,46 @@ export async function resendConfirmation(control: ControlDatabase, handle: Tenan
   const token = randomToken();
   await control.transaction(async (ctx) => {
     const [claim] = await ctx
-      .select({ id: inboundAddresses.id, wait: sql<number>`ceil(extract(epoch from ${inboundAddresses.confirmationSentAt} + make_interval(secs => ${RESEND_INTERVAL_SECONDS}) - now()))::int` })
+      .select({
+        id: inboundAddresses.id,
+        wait: sql<number>`ceil(extract(epoch from ${inboundAddresses.confirmationSentAt} + make_interval(secs => ${RESEND_INTERVAL_SECONDS}) - now()))::int`,
+      })
       .from(inboundAddresses)
       .where(and(eq(inboundAddresses.tenantId, handle.tenant.id), eq(inboundAddresses.address, normalised), eq(inboundAddresses.status, "pending")))
       .for("update");
     if (!claim) throw new AppError("not_found", "That address is not waiting for a confirmation in this workspace.");
-    if (claim.wait > 0) throw new AppError("resend_too_soon", `A confirmation email was sent less than a minute ago; you can send another in ${claim.wait} second${claim.wait === 1 ? "" : "s"}.`);
-    const messageId = await sendConfirmation(handle, actor, { address: normalised, link: confirmationLink(origin, `${claim.id}.${token}`), origin }, "inbound_address.confirmation_resent", null);
+    if (claim.wait > 0)
+      throw new AppError(
+        "resend_too_soon",
+        `A confirmation email was sent less than a minute ago; you can send another in ${claim.wait} second${claim.wait === 1 ? "" : "s"}.`,
+      );
+    const messageId = await sendConfirmation(
+      handle,
+      actor,
+      { address: normalised, link: confirmationLink(origin, `${claim.id}.${token}`), origin },
+      "inbound_address.confirmation_resent",
+      null,
+    );
     await ctx
       .update(inboundAddresses)
-      .set({ tokenHash: hashToken(token), tokenExpiresAt: hoursFromNow(CONFIRMATION_TTL_HOURS), confirmationSentAt: sql`now()`, confirmationMessageId: messageId })
+      .set({
+        tokenHash: hashToken(token),
+        tokenExpiresAt: hoursFromNow(CONFIRMATION_TTL_HOURS),
+        confirmationSentAt: sql`now()`,
+        confirmationMessageId: messageId,
+      })
       .where(eq(inboundAddresses.id, claim.id));
   });
 }
 
 /** Queues the confirmation email and its audit entry in one tenant transaction, within the hourly budget. */
-async function sendConfirmation(handle: TenantHandle, actor: Actor, email: { address: string; link: string; origin: string }, action: string, changes: Record<string, { from: unknown; to: unknown }> | null): Promise<string> {
+async function sendConfirmation(
+  handle: TenantHandle,
+  actor: Actor,
+  email: { address: string; link: string; origin: string },
+  action: string,
+  changes: Record<string, { from: unknown; to: unknown }> | null,
+): Promise<string> {
   const { t, tenant } = handle;
   return handle.transaction(async (tx) => {
     // One sender at a time per workspace, so the counts below cannot be raced past.
@@ -131,14 +190,21 @@ async function sendConfirmation(handle: TenantHandle, actor: Actor, email: { add
     if (sent!.toAddress >= MAX_CONFIRMATIONS_PER_ADDRESS_HOUR || sent!.all >= MAX_CONFIRMATIONS_PER_WORKSPACE_HOUR) {
       throw addressError("confirmation_budget_spent", "Too many confirmation emails were sent from this workspace in the last hour. Try again later.");
     }
-    const { messageId } = await queueAddressConfirmation({ tx, handle, origin: email.origin }, { address: email.address, link: email.link, expiresInHours: CONFIRMATION_TTL_HOURS });
+    const { messageId } = await queueAddressConfirmation(
+      { tx, handle, origin: email.origin },
+      { address: email.address, link: email.link, expiresInHours: CONFIRMATION_TTL_HOURS },
+    );
     await recordActivity(tx, t, { actorType: "agent", actorUserId: actor.id, action, entityType: "inbound_address", changes });
     return messageId;
   });
 }
 
 /** The address a confirmation link would verify in this workspace, or null for any link that cannot be used here. */
-export async function findClaimForToken(control: ControlDatabase, { tenant }: Pick<TenantHandle, "tenant">, token: string): Promise<{ address: string } | null> {
+export async function findClaimForToken(
+  control: ControlDatabase,
+  { tenant }: Pick<TenantHandle, "tenant">,
+  token: string,
+): Promise<{ address: string } | null> {
   const parsed = confirmationTokenSchema.safeParse(token);
   if (!parsed.success) return null;
   const [claim] = await control
@@ -165,7 +231,12 @@ export async function verifyInboundAddress(control: ControlDatabase, handle: Ten
  * mail (forwarded, Message-ID intact): the same proof as the link, for forwarding that keeps no copy
  * a person could open. Processing drops the returned email as one of our own, so it never becomes a ticket.
  */
-export async function verifyByReturnedConfirmation(control: ControlDatabase, handle: TenantHandle, actor: Actor, address: string): Promise<{ address: string }> {
+export async function verifyByReturnedConfirmation(
+  control: ControlDatabase,
+  handle: TenantHandle,
+  actor: Actor,
+  address: string,
+): Promise<{ address: string }> {
   const normalised = address.trim().toLowerCase();
   const [claim] = await control
     .select({ messageId: inboundAddresses.confirmationMessageId })
@@ -174,12 +245,29 @@ export async function verifyByReturnedConfirmation(control: ControlDatabase, han
   if (!claim?.messageId) throw new AppError("not_found", "That address is not waiting for a confirmation in this workspace.");
   const { db, t } = handle;
   const [returned] = await db.select({ id: t.inboundEmails.id }).from(t.inboundEmails).where(eq(t.inboundEmails.dedupeKey, claim.messageId)).limit(1);
-  if (!returned) throw new AppError("confirmation_not_returned", "The confirmation email has not reached this workspace yet. Check the address's forwarding, or open the link in the email.");
-  return decideClaim(control, handle, actor, normalised, (mine) => mine.confirmationMessageId === claim.messageId && mine.tokenExpiresAt !== null && mine.tokenExpiresAt > new Date(), "returned_email");
+  if (!returned)
+    throw new AppError(
+      "confirmation_not_returned",
+      "The confirmation email has not reached this workspace yet. Check the address's forwarding, or open the link in the email.",
+    );
+  return decideClaim(
+    control,
+    handle,
+    actor,
+    normalised,
+    (mine) => mine.confirmationMessageId === claim.messageId && mine.tokenExpiresAt !== null && mine.tokenExpiresAt > new Date(),
+    "returned_email",
+  );
 }
 
 function usableToken(claim: ClaimRow, secret: string): boolean {
-  return claim.status === "pending" && claim.tokenHash !== null && claim.tokenExpiresAt !== null && claim.tokenExpiresAt > new Date() && constantTimeEqual(hashToken(secret), claim.tokenHash);
+  return (
+    claim.status === "pending" &&
+    claim.tokenHash !== null &&
+    claim.tokenExpiresAt !== null &&
+    claim.tokenExpiresAt > new Date() &&
+    constantTimeEqual(hashToken(secret), claim.tokenHash)
+  );
 }
 
 /**
@@ -187,7 +275,14 @@ function usableToken(claim: ClaimRow, secret: string): boolean {
  * queue up rather than deadlock), the winner becomes `verified` and the other pending claims `taken`.
  * The partial unique index on verified addresses holds even against a claim this lock did not see.
  */
-async function decideClaim(control: ControlDatabase, handle: TenantHandle, actor: Actor, address: string, proves: (claim: ClaimRow) => boolean, proof: "link" | "returned_email"): Promise<{ address: string }> {
+async function decideClaim(
+  control: ControlDatabase,
+  handle: TenantHandle,
+  actor: Actor,
+  address: string,
+  proves: (claim: ClaimRow) => boolean,
+  proof: "link" | "returned_email",
+): Promise<{ address: string }> {
   let outcome: "verified" | "taken" | "invalid";
   try {
     outcome = await control.transaction(async (ctx) => {
@@ -199,18 +294,30 @@ async function decideClaim(control: ControlDatabase, handle: TenantHandle, actor
         return "taken";
       }
       if (!mine || !proves(mine)) return "invalid";
-      await ctx.update(inboundAddresses).set({ status: "verified", verifiedAt: sql`now()`, tokenHash: null, tokenExpiresAt: null }).where(eq(inboundAddresses.id, mine.id));
+      await ctx
+        .update(inboundAddresses)
+        .set({ status: "verified", verifiedAt: sql`now()`, tokenHash: null, tokenExpiresAt: null })
+        .where(eq(inboundAddresses.id, mine.id));
       await markTaken(ctx, and(eq(inboundAddresses.address, address), ne(inboundAddresses.id, mine.id), eq(inboundAddresses.status, "pending")));
       return "verified";
     });
   } catch (error) {
     if (!isVerifiedAddressConflict(error)) throw error;
-    await markTaken(control, and(eq(inboundAddresses.address, address), eq(inboundAddresses.tenantId, handle.tenant.id), eq(inboundAddresses.status, "pending")));
+    await markTaken(
+      control,
+      and(eq(inboundAddresses.address, address), eq(inboundAddresses.tenantId, handle.tenant.id), eq(inboundAddresses.status, "pending")),
+    );
     outcome = "taken";
   }
   if (outcome === "invalid") throw invalidLink();
   if (outcome === "taken") throw takenError(address);
-  await recordActivity(handle.db, handle.t, { actorType: "agent", actorUserId: actor.id, action: "inbound_address.verified", entityType: "inbound_address", changes: { address: { from: null, to: address }, proof: { from: null, to: proof } } });
+  await recordActivity(handle.db, handle.t, {
+    actorType: "agent",
+    actorUserId: actor.id,
+    action: "inbound_address.verified",
+    entityType: "inbound_address",
+    changes: { address: { from: null, to: address }, proof: { from: null, to: proof } },
+  });
   return { address };
 }
 
@@ -232,7 +339,13 @@ export async function removeInboundAddress(control: ControlDatabase, handle: Ten
     .where(and(eq(inboundAddresses.address, normalised), eq(inboundAddresses.tenantId, handle.tenant.id)))
     .returning({ address: inboundAddresses.address });
   if (removed.length === 0) return false;
-  await recordActivity(handle.db, handle.t, { actorType: "agent", actorUserId: actor.id, action: "inbound_address.removed", entityType: "inbound_address", changes: { address: { from: normalised, to: null } } });
+  await recordActivity(handle.db, handle.t, {
+    actorType: "agent",
+    actorUserId: actor.id,
+    action: "inbound_address.removed",
+    entityType: "inbound_address",
+    changes: { address: { from: normalised, to: null } },
+  });
   return true;
 }
 

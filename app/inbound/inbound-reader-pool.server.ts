@@ -40,6 +40,9 @@ export async function readInboundEmailOffThread(raw: Buffer, envelopeFrom: strin
   }
   if (!result.ok) return result;
   // Buffers arrive as plain Uint8Arrays from the thread; the database driver wants Buffers (no copy).
-  const attachments = result.email.attachments.map((file) => ({ ...file, content: Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength) }));
+  const attachments = result.email.attachments.map((file) => ({
+    ...file,
+    content: Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength),
+  }));
   return { ok: true, email: { ...result.email, attachments } };
 }

@@ -16,7 +16,9 @@ export type InboundSettings = {
   reservedDomains: string[];
 };
 
-export function inboundSettingsFrom(config: Pick<AppConfig, "INBOUND_DOMAIN" | "INBOUND_SMTP_PORT" | "INBOUND_SMTP_HOST" | "INBOUND_SECRET" | "INBOUND_MAX_BYTES" | "APP_DOMAIN" | "MAIL_FROM">): InboundSettings {
+export function inboundSettingsFrom(
+  config: Pick<AppConfig, "INBOUND_DOMAIN" | "INBOUND_SMTP_PORT" | "INBOUND_SMTP_HOST" | "INBOUND_SECRET" | "INBOUND_MAX_BYTES" | "APP_DOMAIN" | "MAIL_FROM">,
+): InboundSettings {
   return {
     domain: config.INBOUND_DOMAIN ?? null,
     smtpPort: config.INBOUND_SMTP_PORT ?? null,

@@ -39,7 +39,12 @@ export type InboundOutcome =
 export async function processInboundEmail(handle: TenantHandle, options: InboundOptions, inboundEmailId: number): Promise<InboundOutcome> {
   const { db, t } = handle;
   const [row] = await db
-    .select({ status: t.inboundEmails.status, sizeBytes: sql<number>`octet_length(${t.inboundEmails.raw})`.mapWith(Number), envelopeFrom: t.inboundEmails.envelopeFrom, envelopeTo: t.inboundEmails.envelopeTo })
+    .select({
+      status: t.inboundEmails.status,
+      sizeBytes: sql<number>`octet_length(${t.inboundEmails.raw})`.mapWith(Number),
+      envelopeFrom: t.inboundEmails.envelopeFrom,
+      envelopeTo: t.inboundEmails.envelopeTo,
+    })
     .from(t.inboundEmails)
     .where(eq(t.inboundEmails.id, inboundEmailId));
   if (!row || row.status !== "received") return { status: "skipped" };
@@ -64,7 +69,15 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
       const markProcessed = (ticketId: number | null, ticketMessageId: number | null) =>
         tx
           .update(t.inboundEmails)
-          .set({ status: "processed", ticketId, ticketMessageId, automated, attempts: sql`${t.inboundEmails.attempts} + 1`, processedAt: sql`now()`, failureReason: null })
+          .set({
+            status: "processed",
+            ticketId,
+            ticketMessageId,
+            automated,
+            attempts: sql`${t.inboundEmails.attempts} + 1`,
+            processedAt: sql`now()`,
+            failureReason: null,
+          })
           .where(eq(t.inboundEmails.id, inboundEmailId));
 
       if (emailMessageId) {
@@ -98,8 +111,17 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
         messageId = message.id;
       } else {
         const customer = await findOrCreateCustomer(tx, t, { type: "system" }, { name: sender.name, email: sender.address });
-        const ticket = await createTicket(joined, { type: "customer", customerId: customer.id }, { customer: { id: customer.id }, subject, message: body, channel: "email" });
-        const [first] = await tx.select({ id: t.ticketMessages.id }).from(t.ticketMessages).where(eq(t.ticketMessages.ticketId, ticket.id)).orderBy(desc(t.ticketMessages.id)).limit(1);
+        const ticket = await createTicket(
+          joined,
+          { type: "customer", customerId: customer.id },
+          { customer: { id: customer.id }, subject, message: body, channel: "email" },
+        );
+        const [first] = await tx
+          .select({ id: t.ticketMessages.id })
+          .from(t.ticketMessages)
+          .where(eq(t.ticketMessages.ticketId, ticket.id))
+          .orderBy(desc(t.ticketMessages.id))
+          .limit(1);
         ticketId = ticket.id;
         messageId = first!.id;
         newTicket = true;
@@ -111,7 +133,8 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
         }
       }
       await tx.update(t.ticketMessages).set({ htmlBody, emailMessageId, inboundEmailId }).where(eq(t.ticketMessages.id, messageId));
-      if (email.attachments.length > 0) await tx.insert(t.messageAttachments).values(email.attachments.map((file) => ({ ...file, ticketMessageId: messageId })));
+      if (email.attachments.length > 0)
+        await tx.insert(t.messageAttachments).values(email.attachments.map((file) => ({ ...file, ticketMessageId: messageId })));
       await markProcessed(ticketId, messageId);
       return { status: "processed", ticketId, ticketMessageId: messageId, newTicket, automated } as const;
     });
@@ -153,7 +176,13 @@ type ThreadedTicket = { id: number; number: number; customerId: number };
  * tenant, or (b) In-Reply-To/References naming one of this tenant's emails about a ticket. Both
  * only when the sender is the ticket's customer: a message is always its sender's words.
  */
-async function threadedTicket(tx: TenantTransaction, handle: TenantHandle, sessionSecret: string, email: InboundEmailContent, envelopeTo: string[]): Promise<ThreadedTicket | null> {
+async function threadedTicket(
+  tx: TenantTransaction,
+  handle: TenantHandle,
+  sessionSecret: string,
+  email: InboundEmailContent,
+  envelopeTo: string[],
+): Promise<ThreadedTicket | null> {
   const { t, tenant } = handle;
   const sender = email.sender.address;
   const ownedBySender = async (condition: ReturnType<typeof eq>) => {
@@ -179,7 +208,10 @@ async function threadedTicket(tx: TenantTransaction, handle: TenantHandle, sessi
     .select({ ticketId: t.outboundEmails.ticketId })
     .from(t.outboundEmails)
     .where(and(inArray(t.outboundEmails.messageId, references), isNotNull(t.outboundEmails.ticketId)));
-  const fromMessages = await tx.select({ ticketId: t.ticketMessages.ticketId }).from(t.ticketMessages).where(inArray(t.ticketMessages.emailMessageId, references));
+  const fromMessages = await tx
+    .select({ ticketId: t.ticketMessages.ticketId })
+    .from(t.ticketMessages)
+    .where(inArray(t.ticketMessages.emailMessageId, references));
   const candidates = [...new Set([...fromOutbound, ...fromMessages].map((row) => row.ticketId).filter((id): id is number => id !== null))];
   if (candidates.length === 0) return null;
   return ownedBySender(inArray(t.tickets.id, candidates));
@@ -204,7 +236,11 @@ export function processInboundEmailTask({ platform, sessionSecret, originFor, lo
   return async (rawPayload: unknown, helpers: JobHelpers): Promise<void> => {
     const job = await openTenantJob(PROCESS_INBOUND_EMAIL_JOB, rawPayload, helpers, { platform, log });
     if (!job) return;
-    const { payload: { inboundEmailId }, tenant, handle } = job;
+    const {
+      payload: { inboundEmailId },
+      tenant,
+      handle,
+    } = job;
     let outcome: InboundOutcome;
     try {
       outcome = await processInboundEmail(handle, { sessionSecret, origin: originFor(tenant) }, inboundEmailId);
@@ -213,12 +249,17 @@ export function processInboundEmailTask({ platform, sessionSecret, originFor, lo
       // The last attempt: the row shows admins why, instead of waiting as "received" forever.
       await handle.db
         .update(handle.t.inboundEmails)
-        .set({ status: "failed", failureReason: `Not processed after ${helpers.job.attempts} attempts: ${describeJobError(error)}`.slice(0, 1000), processedAt: sql`now()` })
+        .set({
+          status: "failed",
+          failureReason: `Not processed after ${helpers.job.attempts} attempts: ${describeJobError(error)}`.slice(0, 1000),
+          processedAt: sql`now()`,
+        })
         .where(and(eq(handle.t.inboundEmails.id, inboundEmailId), eq(handle.t.inboundEmails.status, "received")));
       log.error({ tenant: tenant.slug, inboundEmailId, err: error }, "inbound email not processed; marked failed");
       return;
     }
-    if (outcome.status === "failed") log.warn({ tenant: tenant.slug, inboundEmailId, reason: outcome.reason }, "inbound email could not be read; marked failed");
+    if (outcome.status === "failed")
+      log.warn({ tenant: tenant.slug, inboundEmailId, reason: outcome.reason }, "inbound email could not be read; marked failed");
     else if (outcome.status !== "skipped") log.info({ tenant: tenant.slug, inboundEmailId, ...outcome }, "inbound email processed");
   };
 }

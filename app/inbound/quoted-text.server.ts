@@ -86,7 +86,8 @@ export function stripQuotedHistory(text: string): string {
       break;
     }
     // "On Tue, … <x@y> wrote:" often wraps onto a second line.
-    const wrapped = next.length > 0 && next.length <= MAX_SEPARATOR_LINE_CHARS && !line.toLowerCase().endsWith("wrote:") && isAttribution(`${line} ${next}`, "on", "wrote:");
+    const wrapped =
+      next.length > 0 && next.length <= MAX_SEPARATOR_LINE_CHARS && !line.toLowerCase().endsWith("wrote:") && isAttribution(`${line} ${next}`, "on", "wrote:");
     if (wrapped && (i + 2 >= lines.length || lines[i + 2]!.startsWith(">"))) {
       end = i;
       break;

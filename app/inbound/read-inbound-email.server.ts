@@ -46,10 +46,18 @@ export async function readInboundEmail(raw: Uint8Array, envelopeFrom: string | n
   let sender: { address: string; name: string };
   try {
     // Conversions we never use are skipped: html-to-text and linkify over a 25 MB part cost seconds.
-    mail = await simpleParser(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), { keepCidLinks: true, skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+    mail = await simpleParser(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
+      keepCidLinks: true,
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipTextLinks: true,
+    });
     sender = senderOf(mail);
   } catch (error) {
-    return { ok: false, reason: error instanceof UnreadableEmail ? error.message : `The email could not be parsed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: error instanceof UnreadableEmail ? error.message : `The email could not be parsed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   const { stored, skipped } = selectAttachments(mail.attachments);
   return {
@@ -81,15 +89,24 @@ function messageBody(mail: ParsedMail, skipped: string[]): string {
   const text = mail.text?.trim() ? mail.text : typeof mail.html === "string" ? textFromHtml(mail.html) : "";
   let body = replyBody(text) || "(This email has no text.)";
   if (skipped.length > 0) {
-    const names = skipped.slice(0, MAX_SKIPPED_NAMES).join(", ") + (skipped.length > MAX_SKIPPED_NAMES ? ` and ${skipped.length - MAX_SKIPPED_NAMES} more` : "");
+    const names =
+      skipped.slice(0, MAX_SKIPPED_NAMES).join(", ") + (skipped.length > MAX_SKIPPED_NAMES ? ` and ${skipped.length - MAX_SKIPPED_NAMES} more` : "");
     body += `\n\n[Attachments not kept because they are over the size limit (10 MB each, 25 MB per email): ${names}]`;
   }
   return body;
 }
 
 function recipientsOf(mail: ParsedMail): string[] {
-  const listed = (field: AddressObject | AddressObject[] | undefined) => (Array.isArray(field) ? field : field ? [field] : []).flatMap((group) => group.value.map((entry) => entry.address ?? ""));
-  return [...new Set([...listed(mail.to), ...listed(mail.cc)].slice(0, MAX_RECIPIENTS).map((address) => address.slice(0, 320).trim()).filter(Boolean))];
+  const listed = (field: AddressObject | AddressObject[] | undefined) =>
+    (Array.isArray(field) ? field : field ? [field] : []).flatMap((group) => group.value.map((entry) => entry.address ?? ""));
+  return [
+    ...new Set(
+      [...listed(mail.to), ...listed(mail.cc)]
+        .slice(0, MAX_RECIPIENTS)
+        .map((address) => address.slice(0, 320).trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 function referencesOf(mail: ParsedMail): string[] {

@@ -9,7 +9,10 @@ import { constantTimeEqual } from "../auth/tokens.server";
 export function replyToken(sessionSecret: string, tenantId: string, ticketId: number): string {
   // Lower-case hex, since mail systems may change the case of a local part; 128 bits keep the
   // address within the 64 characters a local part may have.
-  const mac = createHmac("sha256", sessionSecret).update(["inbound-reply-token", tenantId, String(ticketId)].join("\u0000")).digest("hex").slice(0, 32);
+  const mac = createHmac("sha256", sessionSecret)
+    .update(["inbound-reply-token", tenantId, String(ticketId)].join("\u0000"))
+    .digest("hex")
+    .slice(0, 32);
   return `${ticketId}-${mac}`;
 }
 

@@ -17,10 +17,7 @@ const MAX_HTML_TEXT_INPUT_CHARS = MAX_HTML_CHARS;
  */
 export function sanitizeEmailHtml(html: string): string {
   return sanitizeHtml(html.replaceAll("\u0000", ""), {
-    allowedTags: [
-      ...sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== "style"),
-      "img", "font", "center", "u", "s", "strike", "small", "big",
-    ],
+    allowedTags: [...sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== "style"), "img", "font", "center", "u", "s", "strike", "small", "big"],
     allowedAttributes: {
       a: ["href", "title", "target", "rel"],
       img: ["src", "alt", "title", "width", "height"],
@@ -51,9 +48,18 @@ export function emailHtmlForFrame(html: string | false | undefined): string | nu
 
 /** The text of an HTML-only email, for the message body and search (from the start of a long HTML). */
 export function textFromHtml(html: string): string {
-  const withBreaks = html.slice(0, MAX_HTML_TEXT_INPUT_CHARS).replace(/<br\s*\/?>/gi, "\n").replace(/<\/(p|div|tr|li|h[1-6]|blockquote)>/gi, "\n");
-  const text = sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {}, nonTextTags: ["script", "style", "textarea", "option", "noscript", "title", "head"] });
-  return withoutTrailingBlanks(decodeEntities(text)).replace(/\n{3,}/g, "\n\n").trim();
+  const withBreaks = html
+    .slice(0, MAX_HTML_TEXT_INPUT_CHARS)
+    .replace(/<br\s*\/?>/gi, "\n")
+    .replace(/<\/(p|div|tr|li|h[1-6]|blockquote)>/gi, "\n");
+  const text = sanitizeHtml(withBreaks, {
+    allowedTags: [],
+    allowedAttributes: {},
+    nonTextTags: ["script", "style", "textarea", "option", "noscript", "title", "head"],
+  });
+  return withoutTrailingBlanks(decodeEntities(text))
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
 }
 
 /** Spaces and tabs at the end of each line removed, by a scan (`/[ \t]+\n/` backtracks quadratically on long runs of blanks). */

@@ -46,7 +46,9 @@ export async function startSmtpReceiver({
   tls?: { key: string | Buffer; cert: string | Buffer };
 }): Promise<SmtpReceiver> {
   if (limits.maxBytesInFlight < settings.maxBytes) {
-    throw new Error(`INBOUND_MAX_BYTES_IN_FLIGHT (${limits.maxBytesInFlight}) must be at least INBOUND_MAX_BYTES (${settings.maxBytes}), or no message of the largest size could ever be received`);
+    throw new Error(
+      `INBOUND_MAX_BYTES_IN_FLIGHT (${limits.maxBytesInFlight}) must be at least INBOUND_MAX_BYTES (${settings.maxBytes}), or no message of the largest size could ever be received`,
+    );
   }
   // The tenants named by the current transaction's accepted recipients, per session.
   const routes = new WeakMap<SMTPServerSession, Map<string, { tenant: TenantRecord; recipients: string[] }>>();
@@ -64,7 +66,10 @@ export async function startSmtpReceiver({
     logger: false,
     onConnect(session, callback) {
       if (connections.admit(session.id, session.remoteAddress)) return callback();
-      logger.warn({ remoteAddress: session.remoteAddress, limit: limits.maxConnectionsPerClient }, "inbound SMTP: connection refused, too many from this client");
+      logger.warn(
+        { remoteAddress: session.remoteAddress, limit: limits.maxConnectionsPerClient },
+        "inbound SMTP: connection refused, too many from this client",
+      );
       callback(smtpError(421, "Too many connections from your address, try again later"));
     },
     onClose(session) {
@@ -127,7 +132,10 @@ export async function startSmtpReceiver({
           return callback(smtpError(552, `5.3.4 Message exceeds the fixed maximum message size (${settings.maxBytes} bytes)`));
         }
         if (overBudget) {
-          logger.warn({ remoteAddress: session.remoteAddress, maxBytesInFlight: limits.maxBytesInFlight }, "inbound SMTP: message refused, too many bytes in flight");
+          logger.warn(
+            { remoteAddress: session.remoteAddress, maxBytesInFlight: limits.maxBytesInFlight },
+            "inbound SMTP: message refused, too many bytes in flight",
+          );
           return callback(insufficientStorage());
         }
         const raw = Buffer.concat(chunks, size);
@@ -142,7 +150,10 @@ export async function startSmtpReceiver({
         Promise.all(
           targets.map(async ({ tenant, recipients }) => {
             const stored = await storeInboundEmail(platform, tenant, { raw, via: "smtp", envelopeFrom, envelopeTo: recipients });
-            logger.info({ tenant: tenant.slug, inboundEmailId: stored.id, sizeBytes: raw.length, duplicate: stored.duplicate, remoteAddress: session.remoteAddress }, "inbound email accepted (SMTP)");
+            logger.info(
+              { tenant: tenant.slug, inboundEmailId: stored.id, sizeBytes: raw.length, duplicate: stored.duplicate, remoteAddress: session.remoteAddress },
+              "inbound email accepted (SMTP)",
+            );
           }),
         )
           .finally(release)

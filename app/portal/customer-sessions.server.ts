@@ -36,7 +36,10 @@ export async function createCustomerSession({ db, t }: Pick<TenantHandle, "db" |
 }
 
 /** The customer of a live session, or null; an expired or idle session is deleted. Activity is recorded at most once a minute. */
-export async function findCustomerSession({ db, t }: Pick<TenantHandle, "db" | "t">, token: string): Promise<{ sessionId: string; customer: PortalCustomer } | null> {
+export async function findCustomerSession(
+  { db, t }: Pick<TenantHandle, "db" | "t">,
+  token: string,
+): Promise<{ sessionId: string; customer: PortalCustomer } | null> {
   const sessionId = hashToken(token);
   const [row] = await db
     .select({
@@ -53,7 +56,11 @@ export async function findCustomerSession({ db, t }: Pick<TenantHandle, "db" | "
     await db.delete(t.customerSessions).where(eq(t.customerSessions.id, sessionId));
     return null;
   }
-  if (row.stale) await db.update(t.customerSessions).set({ lastActiveAt: sql`now()` }).where(eq(t.customerSessions.id, sessionId));
+  if (row.stale)
+    await db
+      .update(t.customerSessions)
+      .set({ lastActiveAt: sql`now()` })
+      .where(eq(t.customerSessions.id, sessionId));
   return { sessionId, customer: row.customer };
 }
 

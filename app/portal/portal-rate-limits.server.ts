@@ -29,7 +29,15 @@ export const PORTAL_LIMITS = {
 
 export function createPortalRateLimits(controlPool: pg.Pool): PortalRateLimits {
   const postgres = (keyPrefix: string, { points, minutes }: { points: number; minutes: number }) =>
-    new RateLimiterPostgres({ storeClient: controlPool, schemaName: "control", tableName: "rate_limits", tableCreated: true, keyPrefix, points, duration: minutes * 60 });
+    new RateLimiterPostgres({
+      storeClient: controlPool,
+      schemaName: "control",
+      tableName: "rate_limits",
+      tableCreated: true,
+      keyPrefix,
+      points,
+      duration: minutes * 60,
+    });
   return {
     requestsByIp: postgres("portal_request_ip", PORTAL_LIMITS.requestsPerIp),
     codeRequestsByIp: postgres("portal_code_ip", PORTAL_LIMITS.codeRequestsPerIp),

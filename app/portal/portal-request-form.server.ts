@@ -47,10 +47,14 @@ export async function admitRequestForm(context: AppLoadContext, form: { honeypot
  */
 export async function fileRequestForm(context: AppLoadContext, origin: string, input: PortalRequestInput & { idempotencyKey: string }): Promise<string> {
   const { services, tenant } = context;
-  const confirmation = (number: number) => `/portal/received/${number}?${new URLSearchParams({ receipt: requestReceipt(services.auth.sessionSecret, tenant.id, number) })}`;
+  const confirmation = (number: number) =>
+    `/portal/received/${number}?${new URLSearchParams({ receipt: requestReceipt(services.auth.sessionSecret, tenant.id, number) })}`;
   const previous = await findSubmittedRequest(context.db, input.idempotencyKey, input.email);
   if (previous) return confirmation(previous.number);
-  await consumeOrRefuse([[portalRateLimits(services).requestsByIp, clientKey(context)]], (tryAgain) => `You have sent several requests in a short time. Too many attempts. ${tryAgain} We kept what you wrote.`);
+  await consumeOrRefuse(
+    [[portalRateLimits(services).requestsByIp, clientKey(context)]],
+    (tryAgain) => `You have sent several requests in a short time. Too many attempts. ${tryAgain} We kept what you wrote.`,
+  );
   const { number } = await submitPortalRequest(context.db, origin, input);
   return confirmation(number);
 }

@@ -22,7 +22,11 @@ const keyReused = () => new AppError("form_reused", "This form was already sent.
  * made a ticket gets that ticket back, also when the copies arrive at the same moment: they queue
  * on a transaction-scoped advisory lock for the key, and the unique index backs it up.
  */
-export async function submitPortalRequest(handle: TenantHandle, origin: string, input: PortalRequestInput & { idempotencyKey: string }): Promise<SubmittedRequest> {
+export async function submitPortalRequest(
+  handle: TenantHandle,
+  origin: string,
+  input: PortalRequestInput & { idempotencyKey: string },
+): Promise<SubmittedRequest> {
   const { t } = handle;
   try {
     return await handle.transaction(async (tx) => {
@@ -30,9 +34,19 @@ export async function submitPortalRequest(handle: TenantHandle, origin: string, 
       const existing = await findByKey(tx, t, input.idempotencyKey);
       if (existing) return retried(existing, input.email);
       const customer = await findOrCreateCustomer(tx, t, { type: "system" }, { name: input.name, email: input.email });
-      const ticket = await createTicket(joinTransaction(handle, tx), { type: "customer", customerId: customer.id }, { customer: { id: customer.id }, subject: input.subject, message: input.message, channel: "portal" });
-      await tx.update(t.tickets).set({ idempotencyKey: input.idempotencyKey, category: input.category ?? null }).where(eq(t.tickets.id, ticket.id));
-      await queueTicketConfirmation({ tx, handle, origin }, { customer: { name: input.name, email: input.email }, ticket: { id: ticket.id, number: ticket.number, subject: input.subject } });
+      const ticket = await createTicket(
+        joinTransaction(handle, tx),
+        { type: "customer", customerId: customer.id },
+        { customer: { id: customer.id }, subject: input.subject, message: input.message, channel: "portal" },
+      );
+      await tx
+        .update(t.tickets)
+        .set({ idempotencyKey: input.idempotencyKey, category: input.category ?? null })
+        .where(eq(t.tickets.id, ticket.id));
+      await queueTicketConfirmation(
+        { tx, handle, origin },
+        { customer: { name: input.name, email: input.email }, ticket: { id: ticket.id, number: ticket.number, subject: input.subject } },
+      );
       return { number: ticket.number, created: true };
     });
   } catch (error) {

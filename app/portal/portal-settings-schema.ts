@@ -16,7 +16,11 @@ const accentColorSchema = z
   .regex(/^#[0-9a-fA-F]{6}$/, "Enter a colour as #rrggbb, such as #667eea.")
   .transform((value) => value.toLowerCase());
 
-const categorySchema = z.string({ error: "Name the category, or remove this row." }).trim().min(1, "Name the category, or remove this row.").max(60, "Keep a category under 60 characters.");
+const categorySchema = z
+  .string({ error: "Name the category, or remove this row." })
+  .trim()
+  .min(1, "Name the category, or remove this row.")
+  .max(60, "Keep a category under 60 characters.");
 
 export const portalSettingsSchema = z.object({
   // Conform turns an empty field into undefined: no logo, the default colours.

@@ -10,7 +10,10 @@ const NO_SETTINGS: PortalSettings = { logoUrl: null, accentColor: null, categori
 
 /** The workspace's portal branding and categories; defaults until an admin saves them. */
 export async function getPortalSettings({ db, t }: Pick<TenantHandle, "db" | "t">): Promise<PortalSettings> {
-  const [row] = await db.select({ logoUrl: t.portalSettings.logoUrl, accentColor: t.portalSettings.accentColor, categories: t.portalSettings.categories }).from(t.portalSettings).limit(1);
+  const [row] = await db
+    .select({ logoUrl: t.portalSettings.logoUrl, accentColor: t.portalSettings.accentColor, categories: t.portalSettings.categories })
+    .from(t.portalSettings)
+    .limit(1);
   return row ?? NO_SETTINGS;
 }
 
@@ -18,7 +21,10 @@ export async function savePortalSettings(handle: TenantHandle, actor: Actor, inp
   const { t } = handle;
   const next: PortalSettings = { logoUrl: input.logoUrl ?? null, accentColor: input.accentColor ?? null, categories: input.categories };
   await handle.transaction(async (tx) => {
-    const [current] = await tx.select({ logoUrl: t.portalSettings.logoUrl, accentColor: t.portalSettings.accentColor, categories: t.portalSettings.categories }).from(t.portalSettings).for("update");
+    const [current] = await tx
+      .select({ logoUrl: t.portalSettings.logoUrl, accentColor: t.portalSettings.accentColor, categories: t.portalSettings.categories })
+      .from(t.portalSettings)
+      .for("update");
     const before = current ?? NO_SETTINGS;
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const field of ["logoUrl", "accentColor", "categories"] as const) {

@@ -38,6 +38,10 @@ export function contrastRatio(a: string, b: string): number {
 function mix(hex: string, target: string, amount: number): string {
   const to = channels(target);
   return `#${channels(hex)
-    .map((value, index) => Math.round(value + (to[index]! - value) * amount).toString(16).padStart(2, "0"))
+    .map((value, index) =>
+      Math.round(value + (to[index]! - value) * amount)
+        .toString(16)
+        .padStart(2, "0"),
+    )
     .join("")}`;
 }

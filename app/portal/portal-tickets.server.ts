@@ -30,19 +30,37 @@ export async function listCustomerTickets({ db, t }: TenantHandle, customerId: n
 
 export async function getCustomerTicket({ db, t }: TenantHandle, customerId: number, number: number): Promise<PortalTicket> {
   const [ticket] = await db
-    .select({ id: t.tickets.id, number: t.tickets.number, subject: t.tickets.subject, status: t.tickets.status, createdAt: t.tickets.createdAt, updatedAt: t.tickets.updatedAt })
+    .select({
+      id: t.tickets.id,
+      number: t.tickets.number,
+      subject: t.tickets.subject,
+      status: t.tickets.status,
+      createdAt: t.tickets.createdAt,
+      updatedAt: t.tickets.updatedAt,
+    })
     .from(t.tickets)
     .where(and(eq(t.tickets.number, number), eq(t.tickets.customerId, customerId)));
   if (!ticket) throw requestNotFound();
   const rows = await db
-    .select({ id: t.ticketMessages.id, authorType: t.ticketMessages.authorType, agentName: t.users.name, body: t.ticketMessages.body, createdAt: t.ticketMessages.createdAt })
+    .select({
+      id: t.ticketMessages.id,
+      authorType: t.ticketMessages.authorType,
+      agentName: t.users.name,
+      body: t.ticketMessages.body,
+      createdAt: t.ticketMessages.createdAt,
+    })
     .from(t.ticketMessages)
     .leftJoin(t.users, eq(t.users.id, t.ticketMessages.authorUserId))
     .where(and(eq(t.ticketMessages.ticketId, ticket.id), eq(t.ticketMessages.internal, false)))
     .orderBy(asc(t.ticketMessages.createdAt), asc(t.ticketMessages.id));
   // Files of public messages only, like the messages themselves.
   const files = await db
-    .select({ messageId: t.messageAttachments.ticketMessageId, id: t.messageAttachments.id, filename: t.messageAttachments.filename, sizeBytes: t.messageAttachments.sizeBytes })
+    .select({
+      messageId: t.messageAttachments.ticketMessageId,
+      id: t.messageAttachments.id,
+      filename: t.messageAttachments.filename,
+      sizeBytes: t.messageAttachments.sizeBytes,
+    })
     .from(t.messageAttachments)
     .innerJoin(t.ticketMessages, eq(t.ticketMessages.id, t.messageAttachments.ticketMessageId))
     .where(and(eq(t.ticketMessages.ticketId, ticket.id), eq(t.ticketMessages.internal, false)))
@@ -73,7 +91,10 @@ function authorLabel(type: AuthorType, agentName: string | null): string {
  */
 export async function replyAsCustomer(handle: TenantHandle, origin: string, customer: PortalCustomer, number: number, body: string): Promise<void> {
   const { db, t } = handle;
-  const [own] = await db.select({ id: t.tickets.id }).from(t.tickets).where(and(eq(t.tickets.number, number), eq(t.tickets.customerId, customer.id)));
+  const [own] = await db
+    .select({ id: t.tickets.id })
+    .from(t.tickets)
+    .where(and(eq(t.tickets.number, number), eq(t.tickets.customerId, customer.id)));
   if (!own) throw requestNotFound();
   // addMessage checks the owner again, under the ticket's row lock.
   await addMessage(handle, { type: "customer", customerId: customer.id }, number, { body }, { origin });

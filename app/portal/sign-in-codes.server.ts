@@ -34,7 +34,9 @@ export const signInCodeKeys = (context: AppLoadContext): Keys => ({ secret: cont
  */
 export async function requestSignInCode(context: AppLoadContext, request: { email: string; origin: string; redirectTo?: string }): Promise<void> {
   await takeCodeRequest(context, request.email);
-  void sendSignInCode(context.db, signInCodeKeys(context), request).catch((error: unknown) => context.log.error({ err: error }, "sending a portal sign-in code failed"));
+  void sendSignInCode(context.db, signInCodeKeys(context), request).catch((error: unknown) =>
+    context.log.error({ err: error }, "sending a portal sign-in code failed"),
+  );
 }
 
 /** One message for every failure, so checking codes does not reveal which emails have an account. */
@@ -57,7 +59,11 @@ export async function signInWithCode(context: AppLoadContext, { email, code }: {
  * nothing otherwise. Callers answer before this finishes (see requestSignInCode), so the response
  * cannot tell the two apart by its content or its timing. Issuing a code retires earlier ones.
  */
-export async function sendSignInCode(handle: TenantHandle, keys: Keys, { email, origin, redirectTo }: { email: string; origin: string; redirectTo?: string }): Promise<void> {
+export async function sendSignInCode(
+  handle: TenantHandle,
+  keys: Keys,
+  { email, origin, redirectTo }: { email: string; origin: string; redirectTo?: string },
+): Promise<void> {
   const { t } = handle;
   await handle.transaction(async (tx) => {
     const [customer] = await tx
@@ -80,7 +86,10 @@ export async function sendSignInCode(handle: TenantHandle, keys: Keys, { email, 
     });
     const link = new URL(`/portal/login/${token}`, origin);
     if (redirectTo) link.searchParams.set("redirectTo", redirectTo);
-    await queueLoginCode({ tx, handle, origin }, { customer: { name: customer.name, email: customer.email }, code, link: link.toString(), expiresInMinutes: CODE_TTL_MINUTES });
+    await queueLoginCode(
+      { tx, handle, origin },
+      { customer: { name: customer.name, email: customer.email }, code, link: link.toString(), expiresInMinutes: CODE_TTL_MINUTES },
+    );
   });
 }
 
@@ -107,7 +116,14 @@ export async function verifySignInCode({ db, t }: TenantHandle, keys: Keys, emai
   const [counted] = await db
     .update(t.customerLoginCodes)
     .set({ attempts: sql`${t.customerLoginCodes.attempts} + 1` })
-    .where(and(eq(t.customerLoginCodes.id, row?.id ?? 0), sql`${t.customerLoginCodes.attempts} < ${MAX_CODE_ATTEMPTS}`, isNull(t.customerLoginCodes.usedAt), gt(t.customerLoginCodes.expiresAt, sql`now()`)))
+    .where(
+      and(
+        eq(t.customerLoginCodes.id, row?.id ?? 0),
+        sql`${t.customerLoginCodes.attempts} < ${MAX_CODE_ATTEMPTS}`,
+        isNull(t.customerLoginCodes.usedAt),
+        gt(t.customerLoginCodes.expiresAt, sql`now()`),
+      ),
+    )
     .returning({ attempts: t.customerLoginCodes.attempts });
   if (!row || !counted || !constantTimeEqual(row.codeHash, expected)) return { ok: false };
   return consumeCode(db, t, eq(t.customerLoginCodes.id, row.id));
@@ -119,7 +135,9 @@ export async function signInLinkIsLive({ db, t }: TenantHandle, keys: Keys, toke
   const [row] = await db
     .select({ id: t.customerLoginCodes.id })
     .from(t.customerLoginCodes)
-    .where(and(eq(t.customerLoginCodes.linkTokenHash, linkDigest(keys, token)), isNull(t.customerLoginCodes.usedAt), gt(t.customerLoginCodes.expiresAt, sql`now()`)));
+    .where(
+      and(eq(t.customerLoginCodes.linkTokenHash, linkDigest(keys, token)), isNull(t.customerLoginCodes.usedAt), gt(t.customerLoginCodes.expiresAt, sql`now()`)),
+    );
   return Boolean(row);
 }
 

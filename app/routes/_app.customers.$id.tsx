@@ -63,7 +63,10 @@ export default function CustomerDetail() {
           </div>
           <div className="flex flex-wrap items-center gap-2">
             {editing ? null : (
-              <Link to={`/customers/${customer.id}/edit`} className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-800 hover:bg-slate-50">
+              <Link
+                to={`/customers/${customer.id}/edit`}
+                className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-800 hover:bg-slate-50"
+              >
                 Edit details
               </Link>
             )}
@@ -107,7 +110,10 @@ export default function CustomerDetail() {
                 <CustomerTicketList tickets={tickets} />
                 {moreTickets ? (
                   <p className="mt-4 text-sm">
-                    <Link to={`/tickets?${new URLSearchParams({ customer: String(customer.id), status: "all" })}`} className="font-semibold text-brand-700 hover:underline">
+                    <Link
+                      to={`/tickets?${new URLSearchParams({ customer: String(customer.id), status: "all" })}`}
+                      className="font-semibold text-brand-700 hover:underline"
+                    >
                       All tickets of {customer.name}
                     </Link>
                   </p>

@@ -87,10 +87,18 @@ export default function Customers() {
             <table className="w-full text-left text-sm">
               <thead className="text-xs uppercase tracking-wide text-slate-500">
                 <tr>
-                  <th scope="col" className="py-2 pl-6 pr-3">Customer</th>
-                  <th scope="col" className="hidden px-3 py-2 sm:table-cell">Company</th>
-                  <th scope="col" className="py-2 pl-3 pr-6 text-right md:pr-3">Unsolved tickets</th>
-                  <th scope="col" className="hidden py-2 pl-3 pr-6 text-right md:table-cell">Added</th>
+                  <th scope="col" className="py-2 pl-6 pr-3">
+                    Customer
+                  </th>
+                  <th scope="col" className="hidden px-3 py-2 sm:table-cell">
+                    Company
+                  </th>
+                  <th scope="col" className="py-2 pl-3 pr-6 text-right md:pr-3">
+                    Unsolved tickets
+                  </th>
+                  <th scope="col" className="hidden py-2 pl-3 pr-6 text-right md:table-cell">
+                    Added
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -136,7 +144,11 @@ export default function Customers() {
                 <span />
               )}
               {nextCursor ? (
-                <Link to={listHref({ q, cursor: nextCursor })} rel="next" className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 font-semibold text-slate-800 hover:bg-slate-50">
+                <Link
+                  to={listHref({ q, cursor: nextCursor })}
+                  rel="next"
+                  className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 font-semibold text-slate-800 hover:bg-slate-50"
+                >
                   Next page
                 </Link>
               ) : null}

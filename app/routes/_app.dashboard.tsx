@@ -24,16 +24,52 @@ type CardProps = { label: string; value: string; href?: string; accent: string; 
 export default function Dashboard() {
   const { firstName, stats, activity } = useLoaderData<typeof loader>();
   const cards: CardProps[] = [
-    { label: "Open", value: String(stats.open), href: "/tickets?status=open", accent: "bg-gradient-primary", trend: stats.created7d, trendLabel: "new tickets, 7 days vs the 7 before" },
+    {
+      label: "Open",
+      value: String(stats.open),
+      href: "/tickets?status=open",
+      accent: "bg-gradient-primary",
+      trend: stats.created7d,
+      trendLabel: "new tickets, 7 days vs the 7 before",
+    },
     { label: "Unassigned", value: String(stats.unassigned), href: "/tickets?assignee=unassigned", accent: "bg-gradient-secondary" },
     { label: "Pending", value: String(stats.pending), href: "/tickets?status=pending", accent: "bg-gradient-primary" },
-    { label: "Solved today", value: String(stats.solvedToday.current ?? 0), href: "/tickets?status=solved", accent: "bg-gradient-success", trend: stats.solvedToday, trendLabel: "vs the same time a week ago" },
-    { label: "First response (median, 7 days)", value: formatDuration(stats.medianFirstResponseSeconds.current), accent: "bg-gradient-success", trend: stats.medianFirstResponseSeconds, lowerIsBetter: true, trendLabel: "vs the 7 days before" },
-    { label: "Resolution (median, 7 days)", value: formatDuration(stats.medianResolutionSeconds.current), accent: "bg-gradient-secondary", trend: stats.medianResolutionSeconds, lowerIsBetter: true, trendLabel: "vs the 7 days before" },
+    {
+      label: "Solved today",
+      value: String(stats.solvedToday.current ?? 0),
+      href: "/tickets?status=solved",
+      accent: "bg-gradient-success",
+      trend: stats.solvedToday,
+      trendLabel: "vs the same time a week ago",
+    },
+    {
+      label: "First response (median, 7 days)",
+      value: formatDuration(stats.medianFirstResponseSeconds.current),
+      accent: "bg-gradient-success",
+      trend: stats.medianFirstResponseSeconds,
+      lowerIsBetter: true,
+      trendLabel: "vs the 7 days before",
+    },
+    {
+      label: "Resolution (median, 7 days)",
+      value: formatDuration(stats.medianResolutionSeconds.current),
+      accent: "bg-gradient-secondary",
+      trend: stats.medianResolutionSeconds,
+      lowerIsBetter: true,
+      trendLabel: "vs the 7 days before",
+    },
   ];
   return (
     <div className="mx-auto max-w-6xl">
-      <PageHeader title={`Welcome back, ${firstName}`} description="Where your team's tickets stand right now." actions={<Link to="/tickets/new" className="rounded-lg bg-gradient-primary px-4 py-2 text-sm font-semibold text-white shadow">New ticket</Link>} />
+      <PageHeader
+        title={`Welcome back, ${firstName}`}
+        description="Where your team's tickets stand right now."
+        actions={
+          <Link to="/tickets/new" className="rounded-lg bg-gradient-primary px-4 py-2 text-sm font-semibold text-white shadow">
+            New ticket
+          </Link>
+        }
+      />
       <section className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3" aria-label="Metrics">
         {cards.map((card) => (
           <MetricCard key={card.label} {...card} />
@@ -41,13 +77,17 @@ export default function Dashboard() {
       </section>
       <div className="mt-6 grid items-start gap-6 lg:grid-cols-[3fr_2fr]">
         <section className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="volume-heading">
-          <h2 id="volume-heading" className="text-lg font-semibold text-slate-900">Created vs solved, last 30 days</h2>
+          <h2 id="volume-heading" className="text-lg font-semibold text-slate-900">
+            Created vs solved, last 30 days
+          </h2>
           <div className="mt-4">
             <VolumeChart days={stats.volume} />
           </div>
         </section>
         <section className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="activity-heading">
-          <h2 id="activity-heading" className="text-lg font-semibold text-slate-900">Latest activity</h2>
+          <h2 id="activity-heading" className="text-lg font-semibold text-slate-900">
+            Latest activity
+          </h2>
           <div className="mt-4" data-testid="activity-feed">
             <ActivityList items={activity} emptyText="No activity yet. New tickets and replies will show up here." />
           </div>

@@ -26,7 +26,10 @@ import { inboundAddressSchema } from "~/inbound/inbound-schemas";
 export const handle = access("admin");
 
 const retrySchema = z.object({ intent: z.literal("retry"), inboundEmailId: rowIdParam });
-const addressActionSchema = z.object({ intent: z.enum(["remove-address", "resend-confirmation", "confirm-returned"]), address: z.string().trim().min(1).max(254) });
+const addressActionSchema = z.object({
+  intent: z.enum(["remove-address", "resend-confirmation", "confirm-returned"]),
+  address: z.string().trim().min(1).max(254),
+});
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const { domain } = context.services.inbound;
@@ -66,7 +69,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent === "retry") {
     const parsed = retrySchema.safeParse(Object.fromEntries(form));
     if (!parsed.success) return data({ intent, error: "That request was not valid." }, { status: 400 });
-    if (!(await retryInboundEmail(context.db, actor, parsed.data.inboundEmailId))) return data({ intent, error: "That email is no longer waiting for a retry." }, { status: 409 });
+    if (!(await retryInboundEmail(context.db, actor, parsed.data.inboundEmailId)))
+      return data({ intent, error: "That email is no longer waiting for a retry." }, { status: 409 });
     return { intent, notice: "The email was queued for processing again." };
   }
   const parsed = addressActionSchema.safeParse(Object.fromEntries(form));
@@ -74,7 +78,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { intent: change, address } = parsed.data;
   return onAppError(
     async () => {
-      if (change === "remove-address" && !(await removeInboundAddress(control, context.db, actor, address))) throw new AppError("not_found", "That address is not one of this workspace's.");
+      if (change === "remove-address" && !(await removeInboundAddress(control, context.db, actor, address)))
+        throw new AppError("not_found", "That address is not one of this workspace's.");
       if (change === "resend-confirmation") await resendConfirmation(control, context.db, actor, address, origin);
       if (change === "confirm-returned") await verifyByReturnedConfirmation(control, context.db, actor, address);
       return { intent, notice: ADDRESS_NOTICES[change](address) };
@@ -98,7 +103,9 @@ export default function EmailSettings() {
   return (
     <div className="space-y-6">
       {/* An address's own error shows next to it (below); the rest here. */}
-      {actionData?.error && !extraAddresses.some((claim) => claim.address === actionData.address) ? <FormErrors id="email-error" errors={[actionData.error]} /> : null}
+      {actionData?.error && !extraAddresses.some((claim) => claim.address === actionData.address) ? (
+        <FormErrors id="email-error" errors={[actionData.error]} />
+      ) : null}
       {actionData?.notice ? <Notice>{actionData.notice}</Notice> : null}
 
       <Section title="Inbound address" description="Email sent to this address becomes a ticket. Forward your own support address to it.">
@@ -111,7 +118,10 @@ export default function EmailSettings() {
         )}
       </Section>
 
-      <Section title="Your support addresses" description="Addresses at your own domain (e.g. help@yourcompany.com) whose mail should become tickets here. Forward the address to this workspace's inbound address, then add it: Conductor emails it a confirmation link, and its mail is accepted only once an admin of this workspace has opened that link.">
+      <Section
+        title="Your support addresses"
+        description="Addresses at your own domain (e.g. help@yourcompany.com) whose mail should become tickets here. Forward the address to this workspace's inbound address, then add it: Conductor emails it a confirmation link, and its mail is accepted only once an admin of this workspace has opened that link."
+      >
         {extraAddresses.length ? (
           <ul className="mb-4 divide-y divide-slate-100">
             {extraAddresses.map((claim) => {
@@ -125,8 +135,18 @@ export default function EmailSettings() {
                       <AddressState claim={claim} />
                     </div>
                     <div className="flex flex-wrap gap-2">
-                      {claim.status === "pending" && claim.confirmationReturned ? <AddressButton intent="confirm-returned" address={claim.address} label="Confirm now" errorId={rowError ? errorId : undefined} /> : null}
-                      {claim.status === "pending" ? <AddressButton intent="resend-confirmation" address={claim.address} label="Resend" variant="secondary" errorId={rowError ? errorId : undefined} /> : null}
+                      {claim.status === "pending" && claim.confirmationReturned ? (
+                        <AddressButton intent="confirm-returned" address={claim.address} label="Confirm now" errorId={rowError ? errorId : undefined} />
+                      ) : null}
+                      {claim.status === "pending" ? (
+                        <AddressButton
+                          intent="resend-confirmation"
+                          address={claim.address}
+                          label="Resend"
+                          variant="secondary"
+                          errorId={rowError ? errorId : undefined}
+                        />
+                      ) : null}
                       <AddressButton intent="remove-address" address={claim.address} label="Remove" variant="danger" errorId={rowError ? errorId : undefined} />
                     </div>
                   </div>
@@ -154,11 +174,21 @@ export default function EmailSettings() {
             <table className="w-full text-left text-sm">
               <thead className="text-xs uppercase tracking-wide text-slate-500">
                 <tr>
-                  <th scope="col" className="py-2 pr-4">From</th>
-                  <th scope="col" className="py-2 pr-4">Subject</th>
-                  <th scope="col" className="py-2 pr-4">Reason</th>
-                  <th scope="col" className="py-2 pr-4">Received</th>
-                  <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
+                  <th scope="col" className="py-2 pr-4">
+                    From
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Subject
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Reason
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Received
+                  </th>
+                  <th scope="col" className="py-2">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -168,7 +198,9 @@ export default function EmailSettings() {
                     <td className="py-3 pr-4 text-slate-900">{email.subject ?? "(no subject)"}</td>
                     <td className="py-3 pr-4 text-slate-600">{email.reason ?? "(no reason recorded)"}</td>
                     <td className="py-3 pr-4 text-slate-600">
-                      <time dateTime={new Date(email.receivedAt).toISOString()}>{new Date(email.receivedAt).toISOString().replace("T", " ").slice(0, 16)} UTC</time>
+                      <time dateTime={new Date(email.receivedAt).toISOString()}>
+                        {new Date(email.receivedAt).toISOString().replace("T", " ").slice(0, 16)} UTC
+                      </time>
                     </td>
                     <td className="py-3">
                       <Form method="post">
@@ -195,20 +227,54 @@ const utc = (date: string | Date) => `${new Date(date).toISOString().replace("T"
 
 function AddressState({ claim }: { claim: Claim }) {
   if (claim.status === "verified") {
-    return <p className="text-xs font-medium text-emerald-700">Verified{claim.verifiedAt ? <> on <time dateTime={new Date(claim.verifiedAt).toISOString()}>{utc(claim.verifiedAt)}</time></> : null}: its mail becomes tickets here.</p>;
+    return (
+      <p className="text-xs font-medium text-emerald-700">
+        Verified
+        {claim.verifiedAt ? (
+          <>
+            {" "}
+            on <time dateTime={new Date(claim.verifiedAt).toISOString()}>{utc(claim.verifiedAt)}</time>
+          </>
+        ) : null}
+        : its mail becomes tickets here.
+      </p>
+    );
   }
-  if (claim.status === "taken") return <p className="text-xs font-medium text-rose-700">Taken: another workspace confirmed this address first, so its mail goes there.</p>;
+  if (claim.status === "taken")
+    return <p className="text-xs font-medium text-rose-700">Taken: another workspace confirmed this address first, so its mail goes there.</p>;
   return (
     <p className="text-xs text-amber-800">
       <span className="font-medium">Pending</span>
-      {claim.confirmationSentAt ? <>: confirmation emailed <time dateTime={new Date(claim.confirmationSentAt).toISOString()}>{utc(claim.confirmationSentAt)}</time></> : null}
-      {claim.tokenExpiresAt ? <>, link expires <time dateTime={new Date(claim.tokenExpiresAt).toISOString()}>{utc(claim.tokenExpiresAt)}</time></> : null}
-      {claim.confirmationReturned ? ". The confirmation email reached this workspace, so the forwarding works." : ". Mail to it is refused until it is confirmed."}
+      {claim.confirmationSentAt ? (
+        <>
+          : confirmation emailed <time dateTime={new Date(claim.confirmationSentAt).toISOString()}>{utc(claim.confirmationSentAt)}</time>
+        </>
+      ) : null}
+      {claim.tokenExpiresAt ? (
+        <>
+          , link expires <time dateTime={new Date(claim.tokenExpiresAt).toISOString()}>{utc(claim.tokenExpiresAt)}</time>
+        </>
+      ) : null}
+      {claim.confirmationReturned
+        ? ". The confirmation email reached this workspace, so the forwarding works."
+        : ". Mail to it is refused until it is confirmed."}
     </p>
   );
 }
 
-function AddressButton({ intent, address, label, variant = "primary", errorId }: { intent: string; address: string; label: string; variant?: "primary" | "secondary" | "danger"; errorId?: string }) {
+function AddressButton({
+  intent,
+  address,
+  label,
+  variant = "primary",
+  errorId,
+}: {
+  intent: string;
+  address: string;
+  label: string;
+  variant?: "primary" | "secondary" | "danger";
+  errorId?: string;
+}) {
   return (
     <Form method="post">
       <CsrfInput />

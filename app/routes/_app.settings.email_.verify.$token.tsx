@@ -43,7 +43,8 @@ export default function VerifyInboundAddress() {
           <Form method="post" className="space-y-4">
             <CsrfInput />
             <p className="text-sm text-slate-700">
-              Mail sent to <code className="font-mono text-slate-900">{address}</code> will become tickets in this workspace. Confirm only if this address is yours and forwards its mail here.
+              Mail sent to <code className="font-mono text-slate-900">{address}</code> will become tickets in this workspace. Confirm only if this address is
+              yours and forwards its mail here.
             </p>
             <Button>{`Confirm ${address}`}</Button>
           </Form>

@@ -60,19 +60,32 @@ export default function PortalSettingsPage() {
         <CsrfInput />
         <FormErrors id={form.errorId} errors={form.errors} />
         {actionData?.saved ? <Notice>Portal settings saved.</Notice> : null}
-        <TextField field={fields.logoUrl} label="Logo URL" type="url" placeholder="https://example.com/logo.png" hint="An https:// address of an image. Empty shows the workspace's initial." />
+        <TextField
+          field={fields.logoUrl}
+          label="Logo URL"
+          type="url"
+          placeholder="https://example.com/logo.png"
+          hint="An https:// address of an image. Empty shows the workspace's initial."
+        />
         <div className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-start">
           <TextField field={fields.accentColor} label="Accent colour" placeholder={DEFAULT_ACCENT} hint="As #rrggbb. Empty uses Conductor's purple and blue." />
           <div className="space-y-1.5">
             <span className="block text-sm font-medium text-slate-700">Preview</span>
-            <span aria-hidden data-testid="accent-preview" className="flex h-10 w-32 items-center justify-center rounded-lg text-sm font-semibold" style={{ backgroundImage: preview.header, color: preview.onAccent }}>
+            <span
+              aria-hidden
+              data-testid="accent-preview"
+              className="flex h-10 w-32 items-center justify-center rounded-lg text-sm font-semibold"
+              style={{ backgroundImage: preview.header, color: preview.onAccent }}
+            >
               Help center
             </span>
           </div>
         </div>
         <fieldset className="space-y-2">
           <legend className="text-sm font-medium text-slate-700">Request categories</legend>
-          <p className="text-xs text-slate-500">Customers choose one when they submit a request. None: the form has no category. At most {MAX_PORTAL_CATEGORIES}.</p>
+          <p className="text-xs text-slate-500">
+            Customers choose one when they submit a request. None: the form has no category. At most {MAX_PORTAL_CATEGORIES}.
+          </p>
           <FieldErrors id={fields.categories.errorId} errors={fields.categories.errors} />
           <ul className="space-y-2">
             {categories.map((category, index) => {
@@ -88,7 +101,11 @@ export default function PortalSettingsPage() {
                       {...inputProps}
                       className={`block w-full rounded-lg border bg-white px-3 py-2 text-slate-900 shadow-sm outline-none focus:ring-2 ${category.errors?.length ? "border-rose-400 focus:ring-rose-200" : "border-slate-300 focus:border-brand-500 focus:ring-brand-500/30"}`}
                     />
-                    <Button variant="ghost" {...form.remove.getButtonProps({ name: fields.categories.name, index })} aria-label={`Remove category ${index + 1}`}>
+                    <Button
+                      variant="ghost"
+                      {...form.remove.getButtonProps({ name: fields.categories.name, index })}
+                      aria-label={`Remove category ${index + 1}`}
+                    >
                       Remove
                     </Button>
                   </div>

@@ -106,7 +106,11 @@ export default function Profile() {
           </div>
           <Button>Save name</Button>
         </Form>
-        {noticeFor("rename") ? <div className="mt-3"><Notice>{noticeFor("rename")}</Notice></div> : null}
+        {noticeFor("rename") ? (
+          <div className="mt-3">
+            <Notice>{noticeFor("rename")}</Notice>
+          </div>
+        ) : null}
         {/* Also reachable without JavaScript, unlike the account menu. */}
         <Form method="post" action="/logout" className="mt-4">
           <CsrfInput />
@@ -126,10 +130,22 @@ export default function Profile() {
             <Button>Change password</Button>
           </div>
         </Form>
-        {noticeFor("password") ? <div className="mt-3"><Notice>{noticeFor("password")}</Notice></div> : null}
+        {noticeFor("password") ? (
+          <div className="mt-3">
+            <Notice>{noticeFor("password")}</Notice>
+          </div>
+        ) : null}
       </Section>
 
-      <Section title="Personal API tokens" description={<>Use one as <code className="rounded bg-slate-100 px-1">Authorization: Bearer …</code> on <code className="rounded bg-slate-100 px-1">/api/*</code>. A token acts as you.</>}>
+      <Section
+        title="Personal API tokens"
+        description={
+          <>
+            Use one as <code className="rounded bg-slate-100 px-1">Authorization: Bearer …</code> on <code className="rounded bg-slate-100 px-1">/api/*</code>.
+            A token acts as you.
+          </>
+        }
+      >
         {actionData?.createdToken ? (
           <div className="mb-4">
             <Notice>

@@ -48,7 +48,12 @@ export default function SsoSettings() {
   const [form, fields] = useForm({
     lastResult: actionData?.result,
     defaultValue: settings
-      ? { ...settings, enabled: settings.enabled ? "on" : undefined, autoCreateUsers: settings.autoCreateUsers ? "on" : undefined, allowedDomains: settings.allowedDomains.join(", ") }
+      ? {
+          ...settings,
+          enabled: settings.enabled ? "on" : undefined,
+          autoCreateUsers: settings.autoCreateUsers ? "on" : undefined,
+          allowedDomains: settings.allowedDomains.join(", "),
+        }
       : undefined,
     constraint: getZodConstraint(schema),
     shouldValidate: "onBlur",
@@ -70,7 +75,8 @@ export default function SsoSettings() {
         {actionData?.saved ? <Notice>Single sign-on settings saved.</Notice> : null}
         {test?.ok ? (
           <Notice tone="info">
-            Connection works. Found issuer {test.issuer}; authorization endpoint {test.authorizationEndpoint}; token endpoint {test.tokenEndpoint}; keys {test.jwksUri}.
+            Connection works. Found issuer {test.issuer}; authorization endpoint {test.authorizationEndpoint}; token endpoint {test.tokenEndpoint}; keys{" "}
+            {test.jwksUri}.
           </Notice>
         ) : null}
         {test && !test.ok ? <FormErrors id="sso-test" errors={[`Connection failed: ${test.message}`]} /> : null}
@@ -85,10 +91,19 @@ export default function SsoSettings() {
           hint={settings?.hasClientSecret ? "A secret is stored. Leave empty to keep it." : "Stored encrypted."}
         />
         <Checkbox field={fields.autoCreateUsers} label="Create an agent account for unknown people on their first sign-in" />
-        <TextField field={fields.allowedDomains} label="Allowed email domains" placeholder="example.com, example.org" hint="Empty allows any domain the provider verifies." />
+        <TextField
+          field={fields.allowedDomains}
+          label="Allowed email domains"
+          placeholder="example.com, example.org"
+          hint="Empty allows any domain the provider verifies."
+        />
         <div className="flex gap-3">
-          <Button name="intent" value="save">Save</Button>
-          <Button name="intent" value="test" variant="secondary">Test connection</Button>
+          <Button name="intent" value="save">
+            Save
+          </Button>
+          <Button name="intent" value="test" variant="secondary">
+            Test connection
+          </Button>
         </div>
       </Form>
     </Section>

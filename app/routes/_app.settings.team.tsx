@@ -114,18 +114,31 @@ export default function Team() {
           <table className="w-full text-left text-sm">
             <thead className="text-xs uppercase tracking-wide text-slate-500">
               <tr>
-                <th scope="col" className="py-2 pr-4">Name</th>
-                <th scope="col" className="py-2 pr-4">Role</th>
-                <th scope="col" className="py-2 pr-4">Status</th>
-                <th scope="col" className="py-2 pr-4">Last seen</th>
-                <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
+                <th scope="col" className="py-2 pr-4">
+                  Name
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Role
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Status
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Last seen
+                </th>
+                <th scope="col" className="py-2">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
               {members.map((member) => (
                 <tr key={member.id} data-testid={`member-${member.email}`}>
                   <td className="py-3 pr-4">
-                    <p className="font-medium text-slate-900">{member.name}{member.id === me.id ? " (you)" : ""}</p>
+                    <p className="font-medium text-slate-900">
+                      {member.name}
+                      {member.id === me.id ? " (you)" : ""}
+                    </p>
                     <p className="text-slate-500">{member.email}</p>
                   </td>
                   <td className="py-3 pr-4">
@@ -133,20 +146,28 @@ export default function Team() {
                       <CsrfInput />
                       <input type="hidden" name="intent" value="role" />
                       <input type="hidden" name="userId" value={member.id} />
-                      <label className="sr-only" htmlFor={`role-${member.id}`}>Role of {member.name}</label>
+                      <label className="sr-only" htmlFor={`role-${member.id}`}>
+                        Role of {member.name}
+                      </label>
                       <select id={`role-${member.id}`} name="role" defaultValue={member.role} className="rounded-lg border border-slate-300 bg-white px-2 py-1">
                         <option value="agent">Agent</option>
                         <option value="admin">Admin</option>
                       </select>
-                      <Button variant="secondary" className="px-2 py-1">Change</Button>
+                      <Button variant="secondary" className="px-2 py-1">
+                        Change
+                      </Button>
                     </Form>
                   </td>
                   <td className="py-3 pr-4">
-                    <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${member.active ? "bg-emerald-100 text-emerald-800" : "bg-slate-200 text-slate-700"}`}>
+                    <span
+                      className={`rounded-full px-2 py-0.5 text-xs font-semibold ${member.active ? "bg-emerald-100 text-emerald-800" : "bg-slate-200 text-slate-700"}`}
+                    >
                       {member.active ? "Active" : "Deactivated"}
                     </span>
                   </td>
-                  <td className="py-3 pr-4 text-slate-600">{member.lastSeenAt ? formatDistanceToNow(new Date(member.lastSeenAt), { addSuffix: true }) : "Never"}</td>
+                  <td className="py-3 pr-4 text-slate-600">
+                    {member.lastSeenAt ? formatDistanceToNow(new Date(member.lastSeenAt), { addSuffix: true }) : "Never"}
+                  </td>
                   <td className="py-3 text-right">
                     <Form method="post">
                       <CsrfInput />
@@ -172,13 +193,16 @@ export default function Team() {
             {invites.map((invite) => (
               <li key={invite.id} className="flex items-center justify-between py-3 text-sm">
                 <span>
-                  <span className="font-medium text-slate-900">{invite.email}</span> · {invite.role} · expires {formatDistanceToNow(new Date(invite.expiresAt), { addSuffix: true })}
+                  <span className="font-medium text-slate-900">{invite.email}</span> · {invite.role} · expires{" "}
+                  {formatDistanceToNow(new Date(invite.expiresAt), { addSuffix: true })}
                 </span>
                 <Form method="post">
                   <CsrfInput />
                   <input type="hidden" name="intent" value="revoke-invite" />
                   <input type="hidden" name="inviteId" value={invite.id} />
-                  <Button variant="ghost" className="px-2 py-1">Revoke</Button>
+                  <Button variant="ghost" className="px-2 py-1">
+                    Revoke
+                  </Button>
                 </Form>
               </li>
             ))}

@@ -8,5 +8,7 @@ export const handle = access("agent");
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const missing = () => notFound("That attachment");
-  return attachmentResponse(await attachmentForAgent(context.db, routeParam(ticketNumberParam, params.number, missing), routeParam(rowIdParam, params.id, missing)));
+  return attachmentResponse(
+    await attachmentForAgent(context.db, routeParam(ticketNumberParam, params.number, missing), routeParam(rowIdParam, params.id, missing)),
+  );
 }

@@ -27,7 +27,9 @@ import { routeParam, ticketNumberParam } from "~/route-params";
 import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
 
 export const handle = access("agent");
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `#${data.ticket.number} ${data.ticket.subject} · Conductor` : "Ticket · Conductor" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `#${data.ticket.number} ${data.ticket.subject} · Conductor` : "Ticket · Conductor" },
+];
 
 const parseNumber = (raw: string | undefined) => routeParam(ticketNumberParam, raw, () => notFound("That ticket"));
 
@@ -51,7 +53,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (intent === "reply") {
     const submission = parseWithZod(form, { schema: replyFormSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
-    await addMessage(context.db, agentActor(user), number, { body: submission.value.body, internal: submission.value.kind === "internal" }, { origin: new URL(request.url).origin });
+    await addMessage(
+      context.db,
+      agentActor(user),
+      number,
+      { body: submission.value.body, internal: submission.value.kind === "internal" },
+      { origin: new URL(request.url).origin },
+    );
     return { intent, result: submission.reply({ resetForm: true }), sent: submission.value.kind };
   }
   if (intent === "properties") {
@@ -59,9 +67,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (submission.status !== "success") return data({ intent, error: "Those values are not valid; check the fields and try again." }, { status: 400 });
     const { version, ...changes } = submission.value;
     return onAppError(
-      async () => ({ intent, updated: pickProperties(await updateTicket(context.db, agentActor(user), number, { ...changes, assigneeId: changes.assigneeId ?? null }, version)) }),
+      async () => ({
+        intent,
+        updated: pickProperties(await updateTicket(context.db, agentActor(user), number, { ...changes, assigneeId: changes.assigneeId ?? null }, version)),
+      }),
       // A conflict carries the ticket as it is now, for the panel to show beside the refused change.
-      (error) => ({ intent, error: error.message, ...(AppError.is(error, "version_conflict") ? { conflict: pickProperties(error.details!.current as TicketProperties) } : {}) }),
+      (error) => ({
+        intent,
+        error: error.message,
+        ...(AppError.is(error, "version_conflict") ? { conflict: pickProperties(error.details!.current as TicketProperties) } : {}),
+      }),
     );
   }
   return data({ intent, error: "Unknown action." }, { status: 400 });
@@ -77,7 +92,10 @@ export default function TicketPage() {
   return (
     <div className="mx-auto max-w-7xl">
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-600">
-        <Link to="/tickets" className="hover:underline">Tickets</Link> <span aria-hidden>/</span> #{ticket.number}
+        <Link to="/tickets" className="hover:underline">
+          Tickets
+        </Link>{" "}
+        <span aria-hidden>/</span> #{ticket.number}
       </nav>
       <div className="mb-6 flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-bold text-slate-900">
@@ -93,11 +111,20 @@ export default function TicketPage() {
                 key={message.id}
                 data-testid={message.internal ? "internal-note" : "message"}
                 className={`rounded-2xl border p-4 shadow-sm ${
-                  message.internal ? "border-amber-300 bg-amber-50" : message.authorType === "agent" ? "border-brand-500/30 bg-white sm:ml-10" : message.authorType === "system" ? "border-slate-200 bg-slate-50" : "border-slate-200 bg-white sm:mr-10"
+                  message.internal
+                    ? "border-amber-300 bg-amber-50"
+                    : message.authorType === "agent"
+                      ? "border-brand-500/30 bg-white sm:ml-10"
+                      : message.authorType === "system"
+                        ? "border-slate-200 bg-slate-50"
+                        : "border-slate-200 bg-white sm:mr-10"
                 }`}
               >
                 <header className="mb-2 flex flex-wrap items-center gap-2 text-sm">
-                  <span aria-hidden className={`grid h-7 w-7 place-items-center rounded-full text-xs font-bold text-white ${message.authorType === "customer" ? "bg-gradient-secondary" : "bg-gradient-primary"}`}>
+                  <span
+                    aria-hidden
+                    className={`grid h-7 w-7 place-items-center rounded-full text-xs font-bold text-white ${message.authorType === "customer" ? "bg-gradient-secondary" : "bg-gradient-primary"}`}
+                  >
                     {message.authorName.slice(0, 1).toUpperCase()}
                   </span>
                   <span className="font-semibold text-slate-900">{message.authorName}</span>
@@ -122,9 +149,13 @@ export default function TicketPage() {
             actionData={actionData?.intent === "properties" ? (actionData as PropertiesActionData) : undefined}
           />
           <section className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="customer-heading">
-            <h2 id="customer-heading" className="text-xs font-semibold uppercase tracking-wide text-slate-500">Customer</h2>
+            <h2 id="customer-heading" className="text-xs font-semibold uppercase tracking-wide text-slate-500">
+              Customer
+            </h2>
             <p className="mt-2 font-semibold text-slate-900">
-              <Link to={`/customers/${ticket.customer.id}`} className="hover:text-brand-700 hover:underline">{ticket.customer.name}</Link>
+              <Link to={`/customers/${ticket.customer.id}`} className="hover:text-brand-700 hover:underline">
+                {ticket.customer.name}
+              </Link>
             </p>
             <p className="text-sm text-slate-600">{ticket.customer.email}</p>
             {ticket.customer.company ? <p className="text-sm text-slate-600">{ticket.customer.company}</p> : null}
@@ -133,7 +164,9 @@ export default function TicketPage() {
               <ul className="mt-2 space-y-1.5 text-sm">
                 {otherTickets.map((other) => (
                   <li key={other.number} className="flex items-center justify-between gap-2">
-                    <Link to={`/tickets/${other.number}`} className="truncate text-brand-700 hover:underline">#{other.number} {other.subject}</Link>
+                    <Link to={`/tickets/${other.number}`} className="truncate text-brand-700 hover:underline">
+                      #{other.number} {other.subject}
+                    </Link>
                     <StatusBadge status={other.status} />
                   </li>
                 ))}
@@ -149,7 +182,9 @@ export default function TicketPage() {
             {ticket.solvedAt ? <p>Solved {format(new Date(ticket.solvedAt), "PPp")}</p> : null}
           </section>
           <section className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="history-heading">
-            <h2 id="history-heading" className="mb-3 text-xs font-semibold uppercase tracking-wide text-slate-500">History</h2>
+            <h2 id="history-heading" className="mb-3 text-xs font-semibold uppercase tracking-wide text-slate-500">
+              History
+            </h2>
             <ActivityList items={activity} />
           </section>
         </aside>
@@ -182,19 +217,28 @@ function Composer({ ticketNumber, actionData }: { ticketNumber: number; actionDa
   const submitting = navigation.state === "submitting" && navigation.formData?.get("intent") === "reply";
   const { key, ...textareaProps } = getTextareaProps(fields.body);
   return (
-    <Form method="post" {...getFormProps(form)} className={`rounded-2xl border p-4 shadow-sm ${kind === "internal" ? "border-amber-300 bg-amber-50" : "border-slate-200 bg-white"}`}>
+    <Form
+      method="post"
+      {...getFormProps(form)}
+      className={`rounded-2xl border p-4 shadow-sm ${kind === "internal" ? "border-amber-300 bg-amber-50" : "border-slate-200 bg-white"}`}
+    >
       <CsrfInput />
       <input type="hidden" name="intent" value="reply" />
       <fieldset className="mb-3 flex gap-2 text-sm">
         <legend className="sr-only">Kind of message</legend>
         {(["public", "internal"] as const).map((value) => (
-          <label key={value} className={`cursor-pointer rounded-full px-3 py-1 font-medium ${kind === value ? (value === "internal" ? "bg-amber-200 text-amber-900" : "bg-gradient-primary text-white") : "border border-slate-300 text-slate-700"}`}>
+          <label
+            key={value}
+            className={`cursor-pointer rounded-full px-3 py-1 font-medium ${kind === value ? (value === "internal" ? "bg-amber-200 text-amber-900" : "bg-gradient-primary text-white") : "border border-slate-300 text-slate-700"}`}
+          >
             <input type="radio" name="kind" value={value} checked={kind === value} onChange={() => setKind(value)} className="sr-only" />
             {value === "public" ? "Public reply" : "Internal note"}
           </label>
         ))}
       </fieldset>
-      <label htmlFor={fields.body.id} className="sr-only">{kind === "public" ? "Reply to the customer" : "Internal note for your team"}</label>
+      <label htmlFor={fields.body.id} className="sr-only">
+        {kind === "public" ? "Reply to the customer" : "Internal note for your team"}
+      </label>
       <textarea
         key={key}
         {...textareaProps}
@@ -207,7 +251,13 @@ function Composer({ ticketNumber, actionData }: { ticketNumber: number; actionDa
       <FieldErrors id={fields.body.errorId} errors={fields.body.errors} />
       <FormErrors id={form.errorId} errors={form.errors} />
       <div className="mt-3 flex items-center justify-between">
-        {actionData?.sent ? <p role="status" className="text-sm text-emerald-700">{actionData.sent === "internal" ? "Note added." : "Reply sent."}</p> : <span />}
+        {actionData?.sent ? (
+          <p role="status" className="text-sm text-emerald-700">
+            {actionData.sent === "internal" ? "Note added." : "Reply sent."}
+          </p>
+        ) : (
+          <span />
+        )}
         <Button disabled={submitting}>{submitting ? "Sending…" : kind === "public" ? "Send reply" : "Add note"}</Button>
       </div>
     </Form>
@@ -220,7 +270,15 @@ type PropertiesActionData = { updated?: Properties; conflict?: Properties; error
  * Status, priority, assignee and tags. The form carries the version it was filled from: when someone
  * else saved in between, the server refuses and we show what the ticket says now.
  */
-function PropertiesPanel({ ticket, assignees, actionData }: { ticket: Properties; assignees: Array<{ id: number; name: string }>; actionData?: PropertiesActionData }) {
+function PropertiesPanel({
+  ticket,
+  assignees,
+  actionData,
+}: {
+  ticket: Properties;
+  assignees: Array<{ id: number; name: string }>;
+  actionData?: PropertiesActionData;
+}) {
   const navigation = useNavigation();
   const [base, setBase] = useState(ticket);
   const [formKey, setFormKey] = useState(0);
@@ -239,29 +297,53 @@ function PropertiesPanel({ ticket, assignees, actionData }: { ticket: Properties
   const saving = navigation.state === "submitting" && navigation.formData?.get("intent") === "properties";
   return (
     <section className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="properties-heading">
-      <h2 id="properties-heading" className="text-xs font-semibold uppercase tracking-wide text-slate-500">Properties</h2>
+      <h2 id="properties-heading" className="text-xs font-semibold uppercase tracking-wide text-slate-500">
+        Properties
+      </h2>
       {actionData?.conflict ? (
         <div role="alert" className="mt-3 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="conflict">
           <p className="font-semibold">This ticket changed since you opened it.</p>
-          <p className="mt-1">It now is: {STATUS_LABELS[actionData.conflict.status]}, {PRIORITY_LABELS[actionData.conflict.priority]} priority, assigned to {nameOf(actionData.conflict.assigneeId)}{actionData.conflict.tags.length ? `, tagged ${actionData.conflict.tags.join(", ")}` : ""}. Your change was not saved.</p>
-          <button type="button" onClick={reload} className="mt-2 font-semibold underline">Use the current values</button>
+          <p className="mt-1">
+            It now is: {STATUS_LABELS[actionData.conflict.status]}, {PRIORITY_LABELS[actionData.conflict.priority]} priority, assigned to{" "}
+            {nameOf(actionData.conflict.assigneeId)}
+            {actionData.conflict.tags.length ? `, tagged ${actionData.conflict.tags.join(", ")}` : ""}. Your change was not saved.
+          </p>
+          <button type="button" onClick={reload} className="mt-2 font-semibold underline">
+            Use the current values
+          </button>
         </div>
       ) : stale ? (
         <div role="status" className="mt-3 rounded-lg border border-sky-200 bg-sky-50 p-3 text-sm text-sky-900">
           Someone else just changed this ticket.{" "}
-          <button type="button" onClick={reload} className="font-semibold underline">Show the new values</button>
+          <button type="button" onClick={reload} className="font-semibold underline">
+            Show the new values
+          </button>
         </div>
       ) : actionData?.error ? (
         <FormErrors id="properties-error" errors={[actionData.error]} />
       ) : actionData?.updated ? (
-        <p role="status" className="mt-2 text-sm text-emerald-700">Saved.</p>
+        <p role="status" className="mt-2 text-sm text-emerald-700">
+          Saved.
+        </p>
       ) : null}
       <Form method="post" key={formKey} className="mt-3 space-y-3">
         <CsrfInput />
         <input type="hidden" name="intent" value="properties" />
         <input type="hidden" name="version" value={base.version} />
-        <PropertySelect id="prop-status" name="status" label="Status" defaultValue={base.status} options={TICKET_STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] }))} />
-        <PropertySelect id="prop-priority" name="priority" label="Priority" defaultValue={base.priority} options={TICKET_PRIORITIES.map((value) => ({ value, label: PRIORITY_LABELS[value] }))} />
+        <PropertySelect
+          id="prop-status"
+          name="status"
+          label="Status"
+          defaultValue={base.status}
+          options={TICKET_STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] }))}
+        />
+        <PropertySelect
+          id="prop-priority"
+          name="priority"
+          label="Priority"
+          defaultValue={base.priority}
+          options={TICKET_PRIORITIES.map((value) => ({ value, label: PRIORITY_LABELS[value] }))}
+        />
         <PropertySelect
           id="prop-assignee"
           name="assigneeId"
@@ -270,8 +352,16 @@ function PropertiesPanel({ ticket, assignees, actionData }: { ticket: Properties
           options={[{ value: "", label: "Unassigned" }, ...assignees.map((member) => ({ value: String(member.id), label: member.name }))]}
         />
         <div className="space-y-1">
-          <label htmlFor="prop-tags" className="block text-xs font-semibold uppercase tracking-wide text-slate-500">Tags</label>
-          <input id="prop-tags" name="tags" defaultValue={base.tags.join(", ")} placeholder="billing, vip" className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm" />
+          <label htmlFor="prop-tags" className="block text-xs font-semibold uppercase tracking-wide text-slate-500">
+            Tags
+          </label>
+          <input
+            id="prop-tags"
+            name="tags"
+            defaultValue={base.tags.join(", ")}
+            placeholder="billing, vip"
+            className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+          />
           {base.tags.length ? (
             <div className="flex flex-wrap gap-1 pt-1">
               {base.tags.map((tag) => (
@@ -280,7 +370,9 @@ function PropertiesPanel({ ticket, assignees, actionData }: { ticket: Properties
             </div>
           ) : null}
         </div>
-        <Button className="w-full" disabled={saving}>{saving ? "Saving…" : "Save changes"}</Button>
+        <Button className="w-full" disabled={saving}>
+          {saving ? "Saving…" : "Save changes"}
+        </Button>
       </Form>
     </section>
   );

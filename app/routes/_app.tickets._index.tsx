@@ -44,10 +44,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const input = parsed.data;
   const change: BulkChange =
-    input.bulk === "assign" ? { assigneeId: input.assigneeId === "none" ? null : input.assigneeId }
-    : input.bulk === "status" ? { status: input.status }
-    : input.bulk === "priority" ? { priority: input.priority }
-    : { addTag: input.tag };
+    input.bulk === "assign"
+      ? { assigneeId: input.assigneeId === "none" ? null : input.assigneeId }
+      : input.bulk === "status"
+        ? { status: input.status }
+        : input.bulk === "priority"
+          ? { priority: input.priority }
+          : { addTag: input.tag };
   return onAppError(
     async () => {
       const count = await bulkUpdateTickets(context.db, agentActor(user), input.numbers, change);
@@ -116,8 +119,23 @@ export default function Tickets() {
     <div className="mx-auto max-w-7xl">
       <PageHeader
         title={filters.q ? `Search: “${filters.q}”` : "Tickets"}
-        description={customer ? <>Tickets of <Link className="font-medium text-brand-700 underline" to={`/customers/${customer.id}`}>{customer.name}</Link></> : "Every request in your workspace. Press j / k to move, Enter to open, x to select."}
-        actions={<Link to="/tickets/new" className="rounded-lg bg-gradient-primary px-4 py-2 text-sm font-semibold text-white shadow">New ticket</Link>}
+        description={
+          customer ? (
+            <>
+              Tickets of{" "}
+              <Link className="font-medium text-brand-700 underline" to={`/customers/${customer.id}`}>
+                {customer.name}
+              </Link>
+            </>
+          ) : (
+            "Every request in your workspace. Press j / k to move, Enter to open, x to select."
+          )
+        }
+        actions={
+          <Link to="/tickets/new" className="rounded-lg bg-gradient-primary px-4 py-2 text-sm font-semibold text-white shadow">
+            New ticket
+          </Link>
+        }
       />
 
       <nav aria-label="Status" className="-mx-1 mb-4 flex gap-1 overflow-x-auto border-b border-slate-200">
@@ -131,7 +149,10 @@ export default function Tickets() {
               className={`-mb-px flex items-center gap-2 whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium ${current ? "border-brand-500 text-brand-700" : "border-transparent text-slate-600 hover:text-slate-900"}`}
             >
               {TAB_LABELS[tab]}
-              <span className={`rounded-full px-2 text-xs tabular-nums ${current ? "bg-gradient-primary text-white" : "bg-slate-100 text-slate-700"}`} data-testid={`tab-count-${tab}`}>
+              <span
+                className={`rounded-full px-2 text-xs tabular-nums ${current ? "bg-gradient-primary text-white" : "bg-slate-100 text-slate-700"}`}
+                data-testid={`tab-count-${tab}`}
+              >
                 {countLabel(tabs.counts[tab])}
               </span>
             </Link>
@@ -139,43 +160,85 @@ export default function Tickets() {
         })}
       </nav>
 
-      <Form method="get" className="mb-4 flex flex-wrap items-end gap-3 rounded-2xl border border-slate-200 bg-white p-4 shadow-sm" onChange={(event) => {
+      <Form
+        method="get"
+        className="mb-4 flex flex-wrap items-end gap-3 rounded-2xl border border-slate-200 bg-white p-4 shadow-sm"
+        onChange={(event) => {
           // selects apply at once; text fields apply on Enter or "Apply"
           if (event.target instanceof HTMLSelectElement) submit(event.currentTarget, { replace: true, preventScrollReset: true });
-        }}>
+        }}
+      >
         {filters.status !== "unsolved" ? <input type="hidden" name="status" value={filters.status} /> : null}
         {filters.customer ? <input type="hidden" name="customer" value={filters.customer} /> : null}
         <FilterField label="Search" htmlFor="filter-q">
-          <input id="filter-q" name="q" type="search" defaultValue={filters.q ?? ""} key={filters.q ?? ""} placeholder="Words in subject or messages" className="w-56 rounded-lg border border-slate-300 px-2 py-1.5 text-sm" />
+          <input
+            id="filter-q"
+            name="q"
+            type="search"
+            defaultValue={filters.q ?? ""}
+            key={filters.q ?? ""}
+            placeholder="Words in subject or messages"
+            className="w-56 rounded-lg border border-slate-300 px-2 py-1.5 text-sm"
+          />
         </FilterField>
         <FilterField label="Assignee" htmlFor="filter-assignee">
-          <select id="filter-assignee" name="assignee" defaultValue={filters.assignee} key={filters.assignee} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+          <select
+            id="filter-assignee"
+            name="assignee"
+            defaultValue={filters.assignee}
+            key={filters.assignee}
+            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
+          >
             <option value="any">Anyone</option>
             <option value="me">Me</option>
             <option value="unassigned">Unassigned</option>
             {assignees.map((member) => (
-              <option key={member.id} value={String(member.id)}>{member.name}</option>
+              <option key={member.id} value={String(member.id)}>
+                {member.name}
+              </option>
             ))}
           </select>
         </FilterField>
         <FilterField label="Priority" htmlFor="filter-priority">
-          <select id="filter-priority" name="priority" defaultValue={filters.priority ?? ""} key={filters.priority ?? ""} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+          <select
+            id="filter-priority"
+            name="priority"
+            defaultValue={filters.priority ?? ""}
+            key={filters.priority ?? ""}
+            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
+          >
             <option value="">Any</option>
             {TICKET_PRIORITIES.map((value) => (
-              <option key={value} value={value}>{PRIORITY_LABELS[value]}</option>
+              <option key={value} value={value}>
+                {PRIORITY_LABELS[value]}
+              </option>
             ))}
           </select>
         </FilterField>
         <FilterField label="Channel" htmlFor="filter-channel">
-          <select id="filter-channel" name="channel" defaultValue={filters.channel ?? ""} key={filters.channel ?? ""} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+          <select
+            id="filter-channel"
+            name="channel"
+            defaultValue={filters.channel ?? ""}
+            key={filters.channel ?? ""}
+            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
+          >
             <option value="">Any</option>
             {TICKET_CHANNELS.map((value) => (
-              <option key={value} value={value}>{CHANNEL_LABELS[value]}</option>
+              <option key={value} value={value}>
+                {CHANNEL_LABELS[value]}
+              </option>
             ))}
           </select>
         </FilterField>
         <FilterField label="Tag" htmlFor="filter-tag">
-          <input id="filter-tag" name="tag" defaultValue={filters.tag ?? ""} key={filters.tag ?? ""} className="w-28 rounded-lg border border-slate-300 px-2 py-1.5 text-sm" />
+          <input
+            id="filter-tag"
+            name="tag"
+            defaultValue={filters.tag ?? ""}
+            key={filters.tag ?? ""}
+            className="w-28 rounded-lg border border-slate-300 px-2 py-1.5 text-sm"
+          />
         </FilterField>
         <FilterField label="Sort by" htmlFor="filter-sort">
           <select id="filter-sort" name="sort" defaultValue={sort} key={sort} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
@@ -185,10 +248,13 @@ export default function Tickets() {
             <option value="priority">Priority</option>
           </select>
         </FilterField>
-        <Button variant="secondary" className="px-3 py-1.5">Apply</Button>
+        <Button variant="secondary" className="px-3 py-1.5">
+          Apply
+        </Button>
         {customer ? (
           <Link to={hrefWith({ customer: null })} className="rounded-full bg-brand-500/10 px-3 py-1 text-sm text-brand-700">
-            Customer: {customer.name} <span aria-hidden>×</span><span className="sr-only">(remove filter)</span>
+            Customer: {customer.name} <span aria-hidden>×</span>
+            <span className="sr-only">(remove filter)</span>
           </Link>
         ) : null}
       </Form>
@@ -200,16 +266,37 @@ export default function Tickets() {
         </p>
       ) : null}
 
-      <Form method="post" id="bulk-form" className={`mb-3 flex flex-wrap items-center gap-2 rounded-xl bg-slate-900 px-4 py-2 text-sm text-white ${selected.size ? "" : "sr-only"}`} aria-label="Change selected tickets">
+      <Form
+        method="post"
+        id="bulk-form"
+        className={`mb-3 flex flex-wrap items-center gap-2 rounded-xl bg-slate-900 px-4 py-2 text-sm text-white ${selected.size ? "" : "sr-only"}`}
+        aria-label="Change selected tickets"
+      >
         <CsrfInput />
-        <span className="font-semibold" aria-live="polite">{selected.size} selected</span>
-        <BulkControl name="assign" label="Assign to" field="assigneeId" options={[["none", "Nobody"], ...assignees.map((m) => [String(m.id), m.name] as [string, string])]} />
+        <span className="font-semibold" aria-live="polite">
+          {selected.size} selected
+        </span>
+        <BulkControl
+          name="assign"
+          label="Assign to"
+          field="assigneeId"
+          options={[["none", "Nobody"], ...assignees.map((m) => [String(m.id), m.name] as [string, string])]}
+        />
         <BulkControl name="status" label="Set status" field="status" options={TICKET_STATUSES.map((s) => [s, STATUS_LABELS[s]] as [string, string])} />
-        <BulkControl name="priority" label="Set priority" field="priority" options={TICKET_PRIORITIES.map((p) => [p, PRIORITY_LABELS[p]] as [string, string])} />
+        <BulkControl
+          name="priority"
+          label="Set priority"
+          field="priority"
+          options={TICKET_PRIORITIES.map((p) => [p, PRIORITY_LABELS[p]] as [string, string])}
+        />
         <span className="flex items-center gap-1">
-          <label htmlFor="bulk-tag" className="sr-only">Tag to add</label>
+          <label htmlFor="bulk-tag" className="sr-only">
+            Tag to add
+          </label>
           <input id="bulk-tag" name="tag" placeholder="tag" className="w-24 rounded-md px-2 py-1 text-slate-900" />
-          <button name="bulk" value="tag" className="rounded-md bg-white/15 px-2 py-1 font-medium hover:bg-white/25">Add tag</button>
+          <button name="bulk" value="tag" className="rounded-md bg-white/15 px-2 py-1 font-medium hover:bg-white/25">
+            Add tag
+          </button>
         </span>
       </Form>
 
@@ -218,7 +305,9 @@ export default function Tickets() {
           {filters.q ? "Try other words, or search all statuses." : "When customers write in, their requests show up here."}
         </EmptyState>
       ) : (
-        <div className={`overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm transition-opacity ${navigation.state === "loading" && navigation.location.pathname === "/tickets" ? "opacity-60" : ""}`}>
+        <div
+          className={`overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm transition-opacity ${navigation.state === "loading" && navigation.location.pathname === "/tickets" ? "opacity-60" : ""}`}
+        >
           <table className="w-full text-left text-sm" aria-label="Tickets">
             <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
               <tr>
@@ -231,12 +320,24 @@ export default function Tickets() {
                     className="h-4 w-4 accent-brand-500"
                   />
                 </th>
-                <th scope="col" className="px-3 py-2">Ticket</th>
-                <th scope="col" className="hidden px-3 py-2 md:table-cell">Customer</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-                <th scope="col" className="hidden px-3 py-2 md:table-cell">Priority</th>
-                <th scope="col" className="hidden px-3 py-2 md:table-cell">Assignee</th>
-                <th scope="col" className="px-3 py-2">Updated</th>
+                <th scope="col" className="px-3 py-2">
+                  Ticket
+                </th>
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">
+                  Customer
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Status
+                </th>
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">
+                  Priority
+                </th>
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">
+                  Assignee
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Updated
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -281,11 +382,19 @@ export default function Tickets() {
                     ) : null}
                   </td>
                   <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">{ticket.customer.name}</td>
-                  <td className="px-3 py-2.5"><StatusBadge status={ticket.status} /></td>
-                  <td className="hidden px-3 py-2.5 md:table-cell"><PriorityBadge priority={ticket.priority} /></td>
-                  <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">{ticket.assignee?.name ?? <span className="text-slate-500">Unassigned</span>}</td>
+                  <td className="px-3 py-2.5">
+                    <StatusBadge status={ticket.status} />
+                  </td>
+                  <td className="hidden px-3 py-2.5 md:table-cell">
+                    <PriorityBadge priority={ticket.priority} />
+                  </td>
+                  <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">
+                    {ticket.assignee?.name ?? <span className="text-slate-500">Unassigned</span>}
+                  </td>
                   <td className="whitespace-nowrap px-3 py-2.5 text-slate-600">
-                    <time dateTime={String(ticket.updatedAt)} suppressHydrationWarning>{formatDistanceToNowStrict(new Date(ticket.updatedAt), { addSuffix: true })}</time>
+                    <time dateTime={String(ticket.updatedAt)} suppressHydrationWarning>
+                      {formatDistanceToNowStrict(new Date(ticket.updatedAt), { addSuffix: true })}
+                    </time>
                   </td>
                 </tr>
               ))}
@@ -295,9 +404,19 @@ export default function Tickets() {
       )}
 
       <div className="mt-4 flex justify-between text-sm">
-        {filters.cursor ? <Link to={hrefWith({ cursor: null })} className="font-medium text-brand-700 hover:underline">← First page</Link> : <span />}
+        {filters.cursor ? (
+          <Link to={hrefWith({ cursor: null })} className="font-medium text-brand-700 hover:underline">
+            ← First page
+          </Link>
+        ) : (
+          <span />
+        )}
         {page.nextCursor ? (
-          <Link to={`${hrefWith({})}${hrefWith({}).includes("?") ? "&" : "?"}cursor=${encodeURIComponent(page.nextCursor)}`} className="font-medium text-brand-700 hover:underline" rel="next">
+          <Link
+            to={`${hrefWith({})}${hrefWith({}).includes("?") ? "&" : "?"}cursor=${encodeURIComponent(page.nextCursor)}`}
+            className="font-medium text-brand-700 hover:underline"
+            rel="next"
+          >
             Next page →
           </Link>
         ) : null}
@@ -316,7 +435,9 @@ function toggle(set: Set<number>, value: number): Set<number> {
 function FilterField({ label, htmlFor, children }: { label: string; htmlFor: string; children: ReactNode }) {
   return (
     <div className="flex flex-col gap-1">
-      <label htmlFor={htmlFor} className="text-xs font-medium text-slate-600">{label}</label>
+      <label htmlFor={htmlFor} className="text-xs font-medium text-slate-600">
+        {label}
+      </label>
       {children}
     </div>
   );
@@ -326,14 +447,22 @@ function BulkControl({ name, label, field, options }: { name: string; label: str
   const id = `bulk-${name}`;
   return (
     <span className="flex items-center gap-1">
-      <label htmlFor={id} className="sr-only">{label}</label>
+      <label htmlFor={id} className="sr-only">
+        {label}
+      </label>
       <select id={id} name={field} defaultValue="" className="rounded-md px-2 py-1 text-slate-900">
-        <option value="" disabled>{label}…</option>
+        <option value="" disabled>
+          {label}…
+        </option>
         {options.map(([value, text]) => (
-          <option key={value} value={value}>{text}</option>
+          <option key={value} value={value}>
+            {text}
+          </option>
         ))}
       </select>
-      <button name="bulk" value={name} className="rounded-md bg-white/15 px-2 py-1 font-medium hover:bg-white/25">Apply</button>
+      <button name="bulk" value={name} className="rounded-md bg-white/15 px-2 py-1 font-medium hover:bg-white/25">
+        Apply
+      </button>
     </span>
   );
 }

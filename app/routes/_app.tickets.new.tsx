@@ -89,28 +89,49 @@ export default function NewTicket() {
         <fieldset className="space-y-3">
           <legend className="text-sm font-semibold text-slate-900">Customer</legend>
           <div role="radiogroup" aria-label="Customer" className="flex gap-2 text-sm">
-            <ModeButton active={mode === "existing"} onClick={() => setMode("existing")}>Existing customer</ModeButton>
-            <ModeButton active={mode === "new"} onClick={() => setMode("new")}>New customer</ModeButton>
+            <ModeButton active={mode === "existing"} onClick={() => setMode("existing")}>
+              Existing customer
+            </ModeButton>
+            <ModeButton active={mode === "new"} onClick={() => setMode("new")}>
+              New customer
+            </ModeButton>
           </div>
           {mode === "existing" ? (
             <CustomerPicker picked={picked} onPick={setPicked} initialQuery={customerQuery} serverMatches={matches} inputName={fields.customerId.name} />
           ) : (
             <div className="grid gap-3 sm:grid-cols-2">
               <TextField field={fields.customerName} label="Name" autoComplete="off" />
-              <TextField field={fields.customerEmail} label="Email" type="email" autoComplete="off" hint="If this email is already a customer, the ticket joins them." />
+              <TextField
+                field={fields.customerEmail}
+                label="Email"
+                type="email"
+                autoComplete="off"
+                hint="If this email is already a customer, the ticket joins them."
+              />
             </div>
           )}
-          <FieldErrors id={fields.customerId.errorId} errors={mode === "existing" ? [...(fields.customerId.errors ?? []), ...(picked ? [] : fields.customerEmail.errors ?? [])] : fields.customerId.errors} />
+          <FieldErrors
+            id={fields.customerId.errorId}
+            errors={
+              mode === "existing" ? [...(fields.customerId.errors ?? []), ...(picked ? [] : (fields.customerEmail.errors ?? []))] : fields.customerId.errors
+            }
+          />
         </fieldset>
         <TextField field={fields.subject} label="Subject" />
         <TextAreaField field={fields.message} label="What the customer asked" rows={7} />
         <div className="grid gap-4 sm:grid-cols-3">
           <SelectField field={fields.priority} label="Priority" options={TICKET_PRIORITIES.map((value) => ({ value, label: PRIORITY_LABELS[value] }))} />
-          <SelectField field={fields.assigneeId} label="Assignee" options={[{ value: "", label: "Unassigned" }, ...assignees.map((m) => ({ value: String(m.id), label: m.name }))]} />
+          <SelectField
+            field={fields.assigneeId}
+            label="Assignee"
+            options={[{ value: "", label: "Unassigned" }, ...assignees.map((m) => ({ value: String(m.id), label: m.name }))]}
+          />
           <TextField field={fields.tags} label="Tags" placeholder="billing, vip" hint="Separate with commas." />
         </div>
         <div className="flex items-center justify-end gap-3">
-          <Link to="/tickets" className="text-sm font-medium text-slate-700 hover:underline">Cancel</Link>
+          <Link to="/tickets" className="text-sm font-medium text-slate-700 hover:underline">
+            Cancel
+          </Link>
           <Button disabled={navigation.state === "submitting"}>{navigation.state === "submitting" ? "Creating…" : "Create ticket"}</Button>
         </div>
       </Form>
@@ -122,7 +143,13 @@ export default function NewTicket() {
 
 function ModeButton({ active, onClick, children }: { active: boolean; onClick: () => void; children: string }) {
   return (
-    <button type="button" role="radio" aria-checked={active} onClick={onClick} className={`rounded-full px-3 py-1 font-medium ${active ? "bg-gradient-primary text-white" : "border border-slate-300 text-slate-700 hover:bg-slate-50"}`}>
+    <button
+      type="button"
+      role="radio"
+      aria-checked={active}
+      onClick={onClick}
+      className={`rounded-full px-3 py-1 font-medium ${active ? "bg-gradient-primary text-white" : "border border-slate-300 text-slate-700 hover:bg-slate-50"}`}
+    >
       {children}
     </button>
   );
@@ -132,7 +159,19 @@ function ModeButton({ active, onClick, children }: { active: boolean; onClick: (
  * Search as you type through this route's own loader. Without JavaScript the "Find" button
  * reloads the page with the matches as radio buttons, so the form still works.
  */
-function CustomerPicker({ picked, onPick, initialQuery, serverMatches, inputName }: { picked: Picked | null; onPick: (c: Picked | null) => void; initialQuery: string; serverMatches: Picked[]; inputName: string }) {
+function CustomerPicker({
+  picked,
+  onPick,
+  initialQuery,
+  serverMatches,
+  inputName,
+}: {
+  picked: Picked | null;
+  onPick: (c: Picked | null) => void;
+  initialQuery: string;
+  serverMatches: Picked[];
+  inputName: string;
+}) {
   const fetcher = useFetcher<{ matches: Picked[] }>();
   const [query, setQuery] = useState(initialQuery);
   useEffect(() => {
@@ -149,16 +188,23 @@ function CustomerPicker({ picked, onPick, initialQuery, serverMatches, inputName
         <input type="hidden" name={inputName} value={picked.id} />
         <div>
           <p className="font-medium text-slate-900">{picked.name}</p>
-          <p className="text-sm text-slate-600">{picked.email}{picked.company ? ` · ${picked.company}` : ""}</p>
+          <p className="text-sm text-slate-600">
+            {picked.email}
+            {picked.company ? ` · ${picked.company}` : ""}
+          </p>
         </div>
-        <button type="button" onClick={() => onPick(null)} className="text-sm font-medium text-brand-700 hover:underline">Change</button>
+        <button type="button" onClick={() => onPick(null)} className="text-sm font-medium text-brand-700 hover:underline">
+          Change
+        </button>
       </div>
     );
   }
   return (
     <div className="space-y-2">
       <div className="flex gap-2">
-        <label htmlFor="customer-query" className="sr-only">Find a customer by name, email or company</label>
+        <label htmlFor="customer-query" className="sr-only">
+          Find a customer by name, email or company
+        </label>
         <input
           id="customer-query"
           name="customerQuery"
@@ -175,7 +221,9 @@ function CustomerPicker({ picked, onPick, initialQuery, serverMatches, inputName
           aria-controls="customer-matches"
           className="block w-full rounded-lg border border-slate-300 px-3 py-2"
         />
-        <button form="customer-search" className="rounded-lg border border-slate-300 px-3 text-sm font-medium text-slate-800 hover:bg-slate-50">Find</button>
+        <button form="customer-search" className="rounded-lg border border-slate-300 px-3 text-sm font-medium text-slate-800 hover:bg-slate-50">
+          Find
+        </button>
       </div>
       <ul id="customer-matches" aria-label="Matching customers" className="divide-y divide-slate-100 rounded-lg border border-slate-200 empty:hidden">
         {matches.map((customer) => (
@@ -184,13 +232,18 @@ function CustomerPicker({ picked, onPick, initialQuery, serverMatches, inputName
               <input type="radio" name={inputName} value={customer.id} onChange={() => onPick(customer)} className="accent-brand-500" />
               <span>
                 <span className="font-medium text-slate-900">{customer.name}</span>
-                <span className="block text-sm text-slate-600">{customer.email}{customer.company ? ` · ${customer.company}` : ""}</span>
+                <span className="block text-sm text-slate-600">
+                  {customer.email}
+                  {customer.company ? ` · ${customer.company}` : ""}
+                </span>
               </span>
             </label>
           </li>
         ))}
       </ul>
-      {query.trim() && fetcher.state === "idle" && matches.length === 0 && fetcher.data ? <p className="text-sm text-slate-600">No customer matches. Switch to “New customer” to add them.</p> : null}
+      {query.trim() && fetcher.state === "idle" && matches.length === 0 && fetcher.data ? (
+        <p className="text-sm text-slate-600">No customer matches. Switch to “New customer” to add them.</p>
+      ) : null}
     </div>
   );
 }

@@ -25,7 +25,10 @@ export default function DevMailbox() {
     <div className="min-h-full bg-slate-50">
       <header className="bg-gradient-primary px-6 py-5 text-white">
         <h1 className="text-xl font-bold">Development mailbox</h1>
-        <p className="mt-1 text-sm text-white/90">Every email Conductor would have sent from this workspace, kept here because no SMTP_URL is set: nothing leaves this machine. With SMTP_URL set, this page does not exist.</p>
+        <p className="mt-1 text-sm text-white/90">
+          Every email Conductor would have sent from this workspace, kept here because no SMTP_URL is set: nothing leaves this machine. With SMTP_URL set, this
+          page does not exist.
+        </p>
       </header>
       <div className="mx-auto grid max-w-7xl grid-cols-1 gap-6 p-4 sm:p-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,2fr)]">
         <section aria-labelledby="mailbox-list" className="rounded-2xl border border-slate-200 bg-white shadow-sm">
@@ -40,7 +43,9 @@ export default function DevMailbox() {
                 <li key={email.id} data-testid="mailbox-email">
                   <NavLink
                     to={`/dev/mailbox/${email.id}`}
-                    className={({ isActive }) => `block px-4 py-3 text-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-brand-500 ${isActive ? "bg-brand-500/10" : ""}`}
+                    className={({ isActive }) =>
+                      `block px-4 py-3 text-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-brand-500 ${isActive ? "bg-brand-500/10" : ""}`
+                    }
                   >
                     <span className="flex items-start justify-between gap-3">
                       <span className="min-w-0 truncate font-medium text-slate-900">{email.subject}</span>
@@ -61,7 +66,10 @@ export default function DevMailbox() {
         <div>
           {outlet ?? (
             <p className="rounded-2xl border border-dashed border-slate-300 p-6 text-sm text-slate-600">
-              Choose an email to read it. <Link to="/portal" className="font-medium text-brand-700 hover:underline">Go to the portal</Link>
+              Choose an email to read it.{" "}
+              <Link to="/portal" className="font-medium text-brand-700 hover:underline">
+                Go to the portal
+              </Link>
             </p>
           )}
         </div>
@@ -69,4 +77,3 @@ export default function DevMailbox() {
     </div>
   );
 }
-

@@ -26,7 +26,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     submission,
     async () => {
       const user = await acceptInvite(context.db, params.token ?? "", account);
-      const { token } = await createSession(context.db, user.id, { authMethod: "invite", ipAddress: context.clientIp, userAgent: request.headers.get("user-agent") }, context.services.auth);
+      const { token } = await createSession(
+        context.db,
+        user.id,
+        { authMethod: "invite", ipAddress: context.clientIp, userAgent: request.headers.get("user-agent") },
+        context.services.auth,
+      );
       return redirect("/dashboard", { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
     },
     { hideFields: ["password"], formErrorsOutside: true, body: (result, error) => ({ result, error: error.message }) },

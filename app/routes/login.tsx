@@ -32,7 +32,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return replyOnAppError(
     submission,
     async () => {
-      const { token, redirectTo } = await passwordAuthenticator(context, { userAgent: request.headers.get("user-agent"), origin: new URL(request.url).origin }).authenticate("password", request);
+      const { token, redirectTo } = await passwordAuthenticator(context, {
+        userAgent: request.headers.get("user-agent"),
+        origin: new URL(request.url).origin,
+      }).authenticate("password", request);
       return redirect(safeRedirectTarget(redirectTo), { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
     },
     { hideFields: ["password"], formErrorsOutside: true, body: (result, error) => ({ result, error: error.message }) },

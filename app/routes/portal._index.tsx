@@ -21,7 +21,10 @@ export default function PortalHome() {
           <p className="mt-2 text-slate-600">Tell us what you need. We confirm by email with a request number.</p>
           <span className="mt-4 inline-block font-medium text-slate-900 group-hover:underline">Write to us →</span>
         </Link>
-        <Link to="/portal/tickets" className="group rounded-2xl border border-slate-200 bg-white p-6 shadow-sm transition hover:-translate-y-0.5 hover:shadow-md">
+        <Link
+          to="/portal/tickets"
+          className="group rounded-2xl border border-slate-200 bg-white p-6 shadow-sm transition hover:-translate-y-0.5 hover:shadow-md"
+        >
           <span aria-hidden className="mb-4 block h-1.5 w-12 rounded-full [background-image:var(--portal-header)]" />
           <h2 className="text-xl font-semibold text-slate-900">My requests</h2>
           <p className="mt-2 text-slate-600">Sign in with a code we email you, see the status of your requests and reply.</p>

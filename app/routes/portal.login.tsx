@@ -35,7 +35,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return replyOnAppError(
       submission,
       async () => redirect(step.redirectTo, { headers: { "Set-Cookie": await signInCustomer(context, await signInWithCode(context, entered)) } }),
-      { hideFields: ["code"], formErrorsOutside: true, body: (result, error): ActionData => ({ ...step, result, ...(error.details?.field ? {} : { error: error.message }) }) },
+      {
+        hideFields: ["code"],
+        formErrorsOutside: true,
+        body: (result, error): ActionData => ({ ...step, result, ...(error.details?.field ? {} : { error: error.message }) }),
+      },
     );
   }
 
@@ -98,7 +102,8 @@ function CodeStep({ state }: { state: Extract<ActionData, { step: "code" }> }) {
     <div className="mx-auto max-w-md">
       <PortalCard title="Check your email">
         <p role="status" className="text-slate-700" data-testid="code-sent">
-          If <span className="font-medium">{state.email}</span> is the address of one of our customers, we have sent a 6-digit code and a sign-in link to it. They work once, for {CODE_TTL_MINUTES} minutes.
+          If <span className="font-medium">{state.email}</span> is the address of one of our customers, we have sent a 6-digit code and a sign-in link to it.
+          They work once, for {CODE_TTL_MINUTES} minutes.
         </p>
         <Form method="post" {...getFormProps(form)} className="mt-6 space-y-4">
           <CsrfInput />

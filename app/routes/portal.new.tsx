@@ -78,7 +78,11 @@ export default function NewPortalRequest() {
           <TextField field={fields.email} label="Email" type="email" autoComplete="email" hint="We send the confirmation and our answers here." />
         </div>
         {categories.length > 0 ? (
-          <SelectField field={fields.category} label="Category" options={[{ value: "", label: "Choose a category…" }, ...categories.map((category) => ({ value: category, label: category }))]} />
+          <SelectField
+            field={fields.category}
+            label="Category"
+            options={[{ value: "", label: "Choose a category…" }, ...categories.map((category) => ({ value: category, label: category }))]}
+          />
         ) : null}
         <TextField field={fields.subject} label="Subject" />
         <TextAreaField field={fields.message} label="How can we help?" rows={8} />

@@ -34,7 +34,8 @@ export default function RequestReceived() {
         </h1>
         <p className="text-lg text-slate-800">{subject}</p>
         <p className="text-slate-600">
-          Thank you. A confirmation email is on its way to <span className="font-medium">{emailHint}</span>. Our answers will come by email too, and you can follow the request here.
+          Thank you. A confirmation email is on its way to <span className="font-medium">{emailHint}</span>. Our answers will come by email too, and you can
+          follow the request here.
         </p>
       </div>
       <div className="mt-8 flex flex-wrap justify-center gap-3">

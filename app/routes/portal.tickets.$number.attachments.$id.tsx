@@ -10,5 +10,7 @@ export const handle = access("public");
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const customer = await requireCustomer(request, context);
   const missing = () => new AppError("not_found", "We could not find that file.");
-  return attachmentResponse(await attachmentForCustomer(context.db, customer.id, routeParam(ticketNumberParam, params.number, missing), routeParam(rowIdParam, params.id, missing)));
+  return attachmentResponse(
+    await attachmentForCustomer(context.db, customer.id, routeParam(ticketNumberParam, params.number, missing), routeParam(rowIdParam, params.id, missing)),
+  );
 }

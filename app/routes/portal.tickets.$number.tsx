@@ -63,7 +63,10 @@ export default function PortalTicket() {
             className={`rounded-2xl border bg-white p-4 shadow-sm ${message.fromCustomer ? "border-slate-200 sm:ml-10" : "border-[var(--portal-accent)]/40 sm:mr-10"}`}
           >
             <header className="mb-2 flex flex-wrap items-center gap-2 text-sm">
-              <span aria-hidden className={`grid h-7 w-7 place-items-center rounded-full text-xs font-bold ${message.fromCustomer ? "bg-slate-200 text-slate-700" : "text-[var(--portal-on-accent)] [background-image:var(--portal-header)]"}`}>
+              <span
+                aria-hidden
+                className={`grid h-7 w-7 place-items-center rounded-full text-xs font-bold ${message.fromCustomer ? "bg-slate-200 text-slate-700" : "text-[var(--portal-on-accent)] [background-image:var(--portal-header)]"}`}
+              >
                 {message.author.slice(0, 1).toUpperCase()}
               </span>
               <span className="font-semibold text-slate-900">{message.author}</span>

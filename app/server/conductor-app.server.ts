@@ -21,6 +21,15 @@ type ConductorAppOptions = {
 };
 
 /** The Express app of one server build, over the process's platform. */
-export function createConductorApp({ config, platform, logger, build, mode, trustProxy = config.TRUST_PROXY, appDomain = config.APP_DOMAIN, assetsDir }: ConductorAppOptions) {
+export function createConductorApp({
+  config,
+  platform,
+  logger,
+  build,
+  mode,
+  trustProxy = config.TRUST_PROXY,
+  appDomain = config.APP_DOMAIN,
+  assetsDir,
+}: ConductorAppOptions) {
   return createExpressApp({ platform, services: createAppServices(config, platform), logger, appDomain, trustProxy, mode, build, assetsDir });
 }

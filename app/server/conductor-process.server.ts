@@ -49,12 +49,18 @@ export async function startConductor(env: Record<string, string | undefined> = p
   const mail = mailSettingsFrom(config);
   // WORKER_MODE=off when `npm run worker` processes send the email instead.
   const worker: EmailWorker | null = mail.worker.mode === "inline" ? await startEmailWorkerFromSettings(mail, platform, logger) : null;
-  if (mail.devMailbox) logger.warn("no SMTP_URL: emails are kept in the development mailbox (/dev/mailbox on every workspace) instead of being sent; anyone who can reach this server can read them there");
+  if (mail.devMailbox)
+    logger.warn(
+      "no SMTP_URL: emails are kept in the development mailbox (/dev/mailbox on every workspace) instead of being sent; anyone who can reach this server can read them there",
+    );
 
   const inbound = inboundSettingsFrom(config);
   const smtpReceiver: SmtpReceiver | null =
-    inbound.smtpPort === null ? null : await startSmtpReceiver({ platform, settings: { ...inbound, smtpPort: inbound.smtpPort }, limits: smtpReceiverLimitsFrom(config), logger });
-  if (smtpReceiver) logger.info(`inbound SMTP receiver listening on ${inbound.smtpHost}:${smtpReceiver.port}${inbound.domain ? ` for *.${inbound.domain}` : ""}`);
+    inbound.smtpPort === null
+      ? null
+      : await startSmtpReceiver({ platform, settings: { ...inbound, smtpPort: inbound.smtpPort }, limits: smtpReceiverLimitsFrom(config), logger });
+  if (smtpReceiver)
+    logger.info(`inbound SMTP receiver listening on ${inbound.smtpHost}:${smtpReceiver.port}${inbound.domain ? ` for *.${inbound.domain}` : ""}`);
 
   return {
     config,

@@ -39,8 +39,19 @@ export async function createInvite(
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sql`lower(${t.invites.email})`, input.email), isNull(t.invites.acceptedAt), isNull(t.invites.revokedAt)));
     const { id, token } = await insertInvite(tx, t, { email: input.email, role: input.role, invitedByUserId: actor?.id ?? null, ttlHours });
-    await recordActivity(tx, t, { actorType: actor ? "agent" : "system", actorUserId: actor?.id ?? null, action: "invite.created", entityType: "invite", entityId: id, changes: { email: { from: null, to: input.email }, role: { from: null, to: input.role } } });
-    if (mail) await queueTeamInvite({ tx, handle, origin: mail.origin }, { email: input.email, inviterName: actor?.name ?? handle.tenant.name, link: inviteLink(mail.origin, token), expiresInHours: ttlHours });
+    await recordActivity(tx, t, {
+      actorType: actor ? "agent" : "system",
+      actorUserId: actor?.id ?? null,
+      action: "invite.created",
+      entityType: "invite",
+      entityId: id,
+      changes: { email: { from: null, to: input.email }, role: { from: null, to: input.role } },
+    });
+    if (mail)
+      await queueTeamInvite(
+        { tx, handle, origin: mail.origin },
+        { email: input.email, inviterName: actor?.name ?? handle.tenant.name, link: inviteLink(mail.origin, token), expiresInHours: ttlHours },
+      );
     return { token };
   });
 }
@@ -77,11 +88,7 @@ async function pendingInviteWhere(db: TenantHandle["db"] | TenantTransaction, t:
 }
 
 /** Turns an invite into a team member, once: the invite row is locked and marked accepted in the same transaction. */
-export async function acceptInvite(
-  handle: TenantHandle,
-  token: string,
-  input: z.output<typeof acceptInviteSchema>,
-): Promise<CurrentUser> {
+export async function acceptInvite(handle: TenantHandle, token: string, input: z.output<typeof acceptInviteSchema>): Promise<CurrentUser> {
   const invite = await findPendingInvite(handle, token);
   if (!invite) throw inviteInvalid();
   const passwordHash = await hashPassword(input.password);
@@ -90,7 +97,14 @@ export async function acceptInvite(
     const locked = await pendingInviteWhere(tx, t, eq(t.invites.id, invite.id), true);
     if (!locked) throw inviteInvalid();
     const user = await createUserFromInvite(tx, t, locked, { name: input.name, passwordHash });
-    await recordActivity(tx, t, { actorType: "agent", actorUserId: user.id, action: "invite.accepted", entityType: "user", entityId: user.id, changes: { role: { from: null, to: user.role } } });
+    await recordActivity(tx, t, {
+      actorType: "agent",
+      actorUserId: user.id,
+      action: "invite.accepted",
+      entityType: "user",
+      entityId: user.id,
+      changes: { role: { from: null, to: user.role } },
+    });
     return user;
   });
 }
@@ -102,7 +116,11 @@ export async function createUserFromInvite(
   invite: PendingInvite,
   { name, passwordHash }: { name: string; passwordHash: string | null },
 ): Promise<CurrentUser> {
-  const [inviteRow] = await tx.update(t.invites).set({ acceptedAt: sql`now()` }).where(eq(t.invites.id, invite.id)).returning({ invitedBy: t.invites.invitedByUserId });
+  const [inviteRow] = await tx
+    .update(t.invites)
+    .set({ acceptedAt: sql`now()` })
+    .where(eq(t.invites.id, invite.id))
+    .returning({ invitedBy: t.invites.invitedByUserId });
   const [user] = await tx
     .insert(t.users)
     .values({ email: invite.email, name, role: invite.role, passwordHash, origin: "invite", invitedByUserId: inviteRow?.invitedBy ?? null })

@@ -8,7 +8,10 @@ export const passwordSchema = z
   .refine((value) => value.trim().length === value.length, "The password must not start or end with a space");
 
 export const inviteSchema = z.object({
-  email: z.email("Enter an email address, such as sam@company.com").max(254).transform((email) => email.toLowerCase()),
+  email: z
+    .email("Enter an email address, such as sam@company.com")
+    .max(254)
+    .transform((email) => email.toLowerCase()),
   role: z.enum(["agent", "admin"], { error: "Choose a role" }),
 });
 

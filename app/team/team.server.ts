@@ -37,7 +37,15 @@ export async function applyTeamChange(handle: TenantHandle, actor: CurrentUser, 
 export async function listTeam({ db, t }: TenantHandle): Promise<{ members: TeamMember[]; invites: TeamInvite[] }> {
   const [members, invites] = await Promise.all([
     db
-      .select({ id: t.users.id, name: t.users.name, email: t.users.email, role: t.users.role, active: t.users.active, lastSeenAt: t.users.lastSeenAt, createdAt: t.users.createdAt })
+      .select({
+        id: t.users.id,
+        name: t.users.name,
+        email: t.users.email,
+        role: t.users.role,
+        active: t.users.active,
+        lastSeenAt: t.users.lastSeenAt,
+        createdAt: t.users.createdAt,
+      })
       .from(t.users)
       .orderBy(desc(t.users.active), asc(t.users.name)),
     db
@@ -53,7 +61,10 @@ export async function changeRole(handle: TenantHandle, actor: CurrentUser, userI
   await updateMember(handle, actor, userId, async (tx, t, member) => {
     if (member.role === role) return null;
     if (member.role === "admin" && member.active) await assertAnotherActiveAdmin(tx, t, userId, "demote");
-    await tx.update(t.users).set({ role, updatedAt: sql`now()` }).where(eq(t.users.id, userId));
+    await tx
+      .update(t.users)
+      .set({ role, updatedAt: sql`now()` })
+      .where(eq(t.users.id, userId));
     return { action: "user.role_changed", changes: { role: { from: member.role, to: role } } };
   });
 }
@@ -63,7 +74,10 @@ export async function setActive(handle: TenantHandle, actor: CurrentUser, userId
   await updateMember(handle, actor, userId, async (tx, t, member) => {
     if (member.active === active) return null;
     if (!active && member.role === "admin") await assertAnotherActiveAdmin(tx, t, userId, "deactivate");
-    await tx.update(t.users).set({ active, updatedAt: sql`now()` }).where(eq(t.users.id, userId));
+    await tx
+      .update(t.users)
+      .set({ active, updatedAt: sql`now()` })
+      .where(eq(t.users.id, userId));
     if (!active) await deleteUserSessions(tx, t, userId);
     return { action: active ? "user.reactivated" : "user.deactivated", changes: { active: { from: member.active, to: active } } };
   });
@@ -78,7 +92,14 @@ export async function revokeInvite(handle: TenantHandle, actor: CurrentUser, inv
       .where(and(eq(t.invites.id, inviteId), isNull(t.invites.acceptedAt), isNull(t.invites.revokedAt)))
       .returning({ email: t.invites.email });
     if (!invite) throw teamRule("That invite no longer exists.");
-    await recordActivity(tx, t, { actorType: "agent", actorUserId: actor.id, action: "invite.revoked", entityType: "invite", entityId: inviteId, changes: { email: { from: invite.email, to: null } } });
+    await recordActivity(tx, t, {
+      actorType: "agent",
+      actorUserId: actor.id,
+      action: "invite.revoked",
+      entityType: "invite",
+      entityId: inviteId,
+      changes: { email: { from: invite.email, to: null } },
+    });
   });
 }
 
@@ -97,7 +118,15 @@ async function updateMember(
     const [member] = await tx.select({ role: t.users.role, active: t.users.active }).from(t.users).where(eq(t.users.id, userId)).for("update");
     if (!member) throw teamRule("That team member does not exist.");
     const result = await change(tx, t, member);
-    if (result) await recordActivity(tx, t, { actorType: "agent", actorUserId: actor.id, action: result.action, entityType: "user", entityId: userId, changes: result.changes });
+    if (result)
+      await recordActivity(tx, t, {
+        actorType: "agent",
+        actorUserId: actor.id,
+        action: result.action,
+        entityType: "user",
+        entityId: userId,
+        changes: result.changes,
+      });
   });
 }
 

@@ -9,6 +9,9 @@ import { rebuiltDocument } from "./ticket-search-document.server";
  * brings the search documents and the counters up to date afterwards, in the same transaction.
  */
 export async function indexBulkLoadedTickets(db: TenantTransaction | TenantHandle["db"], t: TenantTables): Promise<void> {
-  await db.update(t.tickets).set({ searchDocument: rebuiltDocument(t) }).where(sql`${t.tickets.searchDocument} = ''::tsvector`);
+  await db
+    .update(t.tickets)
+    .set({ searchDocument: rebuiltDocument(t) })
+    .where(sql`${t.tickets.searchDocument} = ''::tsvector`);
   await recountTickets(db, t);
 }

@@ -25,15 +25,41 @@ export type NewTicket = {
 /** The properties an agent can change; `undefined` leaves a field as it is. */
 export type TicketChanges = { subject?: string; status?: TicketStatus; priority?: TicketPriority; assigneeId?: number | null; tags?: string[] };
 
-export type TicketProperties = { number: number; version: number; subject: string; status: TicketStatus; priority: TicketPriority; assigneeId: number | null; tags: string[] };
+export type TicketProperties = {
+  number: number;
+  version: number;
+  subject: string;
+  status: TicketStatus;
+  priority: TicketPriority;
+  assigneeId: number | null;
+  tags: string[];
+};
 
 /** Someone else changed the ticket since the client read `expectedVersion`; `details.current` is what it is now (the documented properties only). */
 function versionConflict(row: TicketProperties): AppError {
-  const current: TicketProperties = { number: row.number, version: row.version, subject: row.subject, status: row.status, priority: row.priority, assigneeId: row.assigneeId, tags: row.tags };
-  return new AppError("version_conflict", `Ticket #${current.number} was changed by someone else since you opened it. Review the current values and apply your change again.`, { current });
+  const current: TicketProperties = {
+    number: row.number,
+    version: row.version,
+    subject: row.subject,
+    status: row.status,
+    priority: row.priority,
+    assigneeId: row.assigneeId,
+    tags: row.tags,
+  };
+  return new AppError(
+    "version_conflict",
+    `Ticket #${current.number} was changed by someone else since you opened it. Review the current values and apply your change again.`,
+    { current },
+  );
 }
 
-const FIELD_ACTIONS = { subject: "ticket.subject_changed", status: "ticket.status_changed", priority: "ticket.priority_changed", assigneeId: "ticket.assigned", tags: "ticket.tags_changed" } as const;
+const FIELD_ACTIONS = {
+  subject: "ticket.subject_changed",
+  status: "ticket.status_changed",
+  priority: "ticket.priority_changed",
+  assigneeId: "ticket.assigned",
+  tags: "ticket.tags_changed",
+} as const;
 
 /**
  * Creates a ticket with its first message (written as the customer's words, also when an agent
@@ -76,7 +102,13 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
       entityType: "ticket",
       entityId: ticket!.id,
       ticketId: ticket!.id,
-      changes: { subject: { from: null, to: input.subject }, status: { from: null, to: status }, priority: { from: null, to: input.priority ?? "normal" }, assigneeId: { from: null, to: assigneeId }, tags: { from: null, to: input.tags ?? [] } },
+      changes: {
+        subject: { from: null, to: input.subject },
+        status: { from: null, to: status },
+        priority: { from: null, to: input.priority ?? "normal" },
+        assigneeId: { from: null, to: assigneeId },
+        tags: { from: null, to: input.tags ?? [] },
+      },
     });
     return { id: ticket!.id, number: ticket!.number, customerId };
   });
@@ -86,11 +118,24 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
  * Applies property changes and records one activity entry per changed field. With
  * `expectedVersion`, refuses (`version_conflict`) when someone else changed the ticket first.
  */
-export async function updateTicket(handle: TenantHandle, actor: Actor, number: number, changes: TicketChanges, expectedVersion?: number): Promise<TicketProperties> {
+export async function updateTicket(
+  handle: TenantHandle,
+  actor: Actor,
+  number: number,
+  changes: TicketChanges,
+  expectedVersion?: number,
+): Promise<TicketProperties> {
   return countersChanged(handle, (tx) => updateTicketInTransaction(tx, handle.t, actor, number, changes, expectedVersion));
 }
 
-async function updateTicketInTransaction(tx: TenantTransaction, t: TenantTables, actor: Actor, number: number, changes: TicketChanges, expectedVersion?: number): Promise<TicketProperties> {
+async function updateTicketInTransaction(
+  tx: TenantTransaction,
+  t: TenantTables,
+  actor: Actor,
+  number: number,
+  changes: TicketChanges,
+  expectedVersion?: number,
+): Promise<TicketProperties> {
   const current = await lockTicket(tx, t, number);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw versionConflict(current);
 
@@ -123,7 +168,14 @@ async function updateTicketInTransaction(tx: TenantTransaction, t: TenantTables,
     .where(eq(t.tickets.number, number));
   if (diff.status || diff.assigneeId || diff.priority) await moveTicketCount(tx, t, current, next);
   for (const [field, change] of Object.entries(diff)) {
-    await recordActivity(tx, t, { ...actorColumns(actor), action: FIELD_ACTIONS[field as keyof typeof FIELD_ACTIONS], entityType: "ticket", entityId: current.id, ticketId: current.id, changes: { [field]: change } });
+    await recordActivity(tx, t, {
+      ...actorColumns(actor),
+      action: FIELD_ACTIONS[field as keyof typeof FIELD_ACTIONS],
+      entityType: "ticket",
+      entityId: current.id,
+      ticketId: current.id,
+      changes: { [field]: change },
+    });
   }
   return next;
 }
@@ -136,7 +188,13 @@ export type NewMessage = { body: string; internal?: boolean };
  * the message causes (reply to the customer, notice to the assignee) are queued in the same
  * transaction; without it (imports, seeds) none are.
  */
-export async function addMessage(handle: TenantHandle, actor: Actor, number: number, input: NewMessage, mail?: MailContext): Promise<{ id: number; createdAt: Date }> {
+export async function addMessage(
+  handle: TenantHandle,
+  actor: Actor,
+  number: number,
+  input: NewMessage,
+  mail?: MailContext,
+): Promise<{ id: number; createdAt: Date }> {
   const { t } = handle;
   if (actor.type === "customer" && input.internal) throw new AppError("forbidden", "Customers cannot write internal notes.");
   return countersChanged(handle, async (tx) => {
@@ -169,7 +227,14 @@ export async function addMessage(handle: TenantHandle, actor: Actor, number: num
     await recordActivity(tx, t, { ...actorColumns(actor), action, entityType: "message", entityId: message!.id, ticketId: current.id });
     if (reopen) {
       await moveTicketCount(tx, t, current, { status: "open", assigneeId: current.assigneeId, priority: current.priority });
-      await recordActivity(tx, t, { ...actorColumns(actor), action: "ticket.status_changed", entityType: "ticket", entityId: current.id, ticketId: current.id, changes: { status: { from: current.status, to: "open" } } });
+      await recordActivity(tx, t, {
+        ...actorColumns(actor),
+        action: "ticket.status_changed",
+        entityType: "ticket",
+        entityId: current.id,
+        ticketId: current.id,
+        changes: { status: { from: current.status, to: "open" } },
+      });
     }
     if (mail) await queueTicketMessageEmails(tx, handle, mail, { actor, ticket: current, message: { id: message!.id, body: input.body, internal } });
     return message!;
@@ -186,17 +251,27 @@ export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numb
   const { t } = handle;
   const unique = [...new Set(numbers)].sort((a, b) => a - b);
   return countersChanged(handle, async (tx) => {
-    const found = await tx.select({ number: t.tickets.number, tags: t.tickets.tags }).from(t.tickets).where(inArray(t.tickets.number, unique)).orderBy(t.tickets.number).for("update");
+    const found = await tx
+      .select({ number: t.tickets.number, tags: t.tickets.tags })
+      .from(t.tickets)
+      .where(inArray(t.tickets.number, unique))
+      .orderBy(t.tickets.number)
+      .for("update");
     if (found.length !== unique.length) throw notFound("One of the selected tickets");
     if ("addTag" in change) {
       const full = found.filter((ticket) => !ticket.tags.includes(change.addTag) && ticket.tags.length >= MAX_TAGS_PER_TICKET).map((ticket) => ticket.number);
       if (full.length > 0) {
         const which = full.length === 1 ? `Ticket #${full[0]} already has` : `Tickets ${full.map((number) => `#${number}`).join(", ")} already have`;
-        throw new AppError("too_many_tags", `${which} ${MAX_TAGS_PER_TICKET} tags, the most a ticket can have. Remove a tag from them or leave them out, then try again.`, { numbers: full });
+        throw new AppError(
+          "too_many_tags",
+          `${which} ${MAX_TAGS_PER_TICKET} tags, the most a ticket can have. Remove a tag from them or leave them out, then try again.`,
+          { numbers: full },
+        );
       }
     }
     for (const ticket of found) {
-      const changes: TicketChanges = "addTag" in change ? { tags: ticket.tags.includes(change.addTag) ? ticket.tags : [...ticket.tags, change.addTag] } : change;
+      const changes: TicketChanges =
+        "addTag" in change ? { tags: ticket.tags.includes(change.addTag) ? ticket.tags : [...ticket.tags, change.addTag] } : change;
       await updateTicketInTransaction(tx, t, actor, ticket.number, changes);
     }
     return found.length;
@@ -223,7 +298,10 @@ async function lockTicket(tx: TenantTransaction, t: TenantTables, number: number
 }
 
 async function assertAssignable(tx: TenantTransaction, t: TenantTables, userId: number): Promise<void> {
-  const [user] = await tx.select({ id: t.users.id }).from(t.users).where(and(eq(t.users.id, userId), eq(t.users.active, true)));
+  const [user] = await tx
+    .select({ id: t.users.id })
+    .from(t.users)
+    .where(and(eq(t.users.id, userId), eq(t.users.active, true)));
   if (!user) throw fieldError("assigneeId", "Choose an active member of this workspace as assignee.");
 }
 

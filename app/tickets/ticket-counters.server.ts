@@ -28,7 +28,10 @@ export async function moveTicketCount(tx: TenantTransaction, t: TenantTables, fr
     await tx
       .insert(t.ticketCounters)
       .values({ status: entry.status, assigneeId: entry.assigneeId, priority: entry.priority, count: entry.delta })
-      .onConflictDoUpdate({ target: [t.ticketCounters.status, t.ticketCounters.assigneeId, t.ticketCounters.priority], set: { count: sql`${t.ticketCounters.count} + ${entry.delta}` } });
+      .onConflictDoUpdate({
+        target: [t.ticketCounters.status, t.ticketCounters.assigneeId, t.ticketCounters.priority],
+        set: { count: sql`${t.ticketCounters.count} + ${entry.delta}` },
+      });
   }
 }
 

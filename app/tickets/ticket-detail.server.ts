@@ -43,7 +43,11 @@ export async function getTicket({ db, t }: TenantHandle, number: number): Promis
 }
 
 /** The thread, oldest first. Pass `includeInternal: false` for anything a customer may see. */
-export async function listTicketMessages({ db, t }: TenantHandle, ticketId: number, { includeInternal }: { includeInternal: boolean }): Promise<TicketMessage[]> {
+export async function listTicketMessages(
+  { db, t }: TenantHandle,
+  ticketId: number,
+  { includeInternal }: { includeInternal: boolean },
+): Promise<TicketMessage[]> {
   const rows = await db
     .select({
       id: t.ticketMessages.id,
@@ -61,7 +65,8 @@ export async function listTicketMessages({ db, t }: TenantHandle, ticketId: numb
     .orderBy(asc(t.ticketMessages.createdAt), asc(t.ticketMessages.id));
   return rows.map(({ userName, customerName, ...message }) => ({
     ...message,
-    authorName: message.authorType === "agent" ? (userName ?? "A former member") : message.authorType === "customer" ? (customerName ?? "Customer") : "Conductor",
+    authorName:
+      message.authorType === "agent" ? (userName ?? "A former member") : message.authorType === "customer" ? (customerName ?? "Customer") : "Conductor",
   }));
 }
 

@@ -54,7 +54,10 @@ export async function listTickets(handle: TenantHandle, filters: TicketFilters, 
       assigneeName: assignee.name,
       createdAt: t.tickets.createdAt,
       updatedAt: t.tickets.updatedAt,
-      cursorKeys: sql<string[]>`array[${sql.join(keys.map((key) => sql`(${key.expression})::text`), sql`, `)}]`,
+      cursorKeys: sql<string[]>`array[${sql.join(
+        keys.map((key) => sql`(${key.expression})::text`),
+        sql`, `,
+      )}]`,
     })
     .from(t.tickets)
     .innerJoin(t.customers, eq(t.customers.id, t.tickets.customerId))
@@ -67,7 +70,10 @@ export async function listTickets(handle: TenantHandle, filters: TicketFilters, 
   const items = rows.slice(0, limit);
   const last = rows.length > limit ? items.at(-1) : undefined;
   return {
-    items: items.map(({ assigneeId, assigneeName, cursorKeys: _keys, ...item }) => ({ ...item, assignee: assigneeId ? { id: assigneeId, name: assigneeName ?? "Former member" } : null })),
+    items: items.map(({ assigneeId, assigneeName, cursorKeys: _keys, ...item }) => ({
+      ...item,
+      assignee: assigneeId ? { id: assigneeId, name: assigneeName ?? "Former member" } : null,
+    })),
     nextCursor: last ? encodeCursor(last.cursorKeys) : null,
   };
 }
@@ -76,7 +82,11 @@ export async function listTickets(handle: TenantHandle, filters: TicketFilters, 
  * Counts for the status tabs under the current filters. Filtered by assignee and priority only, they
  * come from the counters table; otherwise from the matching rows, capped at COUNT_CAP.
  */
-export async function ticketTabCounts(handle: TenantHandle, filters: TicketFilters, viewerId: number): Promise<{ counts: Record<StatusTab, number>; capped: boolean }> {
+export async function ticketTabCounts(
+  handle: TenantHandle,
+  filters: TicketFilters,
+  viewerId: number,
+): Promise<{ counts: Record<StatusTab, number>; capped: boolean }> {
   const { db, t } = handle;
   const narrowed = filters.customer || filters.tag || filters.channel || filters.q;
   if (!narrowed) {
@@ -89,7 +99,10 @@ export async function ticketTabCounts(handle: TenantHandle, filters: TicketFilte
     .where(and(...ticketConditions(t, filters, viewerId, { withStatus: false })))
     .limit(COUNT_CAP + 1)
     .as("matching");
-  const rows = await db.select({ status: matching.status, count: sql<number>`count(*)::int` }).from(matching).groupBy(matching.status);
+  const rows = await db
+    .select({ status: matching.status, count: sql<number>`count(*)::int` })
+    .from(matching)
+    .groupBy(matching.status);
   const counts = Object.fromEntries(STATUS_TABS.map((tab) => [tab, 0])) as Record<StatusTab, number>;
   for (const row of rows) {
     counts[row.status] += row.count;

@@ -29,7 +29,10 @@ export const tagSchema = z
   .min(1)
   .max(40, "A tag has at most 40 characters.")
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, "Tags use letters, digits, '-', '_' and '.', without spaces.");
-export const tagsSchema = z.array(tagSchema).max(MAX_TAGS_IN_A_REQUEST, `At most ${MAX_TAGS_IN_A_REQUEST} tags.`).transform((tags) => [...new Set(tags)]);
+export const tagsSchema = z
+  .array(tagSchema)
+  .max(MAX_TAGS_IN_A_REQUEST, `At most ${MAX_TAGS_IN_A_REQUEST} tags.`)
+  .transform((tags) => [...new Set(tags)]);
 /** A form's comma- or space-separated tag list. */
 export const tagListSchema = z
   .string()
@@ -41,11 +44,18 @@ export const tagListSchema = z
 export const ticketFilterFields = {
   status: z.enum(STATUS_TABS).default("unsolved"),
   priority: prioritySchema.optional(),
-  assignee: z.union([z.enum(["me", "unassigned", "any"]), positiveDecimal(Number.MAX_SAFE_INTEGER, "assignee is me, unassigned, any or a member id")]).default("any"),
+  assignee: z
+    .union([z.enum(["me", "unassigned", "any"]), positiveDecimal(Number.MAX_SAFE_INTEGER, "assignee is me, unassigned, any or a member id")])
+    .default("any"),
   customer: rowIdParam.optional(),
   tag: tagSchema.optional(),
   channel: channelSchema.optional(),
-  q: z.string().trim().max(200, "Search for at most 200 characters.").optional().transform((value) => value || undefined),
+  q: z
+    .string()
+    .trim()
+    .max(200, "Search for at most 200 characters.")
+    .optional()
+    .transform((value) => value || undefined),
   sort: z.enum(TICKET_SORTS).optional(),
   cursor: z.string().max(400).optional(),
 };

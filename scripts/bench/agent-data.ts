@@ -23,40 +23,91 @@ export type Member = { id: number; name: string; email: string };
 export type SeededTenant = { viewer: Member; members: Member[] };
 export type SeedProgress = (step: string, done: number, total: number) => void;
 
-const FIRST_NAMES = "Ada Ben Chloe Daniel Emma Felix Grace Hugo Ines Jonas Kara Liam Mia Noah Olivia Pablo Quinn Rosa Sam Tara Umar Vera Will Xenia Yusuf Zoe Aaron Bianca Carlos Dana Elif Farah Gustav Hana Ivan Julia Kenji Lena Marco Nora".split(" ");
-const LAST_NAMES = "Smith Jones Garcia Müller Rossi Dubois Kowalski Novak Silva Tanaka Kim Nguyen Cohen Larsen Berg Costa Fischer Weber Moreau Ivanova Patel Singh Brown Wilson Taylor Clark Lewis Walker Young King Wright Hill Green Adams Baker Nelson Carter Mitchell Perez Roberts".split(" ");
-const COMPANIES = "Acme Globex Initech Umbrella Hooli Vandelay Stark Wayne Wonka Tyrell Cyberdyne Soylent Aperture Gringotts Monarch Oscorp Pied-Piper Prestige Sirius Virtucon Zorg Nakatomi Dunder-Mifflin Bluth Gekko Krusty Massive-Dynamic Oceanic Paper-Street Rekall".split(" ");
+const FIRST_NAMES =
+  "Ada Ben Chloe Daniel Emma Felix Grace Hugo Ines Jonas Kara Liam Mia Noah Olivia Pablo Quinn Rosa Sam Tara Umar Vera Will Xenia Yusuf Zoe Aaron Bianca Carlos Dana Elif Farah Gustav Hana Ivan Julia Kenji Lena Marco Nora".split(
+    " ",
+  );
+const LAST_NAMES =
+  "Smith Jones Garcia Müller Rossi Dubois Kowalski Novak Silva Tanaka Kim Nguyen Cohen Larsen Berg Costa Fischer Weber Moreau Ivanova Patel Singh Brown Wilson Taylor Clark Lewis Walker Young King Wright Hill Green Adams Baker Nelson Carter Mitchell Perez Roberts".split(
+    " ",
+  );
+const COMPANIES =
+  "Acme Globex Initech Umbrella Hooli Vandelay Stark Wayne Wonka Tyrell Cyberdyne Soylent Aperture Gringotts Monarch Oscorp Pied-Piper Prestige Sirius Virtucon Zorg Nakatomi Dunder-Mifflin Bluth Gekko Krusty Massive-Dynamic Oceanic Paper-Street Rekall".split(
+    " ",
+  );
 const DOMAINS = ["example.com", "example.org", "example.net", "mail.test", "corp.test"];
 const SUBJECTS = [
-  "Cannot log in to my account", "Invoice shows the wrong amount", "How do I export my data?", "Order arrived damaged",
-  "Password reset email never arrives", "Feature request: dark mode", "Charged twice this month", "App crashes when uploading a photo",
-  "Change the email on my account", "Shipping to Canada?", "Refund for cancelled subscription", "Two-factor codes are rejected",
-  "API returns 500 on /orders", "Add a teammate to our plan", "Delivery is a week late", "Where can I download my receipts?",
-  "Sync with Google Calendar stopped", "Discount code not applied", "Please close my account", "Slow dashboard since yesterday",
-  "Webhook deliveries failing", "Wrong VAT on the invoice", "Cannot change my plan", "Tracking number does not work",
-  "Import from CSV skips rows", "SSO login loops back to the start", "Mobile app shows a blank screen", "Need a copy of the contract",
-  "Items missing from my order", "Upgrade to the annual plan",
+  "Cannot log in to my account",
+  "Invoice shows the wrong amount",
+  "How do I export my data?",
+  "Order arrived damaged",
+  "Password reset email never arrives",
+  "Feature request: dark mode",
+  "Charged twice this month",
+  "App crashes when uploading a photo",
+  "Change the email on my account",
+  "Shipping to Canada?",
+  "Refund for cancelled subscription",
+  "Two-factor codes are rejected",
+  "API returns 500 on /orders",
+  "Add a teammate to our plan",
+  "Delivery is a week late",
+  "Where can I download my receipts?",
+  "Sync with Google Calendar stopped",
+  "Discount code not applied",
+  "Please close my account",
+  "Slow dashboard since yesterday",
+  "Webhook deliveries failing",
+  "Wrong VAT on the invoice",
+  "Cannot change my plan",
+  "Tracking number does not work",
+  "Import from CSV skips rows",
+  "SSO login loops back to the start",
+  "Mobile app shows a blank screen",
+  "Need a copy of the contract",
+  "Items missing from my order",
+  "Upgrade to the annual plan",
 ];
 const OPENERS = ["Hello,", "Hi there,", "Good morning,", "Hi team,", "Dear support,", "Hey,", "Hello again,", "Hi,"];
 const CUSTOMER_LINES = [
-  "I tried again this morning and it still does not work.", "Could you please look into this? It is blocking our whole team.",
-  "This started right after the last update and nothing we changed on our side explains it.", "Attached is a screenshot of what I see on my screen.",
-  "We have a deadline on Friday, so a quick answer would really help.", "Any news on this? We are still waiting on it.",
-  "I followed the steps from your help center article but the problem is the same.", "It works on my phone but not on my laptop, which is strange.",
-  "Our finance department needs this sorted before the end of the month.", "Thanks for the quick reply! One more question though.",
-  "The same thing happened to two of my colleagues today.", "I have cleared the cache and tried another browser, with no luck.",
+  "I tried again this morning and it still does not work.",
+  "Could you please look into this? It is blocking our whole team.",
+  "This started right after the last update and nothing we changed on our side explains it.",
+  "Attached is a screenshot of what I see on my screen.",
+  "We have a deadline on Friday, so a quick answer would really help.",
+  "Any news on this? We are still waiting on it.",
+  "I followed the steps from your help center article but the problem is the same.",
+  "It works on my phone but not on my laptop, which is strange.",
+  "Our finance department needs this sorted before the end of the month.",
+  "Thanks for the quick reply! One more question though.",
+  "The same thing happened to two of my colleagues today.",
+  "I have cleared the cache and tried another browser, with no luck.",
 ];
 const AGENT_LINES = [
-  "Thanks for reaching out! I am looking into this now.", "Could you tell me which browser and version you are using?",
-  "I have escalated this to our engineering team and will update you shortly.", "Good news: this is fixed on our side. Can you try again?",
-  "I have issued the refund; it should appear within 5 business days.", "Happy to help. Is there anything else I can do for you?",
-  "I can see the problem in our logs and I am working on a fix with the team.", "Could you send me the order number so I can check the shipment?",
-  "I have updated the invoice and sent you a corrected copy by email.", "That setting lives under Settings, then Billing, near the bottom of the page.",
+  "Thanks for reaching out! I am looking into this now.",
+  "Could you tell me which browser and version you are using?",
+  "I have escalated this to our engineering team and will update you shortly.",
+  "Good news: this is fixed on our side. Can you try again?",
+  "I have issued the refund; it should appear within 5 business days.",
+  "Happy to help. Is there anything else I can do for you?",
+  "I can see the problem in our logs and I am working on a fix with the team.",
+  "Could you send me the order number so I can check the shipment?",
+  "I have updated the invoice and sent you a corrected copy by email.",
+  "That setting lives under Settings, then Billing, near the bottom of the page.",
 ];
-const SIGN_OFFS = ["Best regards, the support team", "Kind regards,\nSupport", "Cheers, and have a good day!", "Thanks for your patience.", "Let me know if that helps."];
+const SIGN_OFFS = [
+  "Best regards, the support team",
+  "Kind regards,\nSupport",
+  "Cheers, and have a good day!",
+  "Thanks for your patience.",
+  "Let me know if that helps.",
+];
 const NOTES = [
-  "Checked the logs, looks like the same issue as last week.", "Customer is on the enterprise plan, keep them posted daily.",
-  "Waiting on engineering, ticket linked in the tracker.", "Refund approved by the team lead.", "Possible duplicate, check with the billing team.",
+  "Checked the logs, looks like the same issue as last week.",
+  "Customer is on the enterprise plan, keep them posted daily.",
+  "Waiting on engineering, ticket linked in the tracker.",
+  "Refund approved by the team lead.",
+  "Possible duplicate, check with the billing team.",
   "VIP account, handle with care.",
 ];
 const TAGS = ["billing", "bug", "account", "shipping", "feature-request", "vip", "refund", "login", "api", "mobile", "invoice", "onboarding"];
@@ -91,7 +142,9 @@ async function seed(client: pg.PoolClient, tenant: TenantRecord, scale: TenantSc
   const former = members.find((member) => !member.active)!.id;
   for (let lo = 1; lo <= scale.tickets; lo += scale.chunk) {
     const hi = Math.min(scale.tickets, lo + scale.chunk - 1);
-    await db.execute(ticketsSql(t, { lo, hi, total: scale.tickets, customerMin: Number(customerIds.min), customers: scale.customers, agents: [...assignable, former] }));
+    await db.execute(
+      ticketsSql(t, { lo, hi, total: scale.tickets, customerMin: Number(customerIds.min), customers: scale.customers, agents: [...assignable, former] }),
+    );
     progress("tickets", hi, scale.tickets);
   }
 

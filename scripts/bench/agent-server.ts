@@ -44,7 +44,15 @@ async function main(): Promise<void> {
   // The Express side comes from the build, as in server.ts: one copy of each app module.
   const build = (await import(pathToFileURL(path.join(buildDir, "index.js")).href)) as ServerBuild;
   const entry = build.entry.module as unknown as typeof ConductorEntryModule;
-  const app = entry.createConductorApp({ config, platform, logger, build, mode: "production", trustProxy: false, assetsDir: path.join(buildDir, "public/build") });
+  const app = entry.createConductorApp({
+    config,
+    platform,
+    logger,
+    build,
+    mode: "production",
+    trustProxy: false,
+    assetsDir: path.join(buildDir, "public/build"),
+  });
   const server = app.listen(0, "127.0.0.1", () => send({ type: "listening", port: (server.address() as AddressInfo).port }));
 
   let profiler: Session | null = null;

@@ -39,7 +39,12 @@ export function fetchOnce(endpoint: Endpoint, path: string, kind: Kind): Promise
       response.on("error", reject);
       response.on("end", () => {
         const body = Buffer.concat(chunks);
-        resolve({ status: response.statusCode ?? 0, contentType: String(response.headers["content-type"] ?? ""), body: body.toString("utf8"), bytes: body.length });
+        resolve({
+          status: response.statusCode ?? 0,
+          contentType: String(response.headers["content-type"] ?? ""),
+          body: body.toString("utf8"),
+          bytes: body.length,
+        });
       });
     });
     request.setTimeout(30_000, () => request.destroy(new Error(`GET ${path}: no answer within 30 s`)));
@@ -61,7 +66,16 @@ export type LoadSample = {
 };
 
 /** Several samples of one target taken together. */
-export type LoadResult = { requests: number; seconds: number; rps: number; p50: number; p95: number; p99: number; bad: number; statuses: Record<string, number> };
+export type LoadResult = {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  bad: number;
+  statuses: Record<string, number>;
+};
 
 /** `connections` keep-alive connections send `path` back to back for `seconds`. */
 export async function runLoad(endpoint: Endpoint, path: string, kind: Kind, connections: number, seconds: number): Promise<LoadSample> {

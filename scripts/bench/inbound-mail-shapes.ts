@@ -32,15 +32,20 @@ function contentOf(shape: InboundMailShape, budget: number): Mail.Options {
   switch (shape) {
     case "mixed": {
       const quarter = Math.floor(budget / 4);
-      const attachmentBytes = Math.floor((budget / 2) * 0.74 / 24);
+      const attachmentBytes = Math.floor(((budget / 2) * 0.74) / 24);
       return {
         text: repeatTo(paragraph, quarter),
         html: `<html><body>${repeatTo('<div class="m"><p>Hello <b>there</b> <a href="https://example.test/a?b=c&amp;d=e">link</a> &nbsp;&lt;x&gt;<img src="cid:logo@x"></p></div>\n', quarter)}</body></html>`,
-        attachments: Array.from({ length: 24 }, (_, i) => ({ filename: `report-${i}.pdf`, content: Buffer.alloc(attachmentBytes, i), contentType: "application/pdf" })),
+        attachments: Array.from({ length: 24 }, (_, i) => ({
+          filename: `report-${i}.pdf`,
+          content: Buffer.alloc(attachmentBytes, i),
+          contentType: "application/pdf",
+        })),
       };
     }
     case "html": {
-      const unit = '<table><tr><td><div><span>Cell <i>text</i> &amp; more &#39;quoted&#39;</span><br/><a href="https://example.test/x">x</a></div></td></tr></table>\n<p>   \t   </p>\n';
+      const unit =
+        '<table><tr><td><div><span>Cell <i>text</i> &amp; more &#39;quoted&#39;</span><br/><a href="https://example.test/x">x</a></div></td></tr></table>\n<p>   \t   </p>\n';
       return { html: `<html><head><style>p{color:red}</style></head><body>${repeatTo(unit, budget * 0.74)}</body></html>` };
     }
     case "text":
@@ -48,7 +53,11 @@ function contentOf(shape: InboundMailShape, budget: number): Mail.Options {
     case "attachments":
       return {
         text: "See the attached files.",
-        attachments: Array.from({ length: 400 }, (_, i) => ({ filename: `file-${i}.txt`, content: Buffer.alloc(Math.floor((budget * 0.72) / 400), 97 + (i % 26)), contentType: "text/plain" })),
+        attachments: Array.from({ length: 400 }, (_, i) => ({
+          filename: `file-${i}.txt`,
+          content: Buffer.alloc(Math.floor((budget * 0.72) / 400), 97 + (i % 26)),
+          contentType: "text/plain",
+        })),
       };
     case "adversarial":
       // Base64 (a quarter larger) keeps the one line as it is; the decoded line is what the patterns see.
@@ -59,7 +68,16 @@ function contentOf(shape: InboundMailShape, budget: number): Mail.Options {
 /** A message of `shape` whose raw size is close to, and never over, `maxBytes`. */
 export async function buildInboundMessage(shape: InboundMailShape, maxBytes: number, headers: Mail.Options = {}): Promise<Buffer> {
   const compose = (budget: number) =>
-    new MailComposer({ from: "Big Sender <big@sender.test>", to: "support@example.test", subject: `A ${shape} message`, messageId: `<${shape}-${Date.now()}-${Math.random().toString(36).slice(2)}@sender.test>`, ...contentOf(shape, budget), ...headers }).compile().build();
+    new MailComposer({
+      from: "Big Sender <big@sender.test>",
+      to: "support@example.test",
+      subject: `A ${shape} message`,
+      messageId: `<${shape}-${Date.now()}-${Math.random().toString(36).slice(2)}@sender.test>`,
+      ...contentOf(shape, budget),
+      ...headers,
+    })
+      .compile()
+      .build();
   let budget = maxBytes;
   let fitting: Buffer | null = null;
   for (let attempt = 0; attempt < 5; attempt += 1) {

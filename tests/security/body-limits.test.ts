@@ -55,7 +55,12 @@ function post(
       clearTimeout(deadline);
       resolve({ ...outcome, sentBytes, peakRssGrowth: peak - baseline });
     };
-    const requestHeaders: Record<string, string> = { host: host(), origin: `http://${host()}`, "content-type": "application/x-www-form-urlencoded", ...headers };
+    const requestHeaders: Record<string, string> = {
+      host: host(),
+      origin: `http://${host()}`,
+      "content-type": "application/x-www-form-urlencoded",
+      ...headers,
+    };
     if (declaredBytes !== undefined) requestHeaders["content-length"] = String(declaredBytes);
     else if (body !== undefined) requestHeaders["content-length"] = String(Buffer.byteLength(body));
     else requestHeaders["transfer-encoding"] = "chunked";
@@ -116,10 +121,15 @@ describe("every request body is capped before it is buffered (issue 11, hole 3)"
 
     const api = await post(server, "/api/tickets", { declaredBytes: 150 * MB, headers: { "content-type": "application/json" } });
     expect(api.status).toBe(413);
-    expect(JSON.parse(api.body)).toEqual({ error: { code: "payload_too_large", message: "The request body is larger than 1 MB.", details: { limitBytes: MB } } });
+    expect(JSON.parse(api.body)).toEqual({
+      error: { code: "payload_too_large", message: "The request body is larger than 1 MB.", details: { limitBytes: MB } },
+    });
 
     // Inbound mail keeps its own, larger limit (INBOUND_MAX_BYTES, here 3 MB).
-    const inbound = await post(server, "/inbound/email", { declaredBytes: 4 * MB, headers: { authorization: `Bearer ${INBOUND_SECRET}`, "content-type": "message/rfc822" } });
+    const inbound = await post(server, "/inbound/email", {
+      declaredBytes: 4 * MB,
+      headers: { authorization: `Bearer ${INBOUND_SECRET}`, "content-type": "message/rfc822" },
+    });
     expect(inbound.status).toBe(413);
     expect(JSON.parse(inbound.body).error).toMatchObject({ code: "payload_too_large", details: { limitBytes: 3 * MB } });
   });
@@ -171,9 +181,15 @@ describe("every request body is capped before it is buffered (issue 11, hole 3)"
 
   it("lets inbound mail over the page limit through, up to INBOUND_MAX_BYTES", async () => {
     const raw = `From: Wile <wile@desert.example>\r\nTo: support@example.com\r\nSubject: Big\r\nMessage-ID: <big-${Date.now()}@desert.example>\r\n\r\n${"x".repeat(2 * MB)}\r\n`;
-    const accepted = await post(server, "/inbound/email", { body: raw, headers: { authorization: `Bearer ${INBOUND_SECRET}`, "content-type": "message/rfc822" } });
+    const accepted = await post(server, "/inbound/email", {
+      body: raw,
+      headers: { authorization: `Bearer ${INBOUND_SECRET}`, "content-type": "message/rfc822" },
+    });
     expect(accepted.status).toBe(202);
-    const streamed = await post(server, "/inbound/email", { streamBytes: 8 * MB, headers: { authorization: `Bearer ${INBOUND_SECRET}`, "content-type": "message/rfc822" } });
+    const streamed = await post(server, "/inbound/email", {
+      streamBytes: 8 * MB,
+      headers: { authorization: `Bearer ${INBOUND_SECRET}`, "content-type": "message/rfc822" },
+    });
     expect(streamed, JSON.stringify(streamed)).toMatchObject({ status: 413 });
     expect(streamed.sentBytes).toBeLessThan(16 * MB);
   });

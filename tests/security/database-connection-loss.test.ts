@@ -47,7 +47,14 @@ function request(
     const req = http.request({ host: "127.0.0.1", port, path: pathname, method, headers: { host, ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? null, retryAfter: (res.headers["retry-after"] as string | undefined) ?? null, body: Buffer.concat(chunks).toString("utf8"), error: null }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? null,
+          retryAfter: (res.headers["retry-after"] as string | undefined) ?? null,
+          body: Buffer.concat(chunks).toString("utf8"),
+          error: null,
+        }),
+      );
       res.on("error", (error) => resolve({ status: res.statusCode ?? null, retryAfter: null, body: "", error: `response broken off: ${error.message}` }));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no complete answer within ${timeoutMs} ms`)));
@@ -133,7 +140,11 @@ describe("hole 0: PostgreSQL ending the app's connections", () => {
   }, 120_000);
 
   const backendsWaitingOnLocks = async () =>
-    (await database.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name <> $1", [TEST_APPLICATION])).rows[0]!.n;
+    (
+      await database.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name <> $1", [
+        TEST_APPLICATION,
+      ])
+    ).rows[0]!.n;
 
   afterAll(async () => {
     await database?.end().catch(() => {});
@@ -239,14 +250,20 @@ describe("hole 0: PostgreSQL ending the app's connections", () => {
 
   it("keeps the email worker going: a runner killed while completing a job is restarted, and the next email is sent", async () => {
     const reply = (body: string) =>
-      request(server.port, host, `/api/tickets/${mailTicket.number}/messages`, { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify({ body }) });
+      request(server.port, host, `/api/tickets/${mailTicket.number}/messages`, {
+        method: "POST",
+        headers: { ...bearer, "content-type": "application/json" },
+        body: JSON.stringify({ body }),
+      });
     const holder = await database.connect();
     try {
       // The sink holds each message a moment: while the first is being sent, hold its job's row, so
       // graphile-worker's "job completed" (a DELETE) waits on it; then end that connection.
       expect((await reply("First reply, its job's completion is cut off.")).status).toBe(201);
       const jobId = await waitFor(
-        async () => (await database.query<{ id: string }>("SELECT id FROM graphile_worker.jobs WHERE task_identifier = 'send_email' AND locked_by IS NOT NULL")).rows[0]?.id,
+        async () =>
+          (await database.query<{ id: string }>("SELECT id FROM graphile_worker.jobs WHERE task_identifier = 'send_email' AND locked_by IS NOT NULL")).rows[0]
+            ?.id,
         "the worker to take the email's job",
       );
       await holder.query("BEGIN");

@@ -40,7 +40,11 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   transport = createMailTransport(sink.url);
   server = await startTestServer(platform, { env: { INBOUND_DOMAIN: DOMAIN } });
-  receiver = await startSmtpReceiver({ platform, settings: { domain: DOMAIN, maxBytes: 1024 * 1024, smtpHost: "127.0.0.1", smtpPort: 0 }, logger: pino({ level: "silent" }) });
+  receiver = await startSmtpReceiver({
+    platform,
+    settings: { domain: DOMAIN, maxBytes: 1024 * 1024, smtpHost: "127.0.0.1", smtpPort: 0 },
+    logger: pino({ level: "silent" }),
+  });
 });
 afterAll(async () => {
   transport?.close();
@@ -55,7 +59,11 @@ function get(ws: Workspace, path: string, session: { cookie: string } | null = w
   return server.request(host(ws), path, { headers: session ? { cookie: session.cookie } : {} });
 }
 function post(ws: Workspace, path: string, fields: Record<string, string>, session = ws.admin) {
-  return server.request(host(ws), path, { method: "POST", body: form({ csrf: session.csrf, ...fields }), headers: postHeaders(`http://${host(ws)}`, { cookie: session.cookie }) });
+  return server.request(host(ws), path, {
+    method: "POST",
+    body: form({ csrf: session.csrf, ...fields }),
+    headers: postHeaders(`http://${host(ws)}`, { cookie: session.cookie }),
+  });
 }
 const claim = (ws: Workspace, address: string) => post(ws, "/settings/email", { intent: "add-address", address });
 const verifyPath = (link: string) => new URL(link).pathname;
@@ -100,14 +108,21 @@ async function smtpSend(to: string, raw: string | Buffer): Promise<SmtpOutcome> 
     client.close();
   }
 }
-const customerMail = (to: string, messageId: string) => `From: Customer <customer@desert.example>\r\nTo: ${to}\r\nSubject: Help\r\nMessage-ID: <${messageId}>\r\n\r\nPlease help.\r\n`;
+const customerMail = (to: string, messageId: string) =>
+  `From: Customer <customer@desert.example>\r\nTo: ${to}\r\nSubject: Help\r\nMessage-ID: <${messageId}>\r\n\r\nPlease help.\r\n`;
 
 async function storedIn(ws: Workspace, messageId: string) {
   const { db, t } = platform.router.forTenant(ws.tenant);
-  return db.select({ id: t.inboundEmails.id, ticketId: t.inboundEmails.ticketId, status: t.inboundEmails.status }).from(t.inboundEmails).where(eq(t.inboundEmails.dedupeKey, `<${messageId}>`));
+  return db
+    .select({ id: t.inboundEmails.id, ticketId: t.inboundEmails.ticketId, status: t.inboundEmails.status })
+    .from(t.inboundEmails)
+    .where(eq(t.inboundEmails.dedupeKey, `<${messageId}>`));
 }
 const verifiedClaims = (address: string) =>
-  platform.control.db.select({ tenantId: inboundAddresses.tenantId }).from(inboundAddresses).where(and(eq(inboundAddresses.address, address), eq(inboundAddresses.status, "verified")));
+  platform.control.db
+    .select({ tenantId: inboundAddresses.tenantId })
+    .from(inboundAddresses)
+    .where(and(eq(inboundAddresses.address, address), eq(inboundAddresses.status, "verified")));
 
 describe("hole 5: an address routes mail only to the workspace that proved it receives that address's mail", () => {
   it("refuses a claimed address at RCPT until confirmed; another workspace's emailed link verifies it, mail then goes there, and the first claimant's link fails cleanly", async () => {
@@ -168,7 +183,9 @@ describe("hole 5: an address routes mail only to the workspace that proved it re
       expect((await claim(acme, address)).status).toBe(200);
       expect((await claim(globex, address)).status).toBe(200);
       const links = [await deliverConfirmation(acme, address), await deliverConfirmation(globex, address)];
-      const statuses = (await Promise.all([post(acme, verifyPath(links[0]!.link), {}), post(globex, verifyPath(links[1]!.link), {})])).map((response) => response.status);
+      const statuses = (await Promise.all([post(acme, verifyPath(links[0]!.link), {}), post(globex, verifyPath(links[1]!.link), {})])).map(
+        (response) => response.status,
+      );
       expect([...statuses].sort()).toEqual([200, 409]);
       const winner = statuses[0] === 200 ? acme : globex;
       const loser = winner === acme ? globex : acme;
@@ -181,13 +198,19 @@ describe("hole 5: an address routes mail only to the workspace that proved it re
   it("refuses an expired link, rate-limits resending next to the address, and a resent link replaces the old one", async () => {
     const address = claimedAddress("expiry");
     expect((await claim(acme, address)).status).toBe(200);
-    const [row] = await platform.control.db.select().from(inboundAddresses).where(and(eq(inboundAddresses.address, address), eq(inboundAddresses.tenantId, acme.tenant.id)));
+    const [row] = await platform.control.db
+      .select()
+      .from(inboundAddresses)
+      .where(and(eq(inboundAddresses.address, address), eq(inboundAddresses.tenantId, acme.tenant.id)));
     expect(row!.tokenExpiresAt!.getTime() - row!.confirmationSentAt!.getTime()).toBe(24 * 3600 * 1000);
     expect(row!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     const first = await deliverConfirmation(acme, address);
     expect(first.link).not.toContain(row!.tokenHash!);
 
-    await platform.control.db.update(inboundAddresses).set({ tokenExpiresAt: new Date(Date.now() - 60_000) }).where(eq(inboundAddresses.id, row!.id));
+    await platform.control.db
+      .update(inboundAddresses)
+      .set({ tokenExpiresAt: new Date(Date.now() - 60_000) })
+      .where(eq(inboundAddresses.id, row!.id));
     expect(await unusable(get(acme, verifyPath(first.link)))).toBe(true);
     expect((await post(acme, verifyPath(first.link), {})).status).toBe(404);
     expect(await shownState(acme, address)).toBe("pending");
@@ -197,7 +220,10 @@ describe("hole 5: an address routes mail only to the workspace that proved it re
     const html = await tooSoon.text();
     expect(html).toMatch(new RegExp(`id="address-error-${address.replace(/[.+]/g, "\\$&")}"[^>]*>[^<]*less than a minute ago`));
 
-    await platform.control.db.update(inboundAddresses).set({ confirmationSentAt: new Date(Date.now() - 120_000) }).where(eq(inboundAddresses.id, row!.id));
+    await platform.control.db
+      .update(inboundAddresses)
+      .set({ confirmationSentAt: new Date(Date.now() - 120_000) })
+      .where(eq(inboundAddresses.id, row!.id));
     expect((await post(acme, "/settings/email", { intent: "resend-confirmation", address })).status).toBe(200);
     const second = await deliverConfirmation(acme, address);
     expect(second.link).not.toBe(first.link);

@@ -33,7 +33,8 @@ async function listen(answer: (req: http.IncomingMessage, res: http.ServerRespon
   };
 }
 
-const json = (res: http.ServerResponse, value: unknown, status = 200) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+const json = (res: http.ServerResponse, value: unknown, status = 200) =>
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
 
 const platform = openTestPlatform();
 /** No OUTBOUND_ALLOWED_HOSTS: what every production instance runs with unless its operator opens a range. */
@@ -135,7 +136,9 @@ describe("Outbound requests (SSRF): the server fetches no internal address a wor
   });
 
   it("a name that is allowed but redirects to loopback is refused at the redirect", async () => {
-    const redirector = await listen((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${sentinel.port}/.well-known/openid-configuration` }).end());
+    const redirector = await listen((_req, res) =>
+      res.writeHead(302, { location: `http://127.0.0.1:${sentinel.port}/.well-known/openid-configuration` }).end(),
+    );
     try {
       const before = sentinel.requests.length;
       const { html } = await testConnection(nameAllowed, `http://localhost:${redirector.port}`);
@@ -173,7 +176,11 @@ describe("Outbound requests (SSRF): the server fetches no internal address a wor
     let jwk: Record<string, unknown>;
     let privateKey: CryptoKey;
     /** Per issuer path: which endpoints point at the internal sentinel. */
-    const internalEndpoints: Record<string, Array<"token" | "jwks" | "userinfo">> = { "token-inside": ["token"], "keys-inside": ["jwks"], "userinfo-inside": ["userinfo"] };
+    const internalEndpoints: Record<string, Array<"token" | "jwks" | "userinfo">> = {
+      "token-inside": ["token"],
+      "keys-inside": ["jwks"],
+      "userinfo-inside": ["userinfo"],
+    };
 
     beforeAll(async () => {
       const keys = await generateKeyPair("RS256");
@@ -182,14 +189,28 @@ describe("Outbound requests (SSRF): the server fetches no internal address a wor
       idp = await listen((req, res) => {
         const [, name, rest] = /^\/([^/]+)(\/.*)$/.exec(req.url ?? "") ?? [];
         const issuer = `${base}/${name}`;
-        const endpoint = (kind: "token" | "jwks" | "userinfo") => (internalEndpoints[name!]?.includes(kind) ? `http://127.0.0.1:${sentinel.port}/${kind}` : `${issuer}/${kind}`);
+        const endpoint = (kind: "token" | "jwks" | "userinfo") =>
+          internalEndpoints[name!]?.includes(kind) ? `http://127.0.0.1:${sentinel.port}/${kind}` : `${issuer}/${kind}`;
         if (rest === "/.well-known/openid-configuration") {
-          return json(res, { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: endpoint("token"), jwks_uri: endpoint("jwks"), userinfo_endpoint: endpoint("userinfo") });
+          return json(res, {
+            issuer,
+            authorization_endpoint: `${issuer}/auth`,
+            token_endpoint: endpoint("token"),
+            jwks_uri: endpoint("jwks"),
+            userinfo_endpoint: endpoint("userinfo"),
+          });
         }
         if (rest === "/jwks") return json(res, { keys: [jwk] });
         if (rest === "/token") {
           // No email in the ID token: the app asks the UserInfo endpoint for it.
-          void new SignJWT({ nonce }).setProtectedHeader({ alg: "RS256", kid: "k1" }).setSubject("someone").setIssuer(issuer).setAudience("conductor").setIssuedAt().setExpirationTime("5m").sign(privateKey)
+          void new SignJWT({ nonce })
+            .setProtectedHeader({ alg: "RS256", kid: "k1" })
+            .setSubject("someone")
+            .setIssuer(issuer)
+            .setAudience("conductor")
+            .setIssuedAt()
+            .setExpirationTime("5m")
+            .sign(privateKey)
             .then((idToken) => json(res, { access_token: "at", token_type: "Bearer", id_token: idToken }));
           return;
         }
@@ -253,35 +274,82 @@ describe("the outbound HTTP client itself", () => {
   }
 
   async function refusal(promise: Promise<unknown>) {
-    const error = await promise.then(() => null, (caught: unknown) => caught);
+    const error = await promise.then(
+      () => null,
+      (caught: unknown) => caught,
+    );
     if (!isOutboundFailure(error)) throw new Error(`expected an outbound_* AppError, got ${String(error)}`);
     return error.details.reason;
   }
 
   it.each([
-    ["127.0.0.1"], ["127.1.2.3"], ["10.0.0.1"], ["172.16.5.4"], ["172.31.255.255"], ["192.168.1.1"], ["100.64.0.1"], ["169.254.169.254"], ["0.0.0.0"], ["0.1.2.3"],
-    ["255.255.255.255"], ["224.0.0.1"], ["240.0.0.1"], ["192.0.2.1"], ["198.18.0.1"],
-    ["::1"], ["::"], ["fe80::1"], ["fc00::1"], ["fd12:3456::1"], ["ff02::1"], ["::ffff:127.0.0.1"], ["::ffff:7f00:1"], ["::ffff:10.0.0.1"], ["::7f00:1"],
-    ["64:ff9b::7f00:1"], ["64:ff9b::a9fe:a9fe"], ["64:ff9b:1::1"], ["2002:7f00:1::1"], ["2002:c0a8:101::1"], ["2001::1"], ["2001:db8::1"],
+    ["127.0.0.1"],
+    ["127.1.2.3"],
+    ["10.0.0.1"],
+    ["172.16.5.4"],
+    ["172.31.255.255"],
+    ["192.168.1.1"],
+    ["100.64.0.1"],
+    ["169.254.169.254"],
+    ["0.0.0.0"],
+    ["0.1.2.3"],
+    ["255.255.255.255"],
+    ["224.0.0.1"],
+    ["240.0.0.1"],
+    ["192.0.2.1"],
+    ["198.18.0.1"],
+    ["::1"],
+    ["::"],
+    ["fe80::1"],
+    ["fc00::1"],
+    ["fd12:3456::1"],
+    ["ff02::1"],
+    ["::ffff:127.0.0.1"],
+    ["::ffff:7f00:1"],
+    ["::ffff:10.0.0.1"],
+    ["::7f00:1"],
+    ["64:ff9b::7f00:1"],
+    ["64:ff9b::a9fe:a9fe"],
+    ["64:ff9b:1::1"],
+    ["2002:7f00:1::1"],
+    ["2002:c0a8:101::1"],
+    ["2001::1"],
+    ["2001:db8::1"],
   ])("classifies %s as not public", (address) => {
     expect(nonPublicRange(address)).not.toBeNull();
   });
 
-  it.each([["8.8.8.8"], ["1.1.1.1"], ["2606:4700:4700::1111"], ["::ffff:8.8.8.8"], ["64:ff9b::808:808"], ["2002:808:808::1"]])("classifies %s as public", (address) => {
-    expect(nonPublicRange(address)).toBeNull();
-  });
-
-  it.each([["http://2130706433/"], ["http://127.1/"], ["http://0x7f.1/"], ["http://0177.0.0.1/"], ["http://0/"], ["http://[::ffff:127.0.0.1]/"], ["http://[::ffff:7f00:1]/"], ["http://[::]/"]])(
-    "refuses %s without asking DNS",
-    async (url) => {
-      const dns = resolver({});
-      expect(await refusal(safeFetch({ allowList: outboundAllowListSetting.parse(""), requireHttps: false, resolve: dns.resolve }, url))).toBe("forbidden_address");
-      expect(dns.calls).toEqual([]);
+  it.each([["8.8.8.8"], ["1.1.1.1"], ["2606:4700:4700::1111"], ["::ffff:8.8.8.8"], ["64:ff9b::808:808"], ["2002:808:808::1"]])(
+    "classifies %s as public",
+    (address) => {
+      expect(nonPublicRange(address)).toBeNull();
     },
   );
 
+  it.each([
+    ["http://2130706433/"],
+    ["http://127.1/"],
+    ["http://0x7f.1/"],
+    ["http://0177.0.0.1/"],
+    ["http://0/"],
+    ["http://[::ffff:127.0.0.1]/"],
+    ["http://[::ffff:7f00:1]/"],
+    ["http://[::]/"],
+  ])("refuses %s without asking DNS", async (url) => {
+    const dns = resolver({});
+    expect(await refusal(safeFetch({ allowList: outboundAllowListSetting.parse(""), requireHttps: false, resolve: dns.resolve }, url))).toBe(
+      "forbidden_address",
+    );
+    expect(dns.calls).toEqual([]);
+  });
+
   it("refuses a public-looking name that resolves to loopback, link-local, or to any private address among public ones", async () => {
-    const dns = resolver({ "idp.example.com": ["127.0.0.1"], "meta.example.com": ["169.254.169.254"], "mixed.example.com": ["93.184.216.34", "10.0.0.7"], "v6.example.com": ["::ffff:127.0.0.1"] });
+    const dns = resolver({
+      "idp.example.com": ["127.0.0.1"],
+      "meta.example.com": ["169.254.169.254"],
+      "mixed.example.com": ["93.184.216.34", "10.0.0.7"],
+      "v6.example.com": ["::ffff:127.0.0.1"],
+    });
     const policy: OutboundPolicy = { allowList: outboundAllowListSetting.parse(""), requireHttps: false, resolve: dns.resolve };
     for (const host of ["idp.example.com", "meta.example.com", "mixed.example.com", "v6.example.com"]) {
       expect(await refusal(safeFetch(policy, `http://${host}:${target.port}/`)), host).toBe("forbidden_address");

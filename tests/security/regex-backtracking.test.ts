@@ -94,21 +94,76 @@ function filling(chars: number, unit: string, prefix = "", suffix = ""): Input {
 const QUOTED = "app/inbound/quoted-text.server.ts";
 const HTML = "app/inbound/sanitize-email-html.server.ts";
 const CASES: Case[] = [
-  { name: 'replyBody: one line "Am " + "schrieb" x N, the whole decoded size of a 25 MB email', module: QUOTED, fn: "replyBody", input: filling(MAIL_MAX, "schrieb", "Am ") },
-  { name: "replyBody: 25 MB of lines that almost start the quoted history", module: QUOTED, fn: "replyBody", input: filling(MAIL_MAX, "Am x schrieb\nOn x wrote\nLe x a écrit\n-- Original Message -\n\nFrom: x\n") },
-  { name: 'stripQuotedHistory at the size it is given: "Am " + "schrieb" x N', module: QUOTED, fn: "stripQuotedHistory", input: filling(MAX_BODY_CHARS, "schrieb", "Am ") },
-  { name: 'stripQuotedHistory: "On " + "x " x N, wrapped onto a "wrote" line', module: QUOTED, fn: "stripQuotedHistory", input: filling(MAX_BODY_CHARS, "x ", "On ", "\nwrote") },
+  {
+    name: 'replyBody: one line "Am " + "schrieb" x N, the whole decoded size of a 25 MB email',
+    module: QUOTED,
+    fn: "replyBody",
+    input: filling(MAIL_MAX, "schrieb", "Am "),
+  },
+  {
+    name: "replyBody: 25 MB of lines that almost start the quoted history",
+    module: QUOTED,
+    fn: "replyBody",
+    input: filling(MAIL_MAX, "Am x schrieb\nOn x wrote\nLe x a écrit\n-- Original Message -\n\nFrom: x\n"),
+  },
+  {
+    name: 'stripQuotedHistory at the size it is given: "Am " + "schrieb" x N',
+    module: QUOTED,
+    fn: "stripQuotedHistory",
+    input: filling(MAX_BODY_CHARS, "schrieb", "Am "),
+  },
+  {
+    name: 'stripQuotedHistory: "On " + "x " x N, wrapped onto a "wrote" line',
+    module: QUOTED,
+    fn: "stripQuotedHistory",
+    input: filling(MAX_BODY_CHARS, "x ", "On ", "\nwrote"),
+  },
   { name: 'stripQuotedHistory: "Le " + "a écrit " x N', module: QUOTED, fn: "stripQuotedHistory", input: filling(MAX_BODY_CHARS, "a écrit ", "Le ") },
-  { name: "stripQuotedHistory: a rule of dashes around a long label", module: QUOTED, fn: "stripQuotedHistory", input: filling(MAX_BODY_CHARS, "- ", "--", "x") },
+  {
+    name: "stripQuotedHistory: a rule of dashes around a long label",
+    module: QUOTED,
+    fn: "stripQuotedHistory",
+    input: filling(MAX_BODY_CHARS, "- ", "--", "x"),
+  },
   { name: "textFromHtml: 25 MB of blanks without a line break", module: HTML, fn: "textFromHtml", input: filling(MAIL_MAX, " \t", "", "x\n") },
   { name: 'textFromHtml: "<br" and 25 MB of spaces', module: HTML, fn: "textFromHtml", input: filling(MAIL_MAX, " ", "<br", "x") },
-  { name: "emailHtmlForFrame: unclosed tags and attributes at the largest HTML it sanitises", module: HTML, fn: "emailHtmlForFrame", input: filling(MAX_HTML_INPUT_CHARS, '<a title="x <b ') },
+  {
+    name: "emailHtmlForFrame: unclosed tags and attributes at the largest HTML it sanitises",
+    module: HTML,
+    fn: "emailHtmlForFrame",
+    input: filling(MAX_HTML_INPUT_CHARS, '<a title="x <b '),
+  },
   { name: "emailHtmlForFrame: 25 MB of nested tags", module: HTML, fn: "emailHtmlForFrame", input: filling(MAIL_MAX, "<div><span>") },
-  { name: "singleLine: a 25 MB subject of control characters and spaces", module: "app/email/header-text.server.ts", fn: "singleLine", input: filling(MAIL_MAX, "\u0001  \u2028") },
-  { name: 'isNullSender: "<", 25 MB of whitespace, then a letter', module: "app/inbound/loop-detection.server.ts", fn: "isNullSender", input: filling(MAIL_MAX, " \t", "<", "x") },
-  { name: "messageIdOf: a 25 MB Message-ID header line", module: "app/inbound/inbound-store.server.ts", fn: "messageIdOf", input: { ...filling(MAIL_MAX, " \t<", "Message-ID: "), asBuffer: true } },
-  { name: "displayFilename: a 25 MB attachment name", module: "app/inbound/attachments.server.ts", fn: "displayFilename", input: filling(MAIL_MAX, "a/\u202e.. ") },
-  { name: "clientKey: an X-Forwarded-For entry as long as a header can be", module: "app/http/client-address.server.ts", fn: "clientKey", input: filling(HEADER_MAX, "%1") },
+  {
+    name: "singleLine: a 25 MB subject of control characters and spaces",
+    module: "app/email/header-text.server.ts",
+    fn: "singleLine",
+    input: filling(MAIL_MAX, "\u0001  \u2028"),
+  },
+  {
+    name: 'isNullSender: "<", 25 MB of whitespace, then a letter',
+    module: "app/inbound/loop-detection.server.ts",
+    fn: "isNullSender",
+    input: filling(MAIL_MAX, " \t", "<", "x"),
+  },
+  {
+    name: "messageIdOf: a 25 MB Message-ID header line",
+    module: "app/inbound/inbound-store.server.ts",
+    fn: "messageIdOf",
+    input: { ...filling(MAIL_MAX, " \t<", "Message-ID: "), asBuffer: true },
+  },
+  {
+    name: "displayFilename: a 25 MB attachment name",
+    module: "app/inbound/attachments.server.ts",
+    fn: "displayFilename",
+    input: filling(MAIL_MAX, "a/\u202e.. "),
+  },
+  {
+    name: "clientKey: an X-Forwarded-For entry as long as a header can be",
+    module: "app/http/client-address.server.ts",
+    fn: "clientKey",
+    input: filling(HEADER_MAX, "%1"),
+  },
 ];
 
 type CallResult = { ms: number; inputChars: number } | { error: string };
@@ -185,14 +240,18 @@ describe("hole 1: no user text meets a pattern that backtracks, and reading a la
     expect(dangerous).toEqual([]);
   }, 120_000);
 
-  it.each(CASES.map((call) => [call.name, call]))("%s: finishes well under a second", async (_name, call) => {
-    const result = await calls.run(call as Case, 20_000);
-    if ("error" in result) throw new Error(result.error);
-    const { prefix = "", unit, count, suffix = "" } = (call as Case).input;
-    expect(result.inputChars).toBeGreaterThan(1000);
-    expect(result.inputChars).toBe(prefix.length + unit.length * count + suffix.length);
-    expect(result.ms).toBeLessThan(WELL_UNDER_A_SECOND_MS);
-  }, 60_000);
+  it.each(CASES.map((call) => [call.name, call]))(
+    "%s: finishes well under a second",
+    async (_name, call) => {
+      const result = await calls.run(call as Case, 20_000);
+      if ("error" in result) throw new Error(result.error);
+      const { prefix = "", unit, count, suffix = "" } = (call as Case).input;
+      expect(result.inputChars).toBeGreaterThan(1000);
+      expect(result.inputChars).toBe(prefix.length + unit.length * count + suffix.length);
+      expect(result.ms).toBeLessThan(WELL_UNDER_A_SECOND_MS);
+    },
+    60_000,
+  );
 
   describe("over SMTP, with WORKER_MODE=inline", () => {
     let admin: pg.Client;
@@ -213,7 +272,12 @@ describe("hole 1: no user text meets a pattern that backtracks, and reading a la
       await migrateControlPlane(url.href);
       platform = createPlatform([{ id: "main", url: url.href }], { tenantCacheTtlMs: 0 });
       const slug = uniqueSlug("redos");
-      ({ tenant } = await createTenant(platform.control, platform.router, { slug, name: "ReDoS", adminEmail: `admin@${slug}.test` }, { firstAdmin: prepareFirstAdmin }));
+      ({ tenant } = await createTenant(
+        platform.control,
+        platform.router,
+        { slug, name: "ReDoS", adminEmail: `admin@${slug}.test` },
+        { firstAdmin: prepareFirstAdmin },
+      ));
       ports = { http: await freePort(), smtp: await freePort() };
       server = await ServerProcess.start({
         DATABASE_URL: url.href,
@@ -263,7 +327,15 @@ describe("hole 1: no user text meets a pattern that backtracks, and reading a la
       await watcher;
 
       expect(rows.map((row) => row.status)).toEqual(["processed", "processed"]);
-      const bodies = await db.select({ body: t.ticketMessages.body }).from(t.ticketMessages).where(inArray(t.ticketMessages.id, rows.map((row) => row.ticketMessageId!)));
+      const bodies = await db
+        .select({ body: t.ticketMessages.body })
+        .from(t.ticketMessages)
+        .where(
+          inArray(
+            t.ticketMessages.id,
+            rows.map((row) => row.ticketMessageId!),
+          ),
+        );
       const adversarial = bodies.find((message) => message.body.startsWith("Am schriebschrieb"));
       expect(adversarial?.body).toContain("shortened");
       expect(latencies.length).toBeGreaterThan(10);

@@ -135,7 +135,11 @@ describe("a personal API token authenticates /api/* and nothing else (issue 11, 
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain("This address is not valid");
 
-    const absolute = await rawRequest("POST http://evil.test/api/../settings/profile HTTP/1.1", { host: host(), authorization: `Bearer ${token}`, "content-length": "0" });
+    const absolute = await rawRequest("POST http://evil.test/api/../settings/profile HTTP/1.1", {
+      host: host(),
+      authorization: `Bearer ${token}`,
+      "content-length": "0",
+    });
     expect(absolute.status).toBe(400);
     const asterisk = await rawRequest("OPTIONS * HTTP/1.1", { host: host() });
     expect(asterisk.status).toBe(400);

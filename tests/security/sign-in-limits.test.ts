@@ -21,7 +21,12 @@ beforeAll(async () => {
   acme = await createTestTenant(platform, { name: "Limits Inc" });
   // One proxy in front (the test plays it): the client is the right-most X-Forwarded-For entry.
   server = await startTestServer(platform, {
-    env: { TRUST_PROXY: "1", LOGIN_MAX_FAILURES_PER_EMAIL: String(PER_EMAIL_AND_ADDRESS), LOGIN_MAX_FAILURES_PER_ACCOUNT: String(PER_ACCOUNT), GLOBAL_RATE_LIMIT_PER_MINUTE: "100000" },
+    env: {
+      TRUST_PROXY: "1",
+      LOGIN_MAX_FAILURES_PER_EMAIL: String(PER_EMAIL_AND_ADDRESS),
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: String(PER_ACCOUNT),
+      GLOBAL_RATE_LIMIT_PER_MINUTE: "100000",
+    },
   });
 });
 afterAll(async () => {
@@ -37,7 +42,8 @@ function post(path: string, fields: Record<string, string>, forwardedFor: string
 }
 const signIn = (email: string, password: string, forwardedFor: string) => post("/login", { email, password }, forwardedFor);
 const askForCode = (email: string, forwardedFor: string) => post("/portal/login", { email }, forwardedFor);
-const enterCode = (email: string, forwardedFor: string) => post("/portal/login", { intent: "verify", email, code: "000000", redirectTo: "/portal/tickets" }, forwardedFor);
+const enterCode = (email: string, forwardedFor: string) =>
+  post("/portal/login", { intent: "verify", email, code: "000000", redirectTo: "/portal/tickets" }, forwardedFor);
 
 async function statuses(responses: Array<Promise<Response>>): Promise<number[]> {
   return (await Promise.all(responses)).map((response) => response.status);
@@ -74,13 +80,18 @@ describe("password sign-in limits (hole 6)", () => {
 
   it("limits an account across all addresses, refuses even the right password then, and emails the owner once", async () => {
     await createMember(platform, acme, { email: "owner@limits.test", password: "the owner's password", name: "Olive Owner" });
-    expect(await statuses(range(PER_ACCOUNT).map((i) => signIn("owner@limits.test", `wrong guess ${i}`, `10.62.${i}.1`)))).toEqual(range(PER_ACCOUNT).map(() => 401));
+    expect(await statuses(range(PER_ACCOUNT).map((i) => signIn("owner@limits.test", `wrong guess ${i}`, `10.62.${i}.1`)))).toEqual(
+      range(PER_ACCOUNT).map(() => 401),
+    );
     const refused = await signIn("owner@limits.test", "the owner's password", "10.62.200.1");
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(refused.headers.get("set-cookie")).toBeNull();
 
-    const [notice, ...more] = await eventually(() => accountLockedEmails("owner@limits.test"), (rows) => rows.length > 0);
+    const [notice, ...more] = await eventually(
+      () => accountLockedEmails("owner@limits.test"),
+      (rows) => rows.length > 0,
+    );
     expect(more).toHaveLength(0);
     expect(notice!.subject).toBe("Password sign-in to Limits Inc paused after failed attempts");
     expect(notice!.text).toContain(`${PER_ACCOUNT} times`);
@@ -96,7 +107,9 @@ describe("password sign-in limits (hole 6)", () => {
 
   it("keys IPv6 clients by their /64: sibling addresses share one bucket", async () => {
     await createMember(platform, acme, { email: "six@limits.test", password: "six's password" });
-    expect(await statuses(range(PER_EMAIL_AND_ADDRESS).map((i) => signIn("six@limits.test", "wrong password!", `2001:db8:60:1::${i.toString(16)}`)))).toEqual(range(PER_EMAIL_AND_ADDRESS).map(() => 401));
+    expect(await statuses(range(PER_EMAIL_AND_ADDRESS).map((i) => signIn("six@limits.test", "wrong password!", `2001:db8:60:1::${i.toString(16)}`)))).toEqual(
+      range(PER_EMAIL_AND_ADDRESS).map(() => 401),
+    );
     const sibling = await signIn("six@limits.test", "six's password", "2001:db8:60:1:ffff:ffff:ffff:fffe");
     expect(sibling.status).toBe(429);
     // Another /64 is another client.
@@ -105,7 +118,9 @@ describe("password sign-in limits (hole 6)", () => {
 
   it("takes the client from the right of X-Forwarded-For: a spoofed left-most entry does not change the key", async () => {
     await createMember(platform, acme, { email: "spoof@limits.test", password: "spoof's password" });
-    expect(await statuses(range(PER_EMAIL_AND_ADDRESS).map((i) => signIn("spoof@limits.test", "wrong password!", `198.51.100.${i}, 10.63.0.1`)))).toEqual(range(PER_EMAIL_AND_ADDRESS).map(() => 401));
+    expect(await statuses(range(PER_EMAIL_AND_ADDRESS).map((i) => signIn("spoof@limits.test", "wrong password!", `198.51.100.${i}, 10.63.0.1`)))).toEqual(
+      range(PER_EMAIL_AND_ADDRESS).map(() => 401),
+    );
     expect((await signIn("spoof@limits.test", "spoof's password", "198.51.100.99, 10.63.0.1")).status).toBe(429);
     expect((await signIn("spoof@limits.test", "spoof's password", "10.63.0.1")).status).toBe(429);
   });
@@ -121,7 +136,9 @@ describe("portal code sign-in limits (hole 6)", () => {
 
   it("keys requests for a code by the client's /64", async () => {
     const limit = PORTAL_LIMITS.codeRequestsPerIp.points;
-    expect(await statuses(range(limit).map((i) => askForCode(`asker${i}@limits.test`, `2001:db8:65:1::${i.toString(16)}`)))).toEqual(range(limit).map(() => 200));
+    expect(await statuses(range(limit).map((i) => askForCode(`asker${i}@limits.test`, `2001:db8:65:1::${i.toString(16)}`)))).toEqual(
+      range(limit).map(() => 200),
+    );
     const sibling = await askForCode("asker-last@limits.test", "2001:db8:65:1:abcd::1");
     expect(sibling.status).toBe(429);
     expect(await sibling.text()).toContain("Too many sign-in codes were asked for.");
@@ -130,13 +147,17 @@ describe("portal code sign-in limits (hole 6)", () => {
 
   it("keys code checks by the client's /64", async () => {
     const limit = PORTAL_LIMITS.codeFailuresPerIp.points;
-    expect(await statuses(range(limit).map((i) => enterCode(`checker${i}@limits.test`, `2001:db8:66:1::${i.toString(16)}`)))).toEqual(range(limit).map(() => 400));
+    expect(await statuses(range(limit).map((i) => enterCode(`checker${i}@limits.test`, `2001:db8:66:1::${i.toString(16)}`)))).toEqual(
+      range(limit).map(() => 400),
+    );
     expect((await enterCode("checker-last@limits.test", "2001:db8:66:1:1234::5")).status).toBe(429);
   });
 
   it("ignores a spoofed left-most X-Forwarded-For when asking for and checking codes", async () => {
     const requests = PORTAL_LIMITS.codeRequestsPerIp.points;
-    expect(await statuses(range(requests).map((i) => askForCode(`spoofed${i}@limits.test`, `203.0.113.${i}, 10.67.0.1`)))).toEqual(range(requests).map(() => 200));
+    expect(await statuses(range(requests).map((i) => askForCode(`spoofed${i}@limits.test`, `203.0.113.${i}, 10.67.0.1`)))).toEqual(
+      range(requests).map(() => 200),
+    );
     expect((await askForCode("spoofed-last@limits.test", "203.0.113.250, 10.67.0.1")).status).toBe(429);
 
     const checks = PORTAL_LIMITS.codeFailuresPerIp.points;
@@ -155,7 +176,9 @@ describe("TRUST_PROXY (hole 6)", () => {
   });
 
   it("takes X-Forwarded-Host and -Proto from the nearest proxy (their right-most entries)", async () => {
-    const page = await server.request("internal-lb:8080", "/login", { headers: { "x-forwarded-host": `evil.localhost, ${host()}`, "x-forwarded-for": "10.70.0.1" } });
+    const page = await server.request("internal-lb:8080", "/login", {
+      headers: { "x-forwarded-host": `evil.localhost, ${host()}`, "x-forwarded-for": "10.70.0.1" },
+    });
     expect(page.status).toBe(200);
     // The origin check expects the scheme the proxy forwarded, not one the client prepended.
     const posted = await server.request("internal-lb:8080", "/login", {
@@ -167,11 +190,17 @@ describe("TRUST_PROXY (hole 6)", () => {
   });
 
   it("with a list of proxy addresses, skips only those from the right", async () => {
-    const listed = await startTestServer(platform, { env: { TRUST_PROXY: "127.0.0.1,10.71.0.0/16", LOGIN_MAX_FAILURES_PER_EMAIL: "2", GLOBAL_RATE_LIMIT_PER_MINUTE: "100000" } });
+    const listed = await startTestServer(platform, {
+      env: { TRUST_PROXY: "127.0.0.1,10.71.0.0/16", LOGIN_MAX_FAILURES_PER_EMAIL: "2", GLOBAL_RATE_LIMIT_PER_MINUTE: "100000" },
+    });
     try {
       await createMember(platform, acme, { email: "listed@limits.test", password: "listed password" });
       const attempt = (password: string, forwardedFor: string) =>
-        listed.request(host(), "/login", { method: "POST", body: form({ email: "listed@limits.test", password }), headers: postHeaders(origin(), { "x-forwarded-for": forwardedFor }) });
+        listed.request(host(), "/login", {
+          method: "POST",
+          body: form({ email: "listed@limits.test", password }),
+          headers: postHeaders(origin(), { "x-forwarded-for": forwardedFor }),
+        });
       // The client is 192.0.2.7 behind two listed proxies, whatever it wrote further left.
       expect((await attempt("wrong one!", "1.1.1.1, 192.0.2.7, 10.71.0.5")).status).toBe(401);
       expect((await attempt("wrong two!", "2.2.2.2, 192.0.2.7, 10.71.3.9")).status).toBe(401);

@@ -99,7 +99,9 @@ describe("SSO failures: only a missing or mismatched sign-in state reads as expi
     // Right state, but no code: remix-auth-oauth2 throws a ReferenceError that has nothing to do with expiry.
     const requestId = "sso-test-request-0001";
     const url = new URL(callback({ state }));
-    const response = await server.request(url.host, url.pathname + url.search, { headers: { cookie: browser.cookieHeader(url.host), "x-request-id": requestId } });
+    const response = await server.request(url.host, url.pathname + url.search, {
+      headers: { cookie: browser.cookieHeader(url.host), "x-request-id": requestId },
+    });
     const reply = { status: response.status, location: response.headers.get("location") };
     expect(ssoErrorCode(reply)).toBe("sso_failed");
     const logged = server.logs.filter((line) => JSON.stringify(line).includes(requestId) && /single sign-on failed/.test(String(line.msg)));

@@ -78,7 +78,12 @@ const uniqueId = (label: string) => `${label}-${Math.random().toString(36).slice
 
 async function storedCount(messageId: string): Promise<number> {
   const { db, t } = platform.router.forTenant(tenant);
-  return (await db.select({ id: t.inboundEmails.id }).from(t.inboundEmails).where(eq(t.inboundEmails.dedupeKey, `<${messageId}>`))).length;
+  return (
+    await db
+      .select({ id: t.inboundEmails.id })
+      .from(t.inboundEmails)
+      .where(eq(t.inboundEmails.dedupeKey, `<${messageId}>`))
+  ).length;
 }
 
 async function send(raw: string): Promise<number> {
@@ -92,7 +97,12 @@ async function send(raw: string): Promise<number> {
 beforeAll(async () => {
   tenant = await createTestTenant(platform);
   // "::" takes IPv4 clients too (as ::ffff:127.0.0.1), so one receiver sees two different client addresses.
-  receiver = await startSmtpReceiver({ platform, settings: { domain: DOMAIN, maxBytes: MAX_MESSAGE_BYTES, smtpHost: "::", smtpPort: 0 }, limits: LIMITS, logger: pino({ level: "silent" }) });
+  receiver = await startSmtpReceiver({
+    platform,
+    settings: { domain: DOMAIN, maxBytes: MAX_MESSAGE_BYTES, smtpHost: "::", smtpPort: 0 },
+    limits: LIMITS,
+    logger: pino({ level: "silent" }),
+  });
 });
 
 afterAll(async () => {
@@ -135,7 +145,7 @@ describe("hole 8: the SMTP receiver caps connections per client and the bytes it
     holder.write(held);
     // smtp-server may keep the last few bytes back while it looks for the end of the data.
     const arrived = () => receiver.bytesInFlight() >= 60 * 1024;
-    for (const deadline = Date.now() + 10_000; !arrived() && Date.now() < deadline; ) await sleep(20);
+    for (const deadline = Date.now() + 10_000; !arrived() && Date.now() < deadline;) await sleep(20);
     expect(arrived()).toBe(true);
 
     // 40 KB more would pass the 96 KB budget: refused for now, and not stored.
@@ -165,16 +175,21 @@ describe("hole 8: the SMTP receiver caps connections per client and the bytes it
     await client.command(`RCPT TO:<support@${tenant.slug}.${DOMAIN}>`);
     await client.command("DATA");
     client.write(message(uniqueId("left"), 30 * 1024));
-    for (const deadline = Date.now() + 10_000; receiver.bytesInFlight() === 0 && Date.now() < deadline; ) await sleep(20);
+    for (const deadline = Date.now() + 10_000; receiver.bytesInFlight() === 0 && Date.now() < deadline;) await sleep(20);
     expect(receiver.bytesInFlight()).toBeGreaterThan(0);
     await client.close();
-    for (const deadline = Date.now() + 10_000; receiver.bytesInFlight() > 0 && Date.now() < deadline; ) await sleep(20);
+    for (const deadline = Date.now() + 10_000; receiver.bytesInFlight() > 0 && Date.now() < deadline;) await sleep(20);
     expect(receiver.bytesInFlight()).toBe(0);
   });
 
   it("will not start with a byte budget smaller than the largest message", async () => {
     await expect(
-      startSmtpReceiver({ platform, settings: { domain: DOMAIN, maxBytes: 1024 * 1024, smtpHost: "127.0.0.1", smtpPort: 0 }, limits: { maxConnectionsPerClient: 5, maxBytesInFlight: 512 * 1024 }, logger: pino({ level: "silent" }) }),
+      startSmtpReceiver({
+        platform,
+        settings: { domain: DOMAIN, maxBytes: 1024 * 1024, smtpHost: "127.0.0.1", smtpPort: 0 },
+        limits: { maxConnectionsPerClient: 5, maxBytesInFlight: 512 * 1024 },
+        logger: pino({ level: "silent" }),
+      }),
     ).rejects.toThrow(/INBOUND_MAX_BYTES_IN_FLIGHT/);
   });
 });

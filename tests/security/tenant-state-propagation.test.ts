@@ -175,7 +175,8 @@ describe("a request routed to a workspace whose schema is gone", () => {
       const pending = request();
       const deadline = Date.now() + 5000;
       const waiting = async () =>
-        (await dropper.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1", [`%${inFlight.schemaName}%customers%`])).rowCount! > 0;
+        (await dropper.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1", [`%${inFlight.schemaName}%customers%`]))
+          .rowCount! > 0;
       while (!(await waiting()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       // ...while the workspace is dropped, as dropTenant does it.
       await admin.control.pool.query("UPDATE control.tenants SET status = 'deleting' WHERE id = $1", [inFlight.id]);

@@ -22,7 +22,11 @@ export async function apiCall(
   if (credentials && "token" in credentials) sent.authorization = `Bearer ${credentials.token}`;
   if (credentials && "cookie" in credentials) Object.assign(sent, { cookie: credentials.cookie, "x-csrf-token": credentials.csrf });
   if (body !== undefined) sent["content-type"] = "application/json";
-  const response = await server.request(host, path, { method, headers: { ...sent, ...headers }, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+  const response = await server.request(host, path, {
+    method,
+    headers: { ...sent, ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
 }

@@ -7,9 +7,19 @@ import { createSession } from "../../app/auth/sessions.server";
 import type { UserRole } from "../../db/tenant-tables";
 import { TEST_SESSION_SECRET } from "./test-server";
 
-export const TEST_AUTH_SETTINGS = { sessionSecret: TEST_SESSION_SECRET, secureCookies: false, sessionIdleMinutes: 720, sessionMaxHours: 336, inviteTtlHours: 72 };
+export const TEST_AUTH_SETTINGS = {
+  sessionSecret: TEST_SESSION_SECRET,
+  secureCookies: false,
+  sessionIdleMinutes: 720,
+  sessionMaxHours: 336,
+  inviteTtlHours: 72,
+};
 
-export async function createMember(platform: Platform, tenant: TenantRecord, { email, role = "agent", password = "correct horse battery", name }: { email: string; role?: UserRole; password?: string; name?: string }) {
+export async function createMember(
+  platform: Platform,
+  tenant: TenantRecord,
+  { email, role = "agent", password = "correct horse battery", name }: { email: string; role?: UserRole; password?: string; name?: string },
+) {
   const { db, t } = platform.router.forTenant(tenant);
   const [user] = await db
     .insert(t.users)

@@ -51,6 +51,10 @@ export async function startOidcProvider({ accounts, redirectUris }: { accounts: 
     clientId,
     clientSecret,
     requests,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -6,7 +6,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 type PlainResponse = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
 /** One request to 127.0.0.1:`port` as a browser on `host` would send it (fetch() cannot set Host). */
-export function requestServer(port: number, host: string, pathname: string, { method = "GET", headers = {} as Record<string, string>, timeoutMs = 10_000 } = {}): Promise<PlainResponse> {
+export function requestServer(
+  port: number,
+  host: string,
+  pathname: string,
+  { method = "GET", headers = {} as Record<string, string>, timeoutMs = 10_000 } = {},
+): Promise<PlainResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port, path: pathname, method, headers: { host, ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -38,7 +43,10 @@ export class ServerProcess {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
     if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
     if (!env.SHARD_URLS) delete childEnv.SHARD_URLS;
-    const server = new ServerProcess(spawn(path.resolve("node_modules/.bin/tsx"), ["server.ts"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] }), Number(env.PORT));
+    const server = new ServerProcess(
+      spawn(path.resolve("node_modules/.bin/tsx"), ["server.ts"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] }),
+      Number(env.PORT),
+    );
     for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(250)) {
       if (server.exited) throw new Error(`the server exited while starting:\n${server.output.join("")}`);
       const ready = await requestServer(server.port, "localhost", "/readyz", { timeoutMs: 1000 }).catch(() => null);

@@ -20,13 +20,18 @@ export function uniqueSlug(prefix = "t"): string {
 
 export async function createTestTenant(platform: Platform, input: Partial<CreateTenantInput> = {}) {
   const slug = input.slug ?? uniqueSlug();
-  const { tenant } = await createTenant(platform.control, platform.router, {
-    slug,
-    name: input.name ?? `Tenant ${slug}`,
-    adminEmail: input.adminEmail ?? `admin@${slug}.test`,
-    // With a password the first admin exists at once (without one, only an invite would).
-    adminPassword: "test admin password",
-    ...input,
-  }, { firstAdmin: prepareFirstAdmin });
+  const { tenant } = await createTenant(
+    platform.control,
+    platform.router,
+    {
+      slug,
+      name: input.name ?? `Tenant ${slug}`,
+      adminEmail: input.adminEmail ?? `admin@${slug}.test`,
+      // With a password the first admin exists at once (without one, only an invite would).
+      adminPassword: "test admin password",
+      ...input,
+    },
+    { firstAdmin: prepareFirstAdmin },
+  );
   return tenant;
 }

@@ -41,7 +41,15 @@ export async function startTestServer(
   });
   const config = loadConfig({ DATA_DIR: TEST_DATA_DIR, SESSION_SECRET: TEST_SESSION_SECRET, ...env });
   const { createConductorApp } = build.entry.module as unknown as typeof ServerEntry;
-  const app = createConductorApp({ config, platform, logger: pino({ level: config.LOG_LEVEL }, sink), build, mode: "production", appDomain, trustProxy: trustProxy === true ? 1 : (trustProxy ?? config.TRUST_PROXY) });
+  const app = createConductorApp({
+    config,
+    platform,
+    logger: pino({ level: config.LOG_LEVEL }, sink),
+    build,
+    mode: "production",
+    appDomain,
+    trustProxy: trustProxy === true ? 1 : (trustProxy ?? config.TRUST_PROXY),
+  });
   const server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   const { port } = server.address() as AddressInfo;
@@ -70,7 +78,9 @@ async function rawRequest(port: number, host: string, pathname: string, init: Re
         for (const [name, value] of Object.entries(res.headers)) {
           if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
         }
-        resolve(new Response(res.statusCode === 204 || res.statusCode === 304 ? null : Buffer.concat(chunks), { status: res.statusCode, headers: responseHeaders }));
+        resolve(
+          new Response(res.statusCode === 204 || res.statusCode === 304 ? null : Buffer.concat(chunks), { status: res.statusCode, headers: responseHeaders }),
+        );
       });
     });
     req.on("error", reject);
