@@ -23,6 +23,8 @@ echo "== import layers"
 npx tsx scripts/import-layers.ts --quiet
 echo "== dead code (knip)"
 npx knip
+echo "== format (prettier --check; npx prettier --write . fixes it)"
+npx prettier --check . --log-level warn
 echo "== build"
 npx remix build >/dev/null
 echo "== JavaScript budget per screen"
