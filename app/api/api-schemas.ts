@@ -96,15 +96,9 @@ export const ticketChangesBody = z
     priority: prioritySchema.optional(),
     assigneeId: entityId.nullable().optional().meta({ description: "An active member, or null to unassign." }),
     tags: tagsSchema.optional().meta({ description: "The complete new list of tags." }),
-    version: z
-      .number()
-      .int()
-      .positive()
-      .max(2_147_483_647)
-      .optional()
-      .meta({
-        description: "The `version` you read. If the ticket changed since, nothing is saved and the answer is 409 `version_conflict` with the current values.",
-      }),
+    version: z.number().int().positive().max(2_147_483_647).optional().meta({
+      description: "The `version` you read. If the ticket changed since, nothing is saved and the answer is 409 `version_conflict` with the current values.",
+    }),
   })
   .refine((value) => ticketChangeFields.some((field) => value[field] !== undefined), { message: `Send at least one of ${ticketChangeFields.join(", ")}.` })
   .meta({ id: "TicketChanges", override: { anyOf: ticketChangeFields.map((field) => ({ required: [field] })) } });
@@ -131,11 +125,9 @@ export const errorSchema = z
     error: z.object({
       code: z.string().meta({ description: "Stable, machine-readable: e.g. validation_failed, not_found, version_conflict." }),
       message: z.string().meta({ description: "For people; may change." }),
-      details: z
-        .unknown()
-        .meta({
-          description: "null, or more about the error: the failed fields (validation_failed), the current values (version_conflict), the field (email_taken).",
-        }),
+      details: z.unknown().meta({
+        description: "null, or more about the error: the failed fields (validation_failed), the current values (version_conflict), the field (email_taken).",
+      }),
     }),
   })
   .meta({ id: "Error" });
