@@ -23,7 +23,7 @@ echo "== import layers"
 npx tsx scripts/import-layers.ts --quiet
 echo "== dead code (knip)"
 npx knip
-echo "== format (prettier --check; npx prettier --write . fixes it)"
+echo '== format (prettier --check; npm run format fixes it)'
 npx prettier --check . --log-level warn
 echo "== build"
 npx remix build >/dev/null

@@ -40,7 +40,10 @@ export function noticeAccountLocked(
         ),
       );
     } catch (error) {
-      await accountLockNotices.delete(accountKey).catch(() => undefined);
+      // Forget the notice, so the next trip can send it; the original failure is what gets reported.
+      await accountLockNotices
+        .delete(accountKey)
+        .catch((cleanup: unknown) => context.log.warn({ err: cleanup }, "forgetting an unsent account-locked notice failed"));
       throw error;
     }
   };

@@ -102,7 +102,7 @@ export async function discoverProvider(outbound: OutboundPolicy, issuer: string,
     throw error;
   }
   if (!response.ok) throw ssoRefused("sso_unreachable", `${location} answered HTTP ${response.status}`);
-  const parsed = discoveryDocument.safeParse(await response.json().catch(() => null));
+  const parsed = discoveryDocument.safeParse(await jsonOrNull(response));
   if (!parsed.success)
     throw ssoRefused(
       "sso_provider_invalid",
@@ -160,7 +160,7 @@ class OidcStrategy extends OAuth2Strategy<VerifiedIdentity> {
       if (isOutboundFailure(error)) throw unreachable(error);
       throw error;
     }
-    const data: unknown = await response.json().catch(() => undefined);
+    const data: unknown = await jsonOrNull(response);
     if (response.status === 400 || response.status === 401) {
       const refusal = z.object({ error: z.string(), error_description: z.string().optional(), error_uri: z.string().optional() }).safeParse(data);
       if (!refusal.success) throw new UnexpectedErrorResponseBodyError(response.status, data);
@@ -224,7 +224,7 @@ async function withUserInfo(outbound: OutboundPolicy, identity: VerifiedIdentity
     if (isOutboundFailure(error)) throw unreachable(error);
     throw error;
   }
-  const claims = userInfoClaims.safeParse(response.ok ? await response.json().catch(() => null) : null);
+  const claims = userInfoClaims.safeParse(response.ok ? await jsonOrNull(response) : null);
   // UserInfo must describe the same subject as the verified ID token, or it is ignored.
   if (!claims.success || claims.data.sub !== identity.subject) return identity;
   return {
@@ -273,4 +273,14 @@ export async function verifyIdToken(
     emailVerified: payload.email_verified === true,
     name: typeof payload.name === "string" ? payload.name : null,
   };
+}
+
+/** The body as JSON, or null when it is not JSON (the provider's fault, reported by the caller); other failures (a cut-off or oversize body) propagate. */
+async function jsonOrNull(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (error) {
+    if (error instanceof SyntaxError) return null;
+    throw error;
+  }
 }
