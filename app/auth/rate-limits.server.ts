@@ -27,18 +27,22 @@ export type RateLimits = {
   global: RateLimiterAbstract;
 };
 
+/** A limit kept in `control.rate_limits` (created by a control-plane migration), shared by every server process. */
+export function postgresRateLimiter(controlPool: pg.Pool, keyPrefix: string, { points, minutes }: { points: number; minutes: number }): RateLimiterAbstract {
+  return new RateLimiterPostgres({
+    storeClient: controlPool,
+    schemaName: "control",
+    tableName: "rate_limits",
+    tableCreated: true,
+    keyPrefix,
+    points,
+    duration: minutes * 60,
+  });
+}
+
 /** Sign-in limits live in Postgres (`control.rate_limits`) so they hold across every server process. */
 export function createRateLimits(controlPool: pg.Pool, settings: RateLimitSettings): RateLimits {
-  const postgres = (keyPrefix: string, points: number, minutes: number) =>
-    new RateLimiterPostgres({
-      storeClient: controlPool,
-      schemaName: "control",
-      tableName: "rate_limits",
-      tableCreated: true,
-      keyPrefix,
-      points,
-      duration: minutes * 60,
-    });
+  const postgres = (keyPrefix: string, points: number, minutes: number) => postgresRateLimiter(controlPool, keyPrefix, { points, minutes });
   return {
     loginFailuresByIp: postgres("login_ip", settings.loginMaxFailuresPerIp, settings.loginWindowMinutes),
     loginFailuresByEmailAndIp: postgres("login_email_ip", settings.loginMaxFailuresPerEmail, settings.loginWindowMinutes),

@@ -97,8 +97,8 @@ export async function superviseRunner(
       const runner = current;
       if (!runner) return;
       // It may be stopping by itself already, which makes stop() reject; either way, wait for the end.
-      await runner.stop().catch(() => {});
-      await runner.promise.catch(() => {});
+      await runner.stop().catch((error: unknown) => log.info({ err: error }, "the job runner was already stopping"));
+      await runner.promise.catch((error: unknown) => log.warn({ err: error }, "the job runner ended with an error while stopping"));
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type pg from "pg";
-import { RateLimiterPostgres, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { refundAttempt, takeAttempt, type DescribeRefusal, type LimitCheck } from "../auth/rate-limits.server";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import { postgresRateLimiter, refundAttempt, takeAttempt, type DescribeRefusal, type LimitCheck } from "../auth/rate-limits.server";
 
 /**
  * The portal's limits, per tenant: every key starts with the tenant's id, and addresses are client
@@ -28,16 +28,7 @@ export const PORTAL_LIMITS = {
 } as const;
 
 export function createPortalRateLimits(controlPool: pg.Pool): PortalRateLimits {
-  const postgres = (keyPrefix: string, { points, minutes }: { points: number; minutes: number }) =>
-    new RateLimiterPostgres({
-      storeClient: controlPool,
-      schemaName: "control",
-      tableName: "rate_limits",
-      tableCreated: true,
-      keyPrefix,
-      points,
-      duration: minutes * 60,
-    });
+  const postgres = (keyPrefix: string, limit: { points: number; minutes: number }) => postgresRateLimiter(controlPool, keyPrefix, limit);
   return {
     requestsByIp: postgres("portal_request_ip", PORTAL_LIMITS.requestsPerIp),
     codeRequestsByIp: postgres("portal_code_ip", PORTAL_LIMITS.codeRequestsPerIp),
