@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
+import type { Logger } from "pino";
 import type * as ServerEntry from "./app/entry.server";
 
 // CONDUCTOR_BUILD_DIR as in remix.config.js: a side-by-side build (tests, parallel work trees) serves its own server build.
@@ -33,17 +34,19 @@ async function main() {
     watchBuild((next) => {
       build = next;
       app = entryOf(next).createConductorApp({ config, platform, logger, build: next, mode, assetsDir: ASSETS_DIR });
-      broadcastDevReady(next);
-    });
+      void broadcastDevReady(next);
+    }, logger);
   }
 
-  const server = createServer((req, res) => app(req, res));
+  const server = createServer((req, res) => {
+    app(req, res);
+  });
   server.listen(config.PORT, config.HOST, () => {
     const port = (server.address() as { port: number }).port;
     logger.info(`Conductor is listening on port ${port}`);
     const banner = conductor.readyBanner(port);
     if (banner) console.log(banner);
-    if (underRemixDev) broadcastDevReady(build);
+    if (underRemixDev) void broadcastDevReady(build);
   });
 
   let stoppingSince = 0;
@@ -84,11 +87,13 @@ function entryOf(build: ServerBuild): typeof ServerEntry {
 }
 
 /** `npm run dev`: re-import the server build whenever `remix dev` rewrites it. */
-function watchBuild(onBuild: (build: ServerBuild) => void) {
-  watch(path.dirname(BUILD_PATH), async (_event, file) => {
-    if (file !== "version.txt") return;
+function watchBuild(onBuild: (build: ServerBuild) => void, log: Logger) {
+  const reload = async () => {
     const { mtimeMs } = await stat(BUILD_PATH);
     onBuild(await importBuild(`${pathToFileURL(BUILD_PATH).href}?t=${mtimeMs}`));
+  };
+  watch(path.dirname(BUILD_PATH), (_event, file) => {
+    if (file === "version.txt") reload().catch((error: unknown) => log.error({ err: error }, "could not load the rebuilt app"));
   });
 }
 

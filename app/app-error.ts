@@ -3,8 +3,6 @@
  * read, and details (`field` for the form field at fault, `retryAfterSeconds` for a 429).
  * app/http/app-error-http.server.ts turns it into HTTP, the one place that does.
  */
-const BRAND = Symbol.for("conductor.AppError");
-
 type Status = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429;
 
 /**
@@ -78,8 +76,6 @@ export type AppErrorCode = keyof typeof APP_ERROR_CODES;
 export type AppErrorDetails = { field?: string; retryAfterSeconds?: number; [key: string]: unknown };
 
 export class AppError extends Error {
-  readonly [BRAND] = true;
-
   constructor(
     readonly code: AppErrorCode,
     message: string,
@@ -101,13 +97,8 @@ export class AppError extends Error {
     return this.statusFor("http");
   }
 
-  /**
-   * `instanceof` is not enough: the Remix server build bundles its own copy of this module, while
-   * server.ts loads the source one; the brand is shared by both.
-   */
   static is(error: unknown, code?: AppErrorCode): error is AppError {
-    const branded = typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
-    return branded && (code === undefined || (error as AppError).code === code);
+    return error instanceof AppError && (code === undefined || error.code === code);
   }
 }
 

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { trustProxySetting } from "./http/client-address.server";
-import { outboundAllowListSetting } from "./http/outbound-address-policy.server";
+import { trustProxySetting } from "./net/client-address.server";
+import { outboundAllowListSetting } from "./net/outbound-address-policy.server";
 import { DEFAULT_SMTP_RECEIVER_LIMITS } from "./inbound/smtp-receiver-limits.server";
 
 const booleanFromEnv = z.enum(["true", "false", "1", "0", "yes", "no", ""]).transform((value) => value === "true" || value === "1" || value === "yes");

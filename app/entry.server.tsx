@@ -60,7 +60,7 @@ export function handleDataRequest(response: Response): Response {
 
 /** The 503's own explanation (e.g. a workspace being moved), when a route gave one. */
 function unavailableDetail({ staticHandlerContext }: EntryContext): string | undefined {
-  const error = Object.values(staticHandlerContext.errors ?? {}).find((value) => isRouteErrorResponse(value) && value.status === 503);
+  const error = Object.values<unknown>(staticHandlerContext.errors ?? {}).find((value) => isRouteErrorResponse(value) && value.status === 503);
   return isRouteErrorResponse(error) && typeof error.data === "string" && error.data.length > 0 && error.data.length < 300 ? error.data : undefined;
 }
 

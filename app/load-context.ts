@@ -6,7 +6,7 @@ import type { RateLimits } from "./auth/rate-limits.server";
 import type { PortalRateLimits } from "./portal/portal-rate-limits.server";
 import type { InboundSettings } from "./inbound/inbound-routing.server";
 import type { ControlDatabase } from "../tenancy/control-plane";
-import type { OutboundPolicy } from "./http/outbound-http.server";
+import type { OutboundPolicy } from "./net/outbound-http.server";
 import type { Logger } from "pino";
 
 /** Process-wide services a loader or action may need besides the tenant's database. */

@@ -5,7 +5,7 @@ import type { AppConfig } from "./config.server";
 import { mailSettingsFrom } from "./email/mail-settings.server";
 import { createPortalRateLimits } from "./portal/portal-rate-limits.server";
 import { inboundSettingsFrom } from "./inbound/inbound-routing.server";
-import type { OutboundPolicy } from "./http/outbound-http.server";
+import type { OutboundPolicy } from "./net/outbound-http.server";
 import type { AppServices } from "./load-context";
 
 export function createAppServices(config: AppConfig, platform: Platform): AppServices {

@@ -1,6 +1,8 @@
-import type { ShardConfig } from "../tenancy/connection-router";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { migrateControlPlane, prepareShardDatabase } from "./prepare-database";
+
+/** One PostgreSQL server that holds tenant schemas; `main` also holds the control plane. */
+export type ShardConfig = { id: string; url: string };
 
 export type DatabaseSettings = {
   databaseUrl?: string;

@@ -12,7 +12,7 @@ export function logQueriesAs<T>(log: Logger, work: () => T): T {
 }
 
 const STATEMENT_CHARS = 120;
-/** Tenant tables are schema-qualified in the SQL text (see tenancy/schema-name.ts), which names the tenant. */
+/** Tenant tables are schema-qualified in the SQL text (see db/schema-name.ts), which names the tenant. */
 const TENANT_SCHEMA = /"(t_[a-z0-9_]{1,61})"\./;
 
 type QueryArgs = unknown[];

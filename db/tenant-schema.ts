@@ -1,6 +1,6 @@
 import { pgSchema } from "drizzle-orm/pg-core";
 import { LRUCache } from "lru-cache";
-import { assertSchemaName } from "../tenancy/schema-name";
+import { assertSchemaName } from "./schema-name";
 import { defineTenantTables, type TenantTables } from "./tenant-tables";
 
 const cache = new LRUCache<string, TenantTables>({ max: 5000 });

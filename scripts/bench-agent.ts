@@ -165,10 +165,11 @@ function buildApp(buildDir: string, cleanup: Cleanup): Promise<void> {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk));
-    cleanup.add(async () => {
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    cleanup.add(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return Promise.resolve();
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => {
@@ -351,7 +352,7 @@ async function startServer(env: Record<string, string>, cleanup: Cleanup): Promi
       new Promise((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
-        child.send({ ...command, id } as ServerCommand);
+        child.send({ ...command, id });
       }),
   };
 }

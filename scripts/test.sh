@@ -19,8 +19,8 @@ fi
 
 echo "== typecheck"
 npx tsc --noEmit
-echo "== import layers"
-npx tsx scripts/import-layers.ts --quiet
+echo "== lint (layers, import cycles, type-aware rules; eslint.config.js)"
+npm run --silent lint
 echo "== dead code (knip)"
 npx knip
 echo '== format (prettier --check; npm run format fixes it)'

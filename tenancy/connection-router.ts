@@ -1,12 +1,11 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import type { Logger } from "pino";
+import type { ShardConfig } from "../db/database-servers";
 import { createPool } from "../db/pg-connections";
 import { tenantTables } from "../db/tenant-schema";
 import type { TenantTables } from "../db/tenant-tables";
 import type { TenantRecord } from "./tenant-record";
-
-export type ShardConfig = { id: string; url: string };
 
 export type PoolOptions = {
   /** Tenant-affinity sub-pools per shard: each backend only ever touches about 1/K of the schemas. */

@@ -1,8 +1,7 @@
 import { pino, type Logger } from "pino";
-import type { AppConfig } from "../app/config.server";
-import { openDatabaseServers, type DatabaseServers } from "../db/database-servers";
+import { openDatabaseServers, type DatabaseServers, type ShardConfig } from "../db/database-servers";
 import { logQueriesAs } from "../db/query-timing";
-import { ConnectionRouter, type PoolOptions, type ShardConfig } from "./connection-router";
+import { ConnectionRouter, type PoolOptions } from "./connection-router";
 import { openControlPlane, type ControlPlane } from "./control-plane";
 import { TenantChangeListener } from "./tenant-change-listener";
 import { TenantDirectory } from "./tenant-registry";
@@ -66,9 +65,22 @@ export function createPlatform(
 
 export type OpenedPlatform = Platform & { servers: DatabaseServers };
 
+/** The settings openPlatform reads; the app's configuration (app/config.server.ts) supplies them. */
+export type PlatformSettings = {
+  DATABASE_URL?: string;
+  SHARD_URLS: ShardConfig[];
+  DATA_DIR: string;
+  EMBEDDED_PG_PORT: number;
+  TENANT_CACHE_TTL_MS: number;
+  DB_SUBPOOLS: number;
+  DB_SUBPOOL_MAX: number;
+  DB_MAX_USES: number;
+  DB_MAX_LIFETIME_SECONDS: number;
+};
+
 /** Opens the database servers named by the configuration and the platform over them. */
 export async function openPlatform(
-  config: AppConfig,
+  config: PlatformSettings,
   logger: Logger,
   { listenForTenantChanges = true }: { listenForTenantChanges?: boolean } = {},
 ): Promise<OpenedPlatform> {

@@ -6,7 +6,7 @@ import { tenants } from "../db/control-schema";
 import { tenantTables } from "../db/tenant-schema";
 import type { ControlPlane } from "./control-plane";
 import type { ConnectionRouter, TenantDatabase } from "./connection-router";
-import { newTenantId, quoteSchema, schemaNameFor } from "./schema-name";
+import { newTenantId, quoteSchema, schemaNameFor } from "../db/schema-name";
 import { slugSchema } from "./slug";
 import type { TenantMigration } from "./tenant-migrations";
 import { migrateSchemaInTransaction } from "./tenant-migrator";

@@ -120,7 +120,12 @@ export class TenantChangeListener {
     const ceiling = Math.min(maxRetryMs, minRetryMs * 2 ** this.failures);
     this.failures += 1;
     // Jitter, so the processes of a fleet do not all reconnect in the same instant after a failover.
-    this.retryTimer = setTimeout(() => (this.connecting = this.connect()), ceiling / 2 + Math.random() * (ceiling / 2));
+    this.retryTimer = setTimeout(
+      () => {
+        this.connecting = this.connect();
+      },
+      ceiling / 2 + Math.random() * (ceiling / 2),
+    );
     this.retryTimer.unref();
   }
 }

@@ -4,7 +4,7 @@ import pLimit from "p-limit";
 import type pg from "pg";
 import { tenantMigrations, tenants } from "../db/control-schema";
 import type { ControlDatabase } from "./control-plane";
-import { quoteSchema } from "./schema-name";
+import { quoteSchema } from "../db/schema-name";
 import { latestTenantVersion, loadTenantMigrations, type TenantMigration } from "./tenant-migrations";
 import type { TenantRecord } from "./tenant-record";
 import { toTenantRecord } from "./tenant-registry";

@@ -4,8 +4,8 @@ import { eq } from "drizzle-orm";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSsoRefusal, verifyIdToken, type ProviderMetadata } from "../app/auth/oidc.server";
-import { outboundAllowListSetting } from "../app/http/outbound-address-policy.server";
-import type { OutboundPolicy } from "../app/http/outbound-http.server";
+import { outboundAllowListSetting } from "../app/net/outbound-address-policy.server";
+import type { OutboundPolicy } from "../app/net/outbound-http.server";
 import { saveSsoSettings } from "../app/auth/sso-settings.server";
 import { createInvite } from "../app/team/invites.server";
 import type { TenantRecord } from "../tenancy/tenant-record";
@@ -146,7 +146,7 @@ describe("ID token validation", () => {
 
   beforeAll(async () => {
     const keys = await generateKeyPair("RS256");
-    privateKey = keys.privateKey as CryptoKey;
+    privateKey = keys.privateKey;
     const jwk = { ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
     jwks = http.createServer((_req, res) => res.setHeader("content-type", "application/json").end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));

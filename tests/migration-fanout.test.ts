@@ -10,7 +10,7 @@ import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { createTestTenant, openTestPlatform, uniqueSlug } from "./support/test-platform";
 
 const platform = openTestPlatform();
-let tenants: TenantRecord[] = [];
+const tenants: TenantRecord[] = [];
 const current = latestTenantVersion();
 const next = current + 1;
 const withWidgets: TenantMigration[] = [

@@ -5,7 +5,7 @@ import { LRUCache } from "lru-cache";
 import { OAuth2RequestError, OAuth2Strategy, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "remix-auth-oauth2";
 import * as z from "zod";
 import { AppError } from "../app-error";
-import { isOutboundFailure, safeFetch, type OutboundFailure, type OutboundPolicy } from "../http/outbound-http.server";
+import { isOutboundFailure, safeFetch, type OutboundFailure, type OutboundPolicy } from "../net/outbound-http.server";
 import { isSsoErrorCode, ssoErrorMessages, type SsoErrorCode } from "./sso-errors";
 import { issuerProblem } from "./sso-schema";
 import type { SsoConfiguration } from "./sso-settings.server";

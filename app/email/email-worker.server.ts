@@ -2,7 +2,7 @@ import { Logger as WorkerLogger, parseCronItems, run, type WorkerEvents } from "
 import type pg from "pg";
 import type { Logger } from "pino";
 import { createPool } from "../../db/pg-connections";
-import type { ShardConfig } from "../../tenancy/connection-router";
+import type { ShardConfig } from "../../db/database-servers";
 import type { OpenedPlatform, Platform } from "../../tenancy/platform";
 import type { MailSettings } from "./mail-settings.server";
 import { createMailTransport, type MailTransport } from "./mail-transport.server";

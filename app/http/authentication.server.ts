@@ -8,6 +8,7 @@ import type { RequestAuth } from "../auth/current-user";
 import { sessionCookie } from "../auth/session-cookie.server";
 import { findActiveSession } from "../auth/sessions.server";
 import { isApiRequest } from "./request-path.server";
+import { asyncMiddleware } from "./async-middleware.server";
 
 /**
  * Works out who is asking, once per request: a bearer token on `/api/*`, else the session cookie.
@@ -16,7 +17,7 @@ import { isApiRequest } from "./request-path.server";
  */
 export function authentication({ router, settings }: { router: ConnectionRouter; settings: AuthSettings }) {
   const cookie = sessionCookie(settings);
-  return async (req: Request, res: Response, next: NextFunction) => {
+  return asyncMiddleware(async (req: Request, res: Response, next: NextFunction) => {
     const tenant = res.locals.tenant as TenantRecord;
     const handle = router.forTenant(tenant);
     res.locals.auth = null;
@@ -48,5 +49,5 @@ export function authentication({ router, settings }: { router: ConnectionRouter;
     } catch (error) {
       next(error);
     }
-  };
+  });
 }

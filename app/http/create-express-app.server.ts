@@ -6,11 +6,12 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import type { Platform } from "../../tenancy/platform";
 import type { TenantRecord } from "../../tenancy/tenant-record";
-import { secureServerBuild } from "../auth/route-access.server";
+import { secureServerBuild } from "./route-access.server";
 import { JSON_BODY_LIMIT } from "../api/api-request.server";
+import type { RequestAuth } from "../auth/current-user";
 import type { AppServices, ConductorLoadContext } from "../load-context";
 import { authentication } from "./authentication.server";
-import { clientKey, trustedForwardedHeaders, type TrustProxy } from "./client-address.server";
+import { clientKey, trustedForwardedHeaders, type TrustProxy } from "../net/client-address.server";
 import { globalRateLimit } from "./global-rate-limit.server";
 import { healthz, readyz } from "./health.server";
 import { INBOUND_EMAIL_PATH, inboundEndpoint } from "./inbound-endpoint.server";
@@ -91,7 +92,10 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   app.use("/build", express.static(assetsDir, { immutable: true, maxAge: "1y" }));
   // Only paths that name a file go to the disk: a stat() per page or data request costs real throughput.
   const publicFiles = express.static("public", { maxAge: "1h", index: false });
-  app.use((req, res, next) => (/\/[^/]+\.[a-z0-9]+$/i.test(requestPathOf(res).pathname) && !isApiRequest(res) ? publicFiles(req, res, next) : next()));
+  app.use((req, res, next) => {
+    if (/\/[^/]+\.[a-z0-9]+$/i.test(requestPathOf(res).pathname) && !isApiRequest(res)) publicFiles(req, res, next);
+    else next();
+  });
 
   app.use(globalRateLimit(services.rateLimits.global));
   app.use(tenantResolution({ directory: platform.directory, appDomain }));
@@ -108,12 +112,12 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
       return {
         tenant,
         db: platform.router.forTenant(tenant),
-        auth: res.locals.auth ?? null,
+        auth: (res.locals.auth as RequestAuth | null | undefined) ?? null,
         requestId: String(req.id),
         log: req.log,
         clientIp: req.ip ?? "unknown",
         clientKey: clientKey(req.ip),
-        cspNonce: res.locals.cspNonce,
+        cspNonce: res.locals.cspNonce as string,
         services,
       };
     },

@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 import type { ControlPlane } from "../../tenancy/control-plane";
+import { asyncMiddleware } from "./async-middleware.server";
 
 /** Liveness: the process is up and serving. */
 export function healthz(_req: Request, res: Response) {
@@ -8,7 +9,7 @@ export function healthz(_req: Request, res: Response) {
 
 /** Readiness: the control plane answers within a second. */
 export function readyz(control: ControlPlane) {
-  return async (req: Request, res: Response) => {
+  return asyncMiddleware(async (req: Request, res: Response) => {
     res.set("Cache-Control", "no-store");
     try {
       await withTimeout(control.pool.query("SELECT 1"), 1000);
@@ -17,7 +18,7 @@ export function readyz(control: ControlPlane) {
       req.log?.warn({ err: error }, "readiness check failed");
       res.status(503).json({ status: "unavailable", reason: "control plane unreachable" });
     }
-  };
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,6 +1,6 @@
 import { TLSSocket } from "node:tls";
 import type { NextFunction, Request, Response } from "express";
-import { trustedForwardedValue } from "./client-address.server";
+import { trustedForwardedValue } from "../net/client-address.server";
 import { isApiRequest } from "./request-path.server";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -4,6 +4,7 @@ import { createRemixRequest, sendRemixResponse } from "@remix-run/express/dist/s
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse, NextFunction } from "express";
 import { readBodyWithinLimit } from "./request-body-limit.server";
+import { asyncMiddleware } from "./async-middleware.server";
 
 type Options = {
   build: ServerBuild | (() => Promise<ServerBuild>);
@@ -18,7 +19,7 @@ type Options = {
  */
 export function remixRequestHandler({ build, mode, getLoadContext }: Options) {
   const handleRequest = createRequestHandler(build, mode);
-  return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
+  return asyncMiddleware(async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     try {
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
       const body = hasBody ? await readBodyWithinLimit(req, res) : null;
@@ -34,5 +35,5 @@ export function remixRequestHandler({ build, mode, getLoadContext }: Options) {
     } catch (error) {
       next(error);
     }
-  };
+  });
 }

@@ -32,7 +32,7 @@ function httpLogging(logger: Logger) {
     customErrorMessage: (req, res) => `${req.method} ${req.url?.split("?")[0]} ${res.statusCode}`,
     // Called when the request starts and again when it ends; the tenant is known only by then.
     customProps: (_req, res) => {
-      const tenant = (res as unknown as Response).locals?.tenantSlug;
+      const tenant = (res as unknown as Response).locals?.tenantSlug as string | undefined;
       return tenant ? { tenant } : {};
     },
     serializers: {

@@ -1,8 +1,9 @@
 import type { NextFunction, Request, Response } from "express";
 import { resolveHost } from "../../tenancy/host";
 import type { TenantDirectory } from "../../tenancy/tenant-registry";
-import { trustedForwardedValue } from "./client-address.server";
+import { trustedForwardedValue } from "../net/client-address.server";
 import { landingPage, workspaceNotFoundPage, workspaceSuspendedPage } from "./static-pages.server";
+import { asyncMiddleware } from "./async-middleware.server";
 
 /**
  * Resolves the tenant from the Host header before Remix runs. The bare domain gets the landing
@@ -11,7 +12,7 @@ import { landingPage, workspaceNotFoundPage, workspaceSuspendedPage } from "./st
  * proxy the host is the one it forwarded (X-Forwarded-Host).
  */
 export function tenantResolution({ directory, appDomain }: { directory: TenantDirectory; appDomain: string }) {
-  return async function resolveTenant(req: Request, res: Response, next: NextFunction) {
+  return asyncMiddleware(async function resolveTenant(req: Request, res: Response, next: NextFunction) {
     const host = trustedForwardedValue(req, "x-forwarded-host") ?? req.headers.host;
     const resolution = resolveHost(host, appDomain);
     if (resolution.kind === "apex") {
@@ -46,5 +47,5 @@ export function tenantResolution({ directory, appDomain }: { directory: TenantDi
     res.locals.tenant = tenant;
     res.locals.tenantSlug = tenant.slug;
     next();
-  };
+  });
 }

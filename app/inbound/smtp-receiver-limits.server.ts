@@ -1,4 +1,4 @@
-import { clientKey } from "../http/client-address.server";
+import { clientKey } from "../net/client-address.server";
 
 export type SmtpReceiverLimits = {
   /** Concurrent connections of one client address (an IPv6 client by its /64). */

@@ -30,7 +30,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function PortalSettingsPage() {
   const { settings } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const actionData = useActionData<typeof action>();
   const [form, fields] = useForm({
     id: "portal-settings",
     lastResult: actionData?.result,

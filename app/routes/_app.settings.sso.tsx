@@ -1,4 +1,4 @@
-import { getFormProps, getInputProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { getFormProps, getInputProps, useForm, type FieldMetadata, type SubmissionResult } from "@conform-to/react";
 import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -110,7 +110,7 @@ export default function SsoSettings() {
   );
 }
 
-function Checkbox({ field, label }: { field: Parameters<typeof getInputProps>[0]; label: string }) {
+function Checkbox({ field, label }: { field: FieldMetadata<boolean>; label: string }) {
   const { key, ...props } = getInputProps(field, { type: "checkbox" });
   return (
     <div>

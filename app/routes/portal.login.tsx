@@ -59,7 +59,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function PortalSignIn() {
   const { redirectTo } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const actionData = useActionData<typeof action>();
   return actionData?.step === "code" ? <CodeStep state={actionData} /> : <EmailStep redirectTo={redirectTo} state={actionData} />;
 }
 

@@ -53,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function NewPortalRequest() {
   const { categories, formToken, customer } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const schema = useMemo(() => portalRequestSchema(categories), [categories]);
   const [form, fields] = useForm<PortalRequestFields>({

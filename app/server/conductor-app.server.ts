@@ -2,7 +2,7 @@ import type { ServerBuild } from "@remix-run/node";
 import type { Logger } from "pino";
 import type { Platform } from "../../tenancy/platform";
 import type { AppConfig } from "../config.server";
-import type { TrustProxy } from "../http/client-address.server";
+import type { TrustProxy } from "../net/client-address.server";
 import { createExpressApp } from "../http/create-express-app.server";
 import { createAppServices } from "../services.server";
 

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     stopping = true;
     setTimeout(() => process.exit(1), 10_000).unref();
     server.close(() => {
-      platform.close().finally(() => process.exit(0));
+      void platform.close().finally(() => process.exit(0));
     });
     server.closeAllConnections();
   };

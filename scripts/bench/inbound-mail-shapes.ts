@@ -61,7 +61,7 @@ function contentOf(shape: InboundMailShape, budget: number): Mail.Options {
       };
     case "adversarial":
       // Base64 (a quarter larger) keeps the one line as it is; the decoded line is what the patterns see.
-      return { text: `Am ${repeatTo("schrieb", budget * 0.74)}`, textEncoding: "base64" } as Mail.Options;
+      return { text: `Am ${repeatTo("schrieb", budget * 0.74)}`, textEncoding: "base64" };
   }
 }
 

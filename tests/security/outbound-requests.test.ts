@@ -4,8 +4,8 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveSsoSettings } from "../../app/auth/sso-settings.server";
 import { ConfigError, loadConfig } from "../../app/config.server";
-import { nonPublicRange, outboundAllowListSetting } from "../../app/http/outbound-address-policy.server";
-import { isOutboundFailure, safeFetch, type OutboundPolicy, type ResolvedAddress } from "../../app/http/outbound-http.server";
+import { nonPublicRange, outboundAllowListSetting } from "../../app/net/outbound-address-policy.server";
+import { isOutboundFailure, safeFetch, type OutboundPolicy, type ResolvedAddress } from "../../app/net/outbound-http.server";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { form, postHeaders, sessionFor } from "../support/auth";
 import { LOOPBACK_PROVIDER_ENV, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider";
@@ -184,7 +184,7 @@ describe("Outbound requests (SSRF): the server fetches no internal address a wor
 
     beforeAll(async () => {
       const keys = await generateKeyPair("RS256");
-      privateKey = keys.privateKey as CryptoKey;
+      privateKey = keys.privateKey;
       jwk = { ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
       idp = await listen((req, res) => {
         const [, name, rest] = /^\/([^/]+)(\/.*)$/.exec(req.url ?? "") ?? [];

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientKey } from "../../app/http/client-address.server";
+import { clientKey } from "../../app/net/client-address.server";
 import { startSmtpReceiver, type SmtpReceiver } from "../../app/inbound/smtp-receiver.server";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { createTestTenant, openTestPlatform } from "../support/test-platform";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../../app/auth/api-tokens.server";
 import { createPlatform, type Platform } from "../../tenancy/platform";
 import { dropTenant, setTenantStatus } from "../../tenancy/provisioning";
-import { quoteSchema } from "../../tenancy/schema-name";
+import { quoteSchema } from "../../db/schema-name";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { createMember, sessionFor } from "../support/auth";
 import { createTestTenant, openTestPlatform, testDatabaseUrl, uniqueSlug } from "../support/test-platform";

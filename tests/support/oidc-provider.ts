@@ -44,7 +44,7 @@ export async function startOidcProvider({ accounts, redirectUris }: { accounts: 
   const handle = provider.callback();
   server.on("request", (req, res) => {
     requests.push(req.url ?? "");
-    handle(req, res);
+    void handle(req, res);
   });
   return {
     issuer,

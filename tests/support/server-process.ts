@@ -6,12 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 type PlainResponse = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
 /** One request to 127.0.0.1:`port` as a browser on `host` would send it (fetch() cannot set Host). */
-export function requestServer(
-  port: number,
-  host: string,
-  pathname: string,
-  { method = "GET", headers = {} as Record<string, string>, timeoutMs = 10_000 } = {},
-): Promise<PlainResponse> {
+export function requestServer(port: number, host: string, pathname: string, { method = "GET", headers = {}, timeoutMs = 10_000 } = {}): Promise<PlainResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port, path: pathname, method, headers: { host, ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];

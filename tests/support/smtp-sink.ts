@@ -36,7 +36,8 @@ export async function startSmtpSink({ delayMs = 0, port: fixedPort = 0 } = {}): 
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-        stream.on("end", async () => {
+        stream.on("end", () => void deliver());
+        const deliver = async () => {
           const raw = Buffer.concat(chunks).toString("utf8");
           const envelope = {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
@@ -45,7 +46,7 @@ export async function startSmtpSink({ delayMs = 0, port: fixedPort = 0 } = {}): 
           if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
           deliveries.push({ envelope, raw, mail: await simpleParser(raw) });
           callback();
-        });
+        };
       },
     });
     await new Promise<void>((resolve, reject) => {

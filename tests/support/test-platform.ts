@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
-import type { PoolOptions, ShardConfig } from "../../tenancy/connection-router";
+import type { ShardConfig } from "../../db/database-servers";
+import type { PoolOptions } from "../../tenancy/connection-router";
 import { createPlatform, type Platform } from "../../tenancy/platform";
 import { createTenant, type CreateTenantInput } from "../../tenancy/provisioning";
 import { prepareFirstAdmin } from "../../app/team/first-admin.server";

@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { tmpdir } from "node:os";
 import { loadConfig } from "../../app/config.server";
 import type * as ServerEntry from "../../app/entry.server";
-import type { TrustProxy } from "../../app/http/client-address.server";
+import type { TrustProxy } from "../../app/net/client-address.server";
 import type { Platform } from "../../tenancy/platform";
 import { loadServerBuild } from "./server-build";
 
@@ -29,7 +29,7 @@ export type TestServer = {
  */
 export async function startTestServer(
   platform: Platform,
-  { trustProxy = undefined as TrustProxy | true | undefined, appDomain = "localhost", env = {} as Record<string, string> } = {},
+  { trustProxy = undefined as TrustProxy | true | undefined, appDomain = "localhost", env = {} } = {},
 ): Promise<TestServer> {
   const build = await loadServerBuild();
   const logs: Array<Record<string, unknown>> = [];

@@ -1,8 +1,8 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type ServerBuild } from "@remix-run/node";
 import { apiError } from "../api/api-error.server";
-import { respondToRouteError } from "../http/route-errors.server";
-import { isRouteAccess, type RouteAccess } from "./access";
-import { csrfTokenMatches, submittedCsrfToken } from "./csrf.server";
+import { respondToRouteError } from "./route-errors.server";
+import { isRouteAccess, type RouteAccess } from "../auth/access";
+import { csrfTokenMatches, submittedCsrfToken } from "../auth/csrf.server";
 
 type DataFunction = (args: LoaderFunctionArgs | ActionFunctionArgs) => unknown;
 type RouteModule = ServerBuild["routes"][string]["module"];
@@ -37,9 +37,9 @@ function secureModule(routeId: string, module: RouteModule): RouteModule {
   };
   return {
     ...module,
-    loader: guard(module.loader as DataFunction | undefined, "loader"),
-    action: guard(module.action as DataFunction | undefined, "action"),
-  } as RouteModule;
+    loader: guard(module.loader, "loader"),
+    action: guard(module.action, "action"),
+  };
 }
 
 async function enforceAccess(level: RouteAccess, { request, context }: LoaderFunctionArgs, kind: "loader" | "action") {
