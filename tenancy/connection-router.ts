@@ -1,8 +1,9 @@
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { ShardConfig } from "../db/database-servers";
 import { createPool } from "../db/pg-connections";
+import { drizzleOverPool } from "../db/pooled-drizzle";
 import { tenantTables } from "../db/tenant-schema";
 import type { TenantTables } from "../db/tenant-tables";
 import type { TenantRecord } from "./tenant-record";
@@ -136,7 +137,7 @@ export class ConnectionRouter {
       },
       { log: this.log, onLost: (error) => this.onPoolError(error, shard.id) },
     );
-    const db: TenantDatabase = drizzle(pool);
+    const db: TenantDatabase = drizzleOverPool(pool);
     return { pool, db, transaction: (work) => db.transaction(work) };
   }
 }

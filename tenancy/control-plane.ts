@@ -1,7 +1,8 @@
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { createPool } from "../db/pg-connections";
+import { drizzleOverPool } from "../db/pooled-drizzle";
 
 export type ControlDatabase = NodePgDatabase<Record<string, never>>;
 export type ControlPlane = { pool: pg.Pool; db: ControlDatabase; close(): Promise<void> };
@@ -9,5 +10,5 @@ export type ControlPlane = { pool: pg.Pool; db: ControlDatabase; close(): Promis
 /** A small pool on the main database for control-plane reads and writes (tenant registry, leases). */
 export function openControlPlane(url: string, log: Logger, onError: (error: Error) => void = () => {}, max = 5): ControlPlane {
   const pool = createPool("control", { connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 }, { log, onLost: onError });
-  return { pool, db: drizzle(pool), close: () => pool.end() };
+  return { pool, db: drizzleOverPool(pool), close: () => pool.end() };
 }
