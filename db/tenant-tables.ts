@@ -35,6 +35,12 @@ import {
   type UserRole,
 } from "./tenant-enums";
 
+type BusinessPeriodRow = { weekday: number; start: string; end: string };
+type HolidayRow = { date: string; name: string };
+type SlaMetricTargets = { firstReply?: number; nextReply?: number; resolution?: number };
+type SlaTargetsRow = Partial<Record<TicketPriority, SlaMetricTargets>>;
+type SlaConditionsRow = { priorities?: TicketPriority[]; channels?: TicketChannel[]; tags?: string[]; customerDomains?: string[]; categories?: string[] };
+
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -442,6 +448,51 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     (t) => [check("sso_settings_singleton_check", sql`${t.singleton}`)],
   );
 
+  /** Business hours (issue 13): a time zone, weekly periods and holidays; at most one is the default. */
+  const businessSchedules = table(
+    "business_schedules",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text("name").notNull(),
+      timeZone: text("time_zone").notNull(),
+      /** `{ weekday: 1–7 (ISO), start: "HH:MM", end: "HH:MM" }[]`, validated by business-hours-schema.ts. */
+      periods: jsonb("periods").$type<BusinessPeriodRow[]>().notNull(),
+      holidays: jsonb("holidays").$type<HolidayRow[]>().notNull(),
+      isDefault: boolean("is_default").notNull().default(false),
+      ...timestamps,
+    },
+    (t) => [
+      uniqueIndex("business_schedules_name_key").on(sql`lower(${t.name})`),
+      uniqueIndex("business_schedules_one_default")
+        .on(t.isDefault)
+        .where(sql`${t.isDefault}`),
+    ],
+  );
+
+  /** SLA policies, tried in `position` order: the first whose conditions match a ticket applies. */
+  const slaPolicies = table(
+    "sla_policies",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text("name").notNull(),
+      position: integer("position").notNull(),
+      active: boolean("active").notNull().default(true),
+      /** Every listed condition must hold; an empty list matches any value. */
+      conditions: jsonb("conditions").$type<SlaConditionsRow>().notNull(),
+      /** Minutes per priority and metric (first reply, next reply, resolution); an absent one has no target. */
+      targets: jsonb("targets").$type<SlaTargetsRow>().notNull(),
+      /** Business hours the targets are measured in; null means calendar hours. */
+      scheduleId: bigint("schedule_id", { mode: "number" }).references(() => businessSchedules.id, { onDelete: "restrict" }),
+      /** Statuses during which the resolution clock pauses. */
+      pausedStatuses: text("paused_statuses")
+        .array()
+        .notNull()
+        .default(sql`'{pending,on_hold}'::text[]`),
+      ...timestamps,
+    },
+    (t) => [uniqueIndex("sla_policies_name_key").on(sql`lower(${t.name})`), index("sla_policies_position_idx").on(t.position)],
+  );
+
   return {
     users,
     sessions,
@@ -460,6 +511,8 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     apiTokens,
     ssoIdentities,
     ssoSettings,
+    businessSchedules,
+    slaPolicies,
   };
 }
 

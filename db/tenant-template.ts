@@ -20,4 +20,6 @@ export const {
   apiTokens,
   ssoIdentities,
   ssoSettings,
+  businessSchedules,
+  slaPolicies,
 } = templateTables();
