@@ -35,6 +35,8 @@ import {
   type UserRole,
 } from "./tenant-enums";
 
+const SLA_EVENT_TYPES = ["ticket_created", "status_changed", "customer_message", "agent_public_reply", "policy_changed"] as const;
+export type SlaEventType = (typeof SLA_EVENT_TYPES)[number];
 type BusinessPeriodRow = { weekday: number; start: string; end: string };
 type HolidayRow = { date: string; name: string };
 type SlaMetricTargets = { firstReply?: number; nextReply?: number; resolution?: number };
@@ -483,6 +485,8 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       targets: jsonb("targets").$type<SlaTargetsRow>().notNull(),
       /** Business hours the targets are measured in; null means calendar hours. */
       scheduleId: bigint("schedule_id", { mode: "number" }).references(() => businessSchedules.id, { onDelete: "restrict" }),
+      /** How long before a target falls due the assignee is warned. */
+      warnBeforeMinutes: integer("warn_before_minutes").notNull().default(30),
       /** Statuses during which the resolution clock pauses. */
       pausedStatuses: text("paused_statuses")
         .array()
@@ -491,6 +495,76 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       ...timestamps,
     },
     (t) => [uniqueIndex("sla_policies_name_key").on(sql`lower(${t.name})`), index("sla_policies_position_idx").on(t.position)],
+  );
+
+  /**
+   * What the SLA clocks are computed from (app/service-levels/ticket-sla.server.ts): appended in the
+   * transaction of each ticket change, never edited, so a verdict can always be recomputed.
+   */
+  const ticketSlaEvents = table(
+    "ticket_sla_events",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      ticketId: bigint("ticket_id", { mode: "number" })
+        .notNull()
+        .references(() => tickets.id, { onDelete: "cascade" }),
+      type: text("type").$type<SlaEventType>().notNull(),
+      at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+      /** The status (ticket_created, status_changed) or the policy snapshot in force from then (policy_changed). */
+      data: jsonb("data").$type<Record<string, unknown>>(),
+    },
+    (t) => [
+      index("ticket_sla_events_ticket_idx").on(t.ticketId, t.at, t.id),
+      check("ticket_sla_events_type_check", sql`${t.type} in (${oneOf(SLA_EVENT_TYPES)})`),
+    ],
+  );
+
+  /** Each ticket's SLA as last computed from its events: what the list sorts by and the breach job scans. */
+  const ticketSlas = table(
+    "ticket_slas",
+    {
+      ticketId: bigint("ticket_id", { mode: "number" })
+        .primaryKey()
+        .references(() => tickets.id, { onDelete: "cascade" }),
+      policyId: bigint("policy_id", { mode: "number" }).references(() => slaPolicies.id, { onDelete: "set null" }),
+      policyName: text("policy_name"),
+      /** The computed clocks (sla-clock.ts SlaResult, dates as ISO strings). */
+      clocks: jsonb("clocks").$type<Record<string, unknown>>().notNull(),
+      /** The earliest due instant of a running clock; null when none runs. */
+      nextBreachAt: timestamp("next_breach_at", { withTimezone: true }),
+      /** When the alert job next has something to say (a warning or a breach not yet recorded); null when nothing is pending. */
+      nextAlertAt: timestamp("next_alert_at", { withTimezone: true }),
+      computedAt: timestamp("computed_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      index("ticket_slas_next_breach_idx")
+        .on(t.nextBreachAt)
+        .where(sql`${t.nextBreachAt} is not null`),
+      index("ticket_slas_next_alert_idx")
+        .on(t.nextAlertAt)
+        .where(sql`${t.nextAlertAt} is not null`),
+      // The dashboard's SLA achievement reads the clocks recomputed in the last 14 days.
+      index("ticket_slas_computed_idx").on(t.computedAt),
+    ],
+  );
+
+  /** Each warning and breach the alert job recorded, once per clock (and per next-reply cycle). */
+  const ticketSlaAlerts = table(
+    "ticket_sla_alerts",
+    {
+      ticketId: bigint("ticket_id", { mode: "number" })
+        .notNull()
+        .references(() => tickets.id, { onDelete: "cascade" }),
+      metric: text("metric").notNull(),
+      cycle: integer("cycle").notNull(),
+      kind: text("kind").$type<"warning" | "breach">().notNull(),
+      dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
+      recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      primaryKey({ name: "ticket_sla_alerts_pkey", columns: [t.ticketId, t.metric, t.cycle, t.kind] }),
+      check("ticket_sla_alerts_kind_check", sql`${t.kind} in ('warning', 'breach')`),
+    ],
   );
 
   return {
@@ -513,6 +587,9 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ssoSettings,
     businessSchedules,
     slaPolicies,
+    ticketSlaEvents,
+    ticketSlas,
+    ticketSlaAlerts,
   };
 }
 

@@ -22,4 +22,7 @@ export const {
   ssoSettings,
   businessSchedules,
   slaPolicies,
+  ticketSlaEvents,
+  ticketSlas,
+  ticketSlaAlerts,
 } = templateTables();

@@ -1,6 +1,8 @@
 import { Link } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { ActivityItem } from "~/activity/activity-feed.server";
+import { describeSlaAlert } from "~/service-levels/sla-alerts";
+import type { SlaMetric } from "~/service-levels/sla-clock";
 import { PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
 import { RelativeTime } from "./relative-time";
 
@@ -100,6 +102,17 @@ function describe(item: Serialized): ReactNode {
       ) : (
         <>
           {who} assigned {ticket} to {item.members[String(to)] ?? "a former member"}
+        </>
+      );
+    }
+    case "sla.breached":
+    case "sla.warning": {
+      const alert = change("sla")?.to as { metric: SlaMetric; dueAt: string; minutesLate: number | null } | undefined;
+      if (!alert) return <>SLA alert on {ticket}</>;
+      const kind = item.action === "sla.breached" ? "breach" : "warning";
+      return (
+        <>
+          {describeSlaAlert({ kind, metric: alert.metric, dueAt: new Date(alert.dueAt), minutesLate: alert.minutesLate }, new Date(item.createdAt))} on {ticket}
         </>
       );
     }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { TenantHandle } from "../../tenancy/connection-router";
+import { slaAchievement, type SlaAchievement } from "../service-levels/sla-achievement.server";
 import { readTicketCounters, sidebarCounts, tabCounts } from "../tickets/ticket-counters.server";
 
 export type Trend = { current: number | null; previous: number | null };
@@ -19,6 +20,8 @@ export type DashboardStats = {
   /** Median seconds from creation to solved, tickets solved in the window. */
   medianResolutionSeconds: Trend;
   volume: DailyVolume[];
+  /** Targets met out of those judged, per SLA target, 7 days against the 7 before. */
+  sla: SlaAchievement;
   generatedAt: Date;
 };
 
@@ -45,11 +48,11 @@ export function clearDashboardCache(handle: TenantHandle): void {
   aggregatesCache.delete(handle.tenant.schemaName);
 }
 
-async function computeAggregates({ db, t }: TenantHandle): Promise<Aggregates> {
+async function computeAggregates({ db, t }: Pick<TenantHandle, "db" | "t">): Promise<Aggregates> {
   const created = sql`${t.tickets.createdAt}`;
   const solved = sql`${t.tickets.solvedAt}`;
   const seconds = (to: unknown) => sql`extract(epoch from (${to} - ${created}))`;
-  const [createdStats, solvedStats, volume] = await Promise.all([
+  const [createdStats, solvedStats, volume, sla] = await Promise.all([
     db.execute<{ created_cur: number; created_prev: number; frt_cur: number | null; frt_prev: number | null }>(sql`
       select count(*) filter (where ${created} >= now() - interval '7 days')::int as created_cur,
              count(*) filter (where ${created} < now() - interval '7 days')::int as created_prev,
@@ -68,6 +71,7 @@ async function computeAggregates({ db, t }: TenantHandle): Promise<Aggregates> {
       s as (select date_trunc('day', ${solved} at time zone 'utc') as day, count(*)::int as n from ${t.tickets} where ${solved} >= now() - interval '31 days' group by 1)
       select to_char(days.day, 'YYYY-MM-DD') as day, coalesce(c.n, 0) as created, coalesce(s.n, 0) as solved
       from days left join c using (day) left join s using (day) order by days.day`),
+    slaAchievement({ db, t }),
   ]);
   const c = createdStats.rows[0]!;
   const s = solvedStats.rows[0]!;
@@ -78,6 +82,7 @@ async function computeAggregates({ db, t }: TenantHandle): Promise<Aggregates> {
     medianFirstResponseSeconds: { current: num(c.frt_cur), previous: num(c.frt_prev) },
     medianResolutionSeconds: { current: num(s.res_cur), previous: num(s.res_prev) },
     volume: volume.rows.map((row) => ({ day: row.day, created: Number(row.created), solved: Number(row.solved) })),
+    sla,
     generatedAt: new Date(),
   };
 }

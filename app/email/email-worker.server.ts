@@ -9,6 +9,8 @@ import { createMailTransport, type MailTransport } from "./mail-transport.server
 import { SEND_EMAIL_TASK } from "./outbox.server";
 import { PROCESS_INBOUND_EMAIL_TASK } from "../inbound/inbound-jobs";
 import { processInboundEmailTask, type ProcessInboundDeps } from "../inbound/process-inbound-email.server";
+import { SLA_ALERT_SCAN_TASK, slaAlertScanTask } from "../service-levels/sla-alert-job.server";
+import type { TenantRecord } from "../../tenancy/tenant-record";
 import { sendEmailTask, type SendEmailDeps } from "./send-email-task.server";
 import { superviseRunner, type RunnerBackoff, type SupervisedRunner } from "./supervised-runner.server";
 
@@ -21,6 +23,11 @@ export type EmailWorkerOptions = {
   concurrency: number;
   pollIntervalMs: number;
   logger: Logger;
+  /**
+   * With it, the runners also record SLA warnings and breaches each minute (graphile-worker cron),
+   * whose emails link to the workspace's own address.
+   */
+  slaAlerts?: { originFor: (tenant: TenantRecord) => string };
   /** With it, the same runners also process inbound emails. */
   inbound?: Pick<ProcessInboundDeps, "sessionSecret" | "originFor">;
   /** With it, emails that belong to a ticket carry its signed reply address. */
@@ -45,6 +52,7 @@ export async function startEmailWorker({
   inbound,
   replyRouting,
   runnerBackoff,
+  slaAlerts,
 }: EmailWorkerOptions): Promise<EmailWorker> {
   const log = logger.child({ component: "email-worker" });
   const task = sendEmailTask({ platform, transport, fromAddress, log, replyRouting });
@@ -68,6 +76,10 @@ export async function startEmailWorker({
         { log: shardLog, timeQueries: false, onLost: (error) => shardLog.warn({ err: error }, "job queue connection lost; a new one is opened when needed") },
       );
       pools.push(pool);
+      const slaTask = slaAlerts ? { [SLA_ALERT_SCAN_TASK]: slaAlertScanTask({ platform, originFor: slaAlerts.originFor, log: shardLog }, shard.id) } : {};
+      const cron = slaAlerts
+        ? [{ task: SLA_ALERT_SCAN_TASK, match: "* * * * *", identifier: SLA_ALERT_SCAN_TASK, options: { backfillPeriod: 0, maxAttempts: 1 } }]
+        : [];
       const startRunner = (events: WorkerEvents) =>
         run({
           pgPool: pool,
@@ -75,8 +87,8 @@ export async function startEmailWorker({
           concurrency,
           pollInterval: pollIntervalMs,
           noHandleSignals: true,
-          taskList: { [SEND_EMAIL_TASK]: task, ...inboundTask },
-          parsedCronItems: parseCronItems([]),
+          taskList: { [SEND_EMAIL_TASK]: task, ...inboundTask, ...slaTask },
+          parsedCronItems: parseCronItems(cron),
           // Batched (with no delay), a job's completion is flushed when the worker stops; unbatched, a
           // completion still in flight at stop is lost and the job stays locked for graphile-worker's 4 hours.
           preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
@@ -127,6 +139,7 @@ export function startEmailWorkerFromSettings(
     pollIntervalMs: mail.worker.pollIntervalMs,
     logger,
     inbound: { sessionSecret: mail.replyTokenSecret, originFor: mail.originFor },
+    slaAlerts: { originFor: mail.originFor },
     replyRouting: mail.inboundDomain ? { sessionSecret: mail.replyTokenSecret, inboundDomain: mail.inboundDomain } : undefined,
   });
 }

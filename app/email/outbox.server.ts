@@ -10,7 +10,16 @@ export const SEND_EMAIL_TASK = "send_email";
 export type SendEmailPayload = { tenantId: string; emailId: number };
 
 export type OutboundEmail = {
-  kind: "ticket_confirmation" | "login_code" | "agent_reply" | "customer_reply_notice" | "team_invite" | "account_locked" | "address_confirmation";
+  kind:
+    | "ticket_confirmation"
+    | "login_code"
+    | "agent_reply"
+    | "customer_reply_notice"
+    | "team_invite"
+    | "account_locked"
+    | "address_confirmation"
+    | "sla_warning_notice"
+    | "sla_breach_notice";
   to: { address: string; name?: string | null };
   subject: string;
   text: string;

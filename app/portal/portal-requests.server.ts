@@ -37,12 +37,9 @@ export async function submitPortalRequest(
       const ticket = await createTicket(
         joinTransaction(handle, tx),
         { type: "customer", customerId: customer.id },
-        { customer: { id: customer.id }, subject: input.subject, message: input.message, channel: "portal" },
+        { customer: { id: customer.id }, subject: input.subject, message: input.message, channel: "portal", category: input.category ?? null },
       );
-      await tx
-        .update(t.tickets)
-        .set({ idempotencyKey: input.idempotencyKey, category: input.category ?? null })
-        .where(eq(t.tickets.id, ticket.id));
+      await tx.update(t.tickets).set({ idempotencyKey: input.idempotencyKey }).where(eq(t.tickets.id, ticket.id));
       await queueTicketConfirmation(
         { tx, handle, origin },
         { customer: { name: input.name, email: input.email }, ticket: { id: ticket.id, number: ticket.number, subject: input.subject } },

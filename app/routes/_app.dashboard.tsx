@@ -8,6 +8,8 @@ import { PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { VolumeChart } from "~/components/volume-chart";
 import { dashboardStats, type Trend } from "~/dashboard/dashboard-stats.server";
+import type { SlaAchievement } from "~/service-levels/sla-achievement.server";
+import type { SlaMetric } from "~/service-levels/sla-clock";
 import { formatDuration, percentChange } from "~/dashboard/format-duration";
 
 export const handle = access("agent");
@@ -75,6 +77,7 @@ export default function Dashboard() {
           <MetricCard key={card.label} {...card} />
         ))}
       </section>
+      <SlaAchievementSection sla={stats.sla} />
       <div className="mt-6 grid items-start gap-6 lg:grid-cols-[3fr_2fr]">
         <section className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="volume-heading">
           <h2 id="volume-heading" className="text-lg font-semibold text-slate-900">
@@ -137,3 +140,35 @@ function MetricCard({ label, value, href, accent, trend, lowerIsBetter, trendLab
 }
 
 export const ErrorBoundary = PanelErrorBoundary;
+
+const SLA_TARGET_LABELS: Record<SlaMetric, string> = { firstReply: "First reply", nextReply: "Next reply", resolution: "Resolution" };
+
+/** Share of SLA targets met, 7 days against the 7 before; shown once any target has been judged. */
+function SlaAchievementSection({ sla }: { sla: SlaAchievement }) {
+  const metrics = (Object.keys(SLA_TARGET_LABELS) as SlaMetric[]).filter((metric) => sla[metric].current.judged + sla[metric].previous.judged > 0);
+  if (metrics.length === 0) return null;
+  const percent = ({ achieved, judged }: { achieved: number; judged: number }) => (judged === 0 ? null : Math.round((achieved / judged) * 100));
+  return (
+    <section className="mt-6 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="sla-heading">
+      <h2 id="sla-heading" className="text-lg font-semibold text-slate-900">
+        SLA achieved, last 7 days
+      </h2>
+      <dl className="mt-4 grid gap-4 sm:grid-cols-3">
+        {metrics.map((metric) => {
+          const current = percent(sla[metric].current);
+          const previous = percent(sla[metric].previous);
+          return (
+            <div key={metric} data-testid={`sla-achieved-${metric}`}>
+              <dt className="text-sm font-medium text-slate-600">{SLA_TARGET_LABELS[metric]}</dt>
+              <dd className="mt-1 text-2xl font-bold tabular-nums text-slate-900">{current === null ? "—" : `${current}%`}</dd>
+              <dd className="text-xs text-slate-600">
+                {sla[metric].current.achieved} of {sla[metric].current.judged} met
+                {previous === null ? "" : ` · ${previous}% the 7 days before`}
+              </dd>
+            </div>
+          );
+        })}
+      </dl>
+    </section>
+  );
+}

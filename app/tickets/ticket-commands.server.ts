@@ -7,6 +7,7 @@ import { AppError, fieldError, notFound } from "../app-error";
 import { customerExists, findOrCreateCustomer } from "../customers/customers.server";
 import type { MailContext } from "../email/notifications.server";
 import { queueTicketMessageEmails } from "../email/ticket-emails.server";
+import { trackTicketSla, type SlaChange } from "../service-levels/ticket-sla.server";
 import { forgetTicketCounters, moveTicketCount } from "./ticket-counters.server";
 import { MAX_TAGS_PER_TICKET } from "./ticket-schemas";
 import { bodyDocument, rebuiltDocument, subjectDocument } from "./ticket-search-document.server";
@@ -20,6 +21,8 @@ export type NewTicket = {
   channel: TicketChannel;
   assigneeId?: number | null;
   tags?: string[];
+  /** The portal request category the customer chose. */
+  category?: string | null;
 };
 
 /** The properties an agent can change; `undefined` leaves a field as it is. */
@@ -90,12 +93,14 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
         customerId,
         assigneeId,
         tags: input.tags ?? [],
+        category: input.category ?? null,
         solvedAt: status === "solved" || status === "closed" ? sql`now()` : null,
         searchDocument: sql`${subjectDocument(input.subject)} || ${bodyDocument(input.message)}`,
       })
       .returning({ id: t.tickets.id, number: t.tickets.number });
     await tx.insert(t.ticketMessages).values({ ticketId: ticket!.id, authorType: "customer", authorCustomerId: customerId, body: input.message });
     await moveTicketCount(tx, t, null, { status, assigneeId, priority: input.priority ?? "normal" });
+    await trackTicketSla(tx, t, ticket!.id, ["ticket_created"]);
     await recordActivity(tx, t, {
       ...actorColumns(actor),
       action: "ticket.created",
@@ -167,6 +172,11 @@ async function updateTicketInTransaction(
     })
     .where(eq(t.tickets.number, number));
   if (diff.status || diff.assigneeId || diff.priority) await moveTicketCount(tx, t, current, next);
+  const slaChanges: SlaChange[] = [
+    ...(diff.status ? (["status_changed"] as const) : []),
+    ...(diff.priority || diff.tags ? (["properties_changed"] as const) : []),
+  ];
+  if (slaChanges.length > 0) await trackTicketSla(tx, t, current.id, slaChanges);
   for (const [field, change] of Object.entries(diff)) {
     await recordActivity(tx, t, {
       ...actorColumns(actor),
@@ -236,6 +246,8 @@ export async function addMessage(
         changes: { status: { from: current.status, to: "open" } },
       });
     }
+    if (actor.type === "customer") await trackTicketSla(tx, t, current.id, reopen ? ["status_changed", "customer_message"] : ["customer_message"]);
+    else if (!internal) await trackTicketSla(tx, t, current.id, ["agent_public_reply"]);
     if (mail) await queueTicketMessageEmails(tx, handle, mail, { actor, ticket: current, message: { id: message!.id, body: input.body, internal } });
     return message!;
   });
