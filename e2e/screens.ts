@@ -55,6 +55,8 @@ const SCREEN_URLS: Record<string, (data: ScreenData) => string[]> = {
   "routes/_app.customers.$id.edit": ({ customerId }) => [`/customers/${customerId}/edit`],
   // A well-formed link that matches no claim: the screen that says so.
   "routes/_app.settings.email_.verify.$token": () => [`/settings/email/verify/${"A".repeat(43)}`],
+  // The same form creates (/settings/sla/new) and edits a policy; the demo workspace has no policy to edit.
+  "routes/_app.settings.sla_.$id": () => ["/settings/sla/new"],
   "routes/dev.mailbox.$id": ({ mailboxEmailId }) => [`/dev/mailbox/${mailboxEmailId}`],
   "routes/invite.$token": ({ inviteToken }) => [`/invite/${inviteToken}`],
   "routes/portal.login_.$token": ({ portalLinkToken }) => [`/portal/login/${portalLinkToken}`],

@@ -132,3 +132,17 @@ export function Button({
     </button>
   );
 }
+
+/** A checkbox with its label beside it and its errors below. */
+export function Checkbox({ field, label }: { field: FieldMetadata<boolean | undefined>; label: string }) {
+  const { key, ...props } = getInputProps(field, { type: "checkbox" });
+  return (
+    <div>
+      <label className="flex items-center gap-2 text-sm font-medium text-slate-700">
+        <input key={key} {...props} className="h-4 w-4 rounded border-slate-300 accent-brand-600" />
+        {label}
+      </label>
+      <FieldErrors id={field.errorId} errors={field.errors} />
+    </div>
+  );
+}

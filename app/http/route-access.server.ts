@@ -3,6 +3,7 @@ import { apiError } from "../api/api-error.server";
 import { respondToRouteError } from "./route-errors.server";
 import { isRouteAccess, type RouteAccess } from "../auth/access";
 import { csrfTokenMatches, submittedCsrfToken } from "../auth/csrf.server";
+import { fieldWithOversizedIndex, isFormContentType } from "./form-shape.server";
 
 type DataFunction = (args: LoaderFunctionArgs | ActionFunctionArgs) => unknown;
 type RouteModule = ServerBuild["routes"][string]["module"];
@@ -55,6 +56,10 @@ async function enforceAccess(level: RouteAccess, { request, context }: LoaderFun
       if (isApi) throw apiError(403, "forbidden", "Only admins may do this.");
       throw new Response("Only admins may open this page.", { status: 403 });
     }
+  }
+  if (kind === "action" && isFormContentType(request.headers.get("content-type"))) {
+    const form = await request.clone().formData();
+    if (fieldWithOversizedIndex(form.keys())) throw new Response("That form was not valid. Reload the page and try again.", { status: 400 });
   }
   if (kind === "action" && auth?.via === "session" && !csrfTokenMatches(auth.csrfToken, await submittedCsrfToken(request))) {
     if (isApi) throw apiError(403, "csrf_failed", "Missing or invalid CSRF token (send it in the X-CSRF-Token header).");

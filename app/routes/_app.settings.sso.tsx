@@ -1,4 +1,4 @@
-import { getFormProps, getInputProps, useForm, type FieldMetadata, type SubmissionResult } from "@conform-to/react";
+import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -7,7 +7,7 @@ import { requireUser } from "~/auth/guards.server";
 import { testConnection, type ConnectionTest } from "~/auth/oidc.server";
 import { ssoSettingsSchemaFor } from "~/auth/sso-schema";
 import { getSsoSettings, saveSsoSettings } from "~/auth/sso-settings.server";
-import { Button, CsrfInput, FieldErrors, FormErrors, TextField } from "~/components/form-fields";
+import { Button, Checkbox, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
 import { replyOnAppError } from "~/http/route-errors.server";
 
@@ -107,18 +107,5 @@ export default function SsoSettings() {
         </div>
       </Form>
     </Section>
-  );
-}
-
-function Checkbox({ field, label }: { field: FieldMetadata<boolean>; label: string }) {
-  const { key, ...props } = getInputProps(field, { type: "checkbox" });
-  return (
-    <div>
-      <label className="flex items-center gap-2 text-sm font-medium text-slate-700">
-        <input key={key} {...props} className="h-4 w-4 rounded border-slate-300 accent-brand-600" />
-        {label}
-      </label>
-      <FieldErrors id={field.errorId} errors={field.errors} />
-    </div>
   );
 }

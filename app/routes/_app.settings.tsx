@@ -17,11 +17,14 @@ export default function SettingsLayout() {
     { to: "/settings/sso", label: "Single sign-on", show: isAdmin },
     { to: "/settings/portal", label: "Portal", show: isAdmin },
     { to: "/settings/email", label: "Email", show: isAdmin },
+    { to: "/settings/business-hours", label: "Business hours", show: isAdmin },
+    { to: "/settings/sla", label: "Service levels", show: isAdmin },
   ];
   return (
     <div className="mx-auto max-w-4xl">
       <h1 className="text-2xl font-bold text-slate-900">Settings</h1>
-      <nav aria-label="Settings" className="mt-4 flex gap-2 border-b border-slate-200">
+      {/* Seven tabs are wider than a phone: the row scrolls sideways instead of the page. */}
+      <nav aria-label="Settings" className="mt-4 flex gap-2 overflow-x-auto border-b border-slate-200">
         {tabs
           .filter((tab) => tab.show)
           .map((tab) => (
@@ -29,7 +32,7 @@ export default function SettingsLayout() {
               key={tab.to}
               to={tab.to}
               className={({ isActive }) =>
-                `-mb-px border-b-2 px-3 py-2 text-sm font-medium ${isActive ? "border-brand-500 text-brand-700" : "border-transparent text-slate-600 hover:text-slate-900"}`
+                `-mb-px whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium ${isActive ? "border-brand-500 text-brand-700" : "border-transparent text-slate-600 hover:text-slate-900"}`
               }
             >
               {tab.label}
