@@ -32,6 +32,8 @@ import { Cleanup, log, messageOf, progress, seconds } from "./bench/support";
 // The screens under test. The list and ticket routes may still be in the making: a target whose
 // route answers 404 stops the bench with a hint to leave it out (--only).
 const LIST_PATH = "/tickets?status=open&priority=high";
+/** The unsolved tickets, the one breaching next first (overdue first). */
+const BREACH_LIST_PATH = "/tickets?sort=next_breach";
 const ticketPath = (number: number) => `/tickets/${number}`;
 const DASHBOARD_PATH = "/dashboard";
 /** Registered only in builds made with CONDUCTOR_BENCH_ROUTES=1 (remix.config.js, app/bench/constant.tsx). */
@@ -39,18 +41,24 @@ const CONSTANT_PATH = "/__bench/constant";
 /** Rows of the constant route, as many as a page of the ticket list. */
 const CONSTANT_ROWS = 50;
 
-const SCREENS = ["list", "ticket", "dashboard"] as const;
+const SCREENS = ["list", "breaches", "ticket", "dashboard"] as const;
 type Screen = (typeof SCREENS)[number];
 type TargetName = Screen | "constant";
-const LABELS: Record<TargetName, string> = { constant: "constant", list: "ticket list", ticket: "ticket page", dashboard: "dashboard" };
+const LABELS: Record<TargetName, string> = {
+  constant: "constant",
+  list: "ticket list",
+  breaches: "list by next breach",
+  ticket: "ticket page",
+  dashboard: "dashboard",
+};
 
 const THROUGHPUT_CONNECTIONS = 16;
 const LATENCY_CONNECTIONS = 4;
 const TARGETS = {
   /** At 16 connections: requests/s as a share of the constant route's, same kind. */
-  minRatio: { list: 0.5, ticket: 0.5, dashboard: 0.35 } satisfies Record<Screen, number>,
+  minRatio: { list: 0.5, breaches: 0.5, ticket: 0.5, dashboard: 0.35 } satisfies Record<Screen, number>,
   /** At 4 connections, data requests: p95 latency. */
-  maxP95Ms: { list: 25, ticket: 25, dashboard: 50 } satisfies Record<Screen, number>,
+  maxP95Ms: { list: 25, breaches: 25, ticket: 25, dashboard: 50 } satisfies Record<Screen, number>,
 };
 const KINDS: Kind[] = ["data", "document"];
 /** Without the list to size it by (--only without list), the constant route has this size. */
@@ -92,6 +100,7 @@ What it does:
   4. Drives with autocannon, each as a single-fetch data request (GET <path>.data) and as a
      document, for --duration seconds (after --warmup seconds):
        ticket list  ${LIST_PATH}
+       list by next breach  ${BREACH_LIST_PATH}
        ticket page  /tickets/<number> (an answered ticket with the average number of messages)
        dashboard    ${DASHBOARD_PATH}
        constant     ${CONSTANT_PATH}: no query, data and document sized like the ticket list's
@@ -99,9 +108,9 @@ What it does:
      order that rotates each round, so load from elsewhere on the machine hits them alike.
 
 Targets (PASS/MISS; a miss does not change the exit code):
-  ${THROUGHPUT_CONNECTIONS} connections: ticket list, ticket page >= ${TARGETS.minRatio.list * 100} % of the constant route's
+  ${THROUGHPUT_CONNECTIONS} connections: ticket lists, ticket page >= ${TARGETS.minRatio.list * 100} % of the constant route's
                   requests/s, dashboard >= ${TARGETS.minRatio.dashboard * 100} % (data and document alike)
-  ${LATENCY_CONNECTIONS} connections:  data requests p95 <= ${TARGETS.maxP95Ms.list} ms (ticket list, ticket page), <= ${TARGETS.maxP95Ms.dashboard} ms (dashboard)
+  ${LATENCY_CONNECTIONS} connections:  data requests p95 <= ${TARGETS.maxP95Ms.list} ms (ticket lists, ticket page), <= ${TARGETS.maxP95Ms.dashboard} ms (dashboard)
 
 The server reads the rest of its settings from the environment as server.ts does (e.g.
 DB_SUBPOOLS, DB_SUBPOOL_MAX); the bench sets DATABASE_URL, SESSION_SECRET, APP_DOMAIN=localhost,
@@ -265,6 +274,8 @@ type Workload = {
   activity: number;
   /** Numbers of the tickets the list shows (open, high priority). */
   listNumbers: Set<number>;
+  /** Numbers of the first page of unsolved tickets by next breach. */
+  breachNumbers: Set<number>;
   ticket: { number: number; messages: number; customerEmail: string; customerTickets: number };
 };
 
@@ -276,6 +287,11 @@ async function describeWorkload(pool: pg.Pool, tenant: TenantRecord, messagesPer
                (select count(*) from ${t.customers})::int as customers, (select count(*) from ${t.activityLogs})::int as activity`,
   );
   const list = await db.execute<{ number: number }>(sql`select number from ${t.tickets} where status = 'open' and priority = 'high'`);
+  const breaches = await db.execute<{ number: number }>(
+    sql`select tk.number from ${t.ticketSlas} s join ${t.tickets} tk on tk.id = s.ticket_id
+        where s.next_breach_at is not null and tk.status in ('open', 'pending', 'on_hold')
+        order by s.next_breach_at, tk.id limit 50`,
+  );
   // A recently active, answered ticket with the average number of messages, whose customer has a few other tickets.
   const ticket = await db.execute<{ number: number; messages: number; email: string; customer_tickets: number }>(
     sql`select tk.number, m.n as messages, c.email, o.n as customer_tickets
@@ -292,6 +308,7 @@ async function describeWorkload(pool: pg.Pool, tenant: TenantRecord, messagesPer
   return {
     ...counts.rows[0]!,
     listNumbers: new Set(list.rows.map((r) => Number(r.number))),
+    breachNumbers: new Set(breaches.rows.map((r) => Number(r.number))),
     ticket: { number: Number(row.number), messages: row.messages, customerEmail: row.email, customerTickets: row.customer_tickets },
   };
 }
@@ -380,6 +397,15 @@ function screenTargets(workload: Workload, only: Screen[]): Target[] {
         const found = [...numbersIn(body)].filter((n) => workload.listNumbers.has(n)).length;
         const wanted = Math.min(20, workload.listNumbers.size);
         return found >= wanted ? null : `shows ${found} of the open high-priority tickets' numbers, expected at least ${wanted}`;
+      },
+    },
+    breaches: {
+      name: "breaches",
+      path: BREACH_LIST_PATH,
+      check: (body) => {
+        const found = [...numbersIn(body)].filter((n) => workload.breachNumbers.has(n)).length;
+        const wanted = Math.min(20, workload.breachNumbers.size);
+        return found >= wanted ? null : `shows ${found} of the ${workload.breachNumbers.size} tickets breaching next, expected at least ${wanted}`;
       },
     },
     ticket: {
@@ -745,7 +771,7 @@ async function main(): Promise<void> {
     );
     console.log(`  beside it: ${options.tenants} tenants with ${options.smallTickets} tickets each`);
     console.log(
-      `  list: ${LIST_PATH} (${workload.listNumbers.size.toLocaleString("en")} matching tickets); ticket page: #${workload.ticket.number} (${workload.ticket.messages} messages, customer with ${workload.ticket.customerTickets} tickets)`,
+      `  list: ${LIST_PATH} (${workload.listNumbers.size.toLocaleString("en")} matching tickets); by next breach: ${BREACH_LIST_PATH}; ticket page: #${workload.ticket.number} (${workload.ticket.messages} messages, customer with ${workload.ticket.customerTickets} tickets)`,
     );
     console.log(`  setup: small tenants ${smallTime}, big tenant ${bigTime}, vacuum ${vacuumTime}; ${setupTime} in all before measuring`);
     console.log(

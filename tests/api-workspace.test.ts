@@ -309,7 +309,7 @@ describe("GET /api/openapi.json", () => {
     expect(document.paths["/api/customers"].post.responses["409"]).toBeDefined();
     expect(document.paths["/api/customers/{id}"].patch.responses["409"]).toBeDefined();
     const listParameters = document.paths["/api/tickets"].get.parameters.map((p: { name: string }) => p.name);
-    expect(listParameters.sort()).toEqual(["assignee", "channel", "cursor", "customer", "limit", "priority", "q", "sort", "status", "tag"]);
+    expect(listParameters.sort()).toEqual(["assignee", "channel", "cursor", "customer", "limit", "priority", "q", "sla", "sort", "status", "tag"]);
   });
 
   it("is generated from the schemas the routes validate with: strict bodies, the error shape, resolvable references", () => {

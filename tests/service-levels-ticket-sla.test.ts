@@ -132,6 +132,30 @@ describe("a ticket's SLA clocks", () => {
     }
   });
 
+  it("adopts a ticket from before SLA tracking at its first change, from its creation and first reply", async () => {
+    const { t } = handle;
+    const [customer] = await handle.db.insert(t.customers).values({ name: "Old Customer", email: "old@customers.test" }).returning({ id: t.customers.id });
+    // Written as a ticket of before the feature: no SLA history at all.
+    const [old] = await handle.db
+      .insert(t.tickets)
+      .values({
+        subject: "From last year",
+        customerId: customer!.id,
+        channel: "email",
+        createdAt: new Date(Date.now() - 180 * MINUTE),
+        firstResponseAt: new Date(Date.now() - 150 * MINUTE),
+      })
+      .returning({ id: t.tickets.id, number: t.tickets.number });
+    await addMessage(handle, { type: "customer", customerId: customer!.id }, old!.number, { body: "Any news?" });
+    const sla = await slaOf(old!.id);
+    expect(sla.policyName).toBe("Everyone");
+    // Answered before any policy applied: not judged, and not awaited again.
+    expect(sla.clocks.firstReply).toBeNull();
+    expect(sla.clocks.nextReply.current!.state).toBe("running");
+    const [row] = await handle.db.select({ createdAt: t.tickets.createdAt }).from(t.tickets).where(eq(t.tickets.id, old!.id));
+    expect(Date.parse(sla.clocks.resolution!.startedAt)).toBe(row!.createdAt.getTime());
+  });
+
   it("gives the same verdicts when recomputed later from the events alone", async () => {
     const { id, number } = await newTicket();
     await addMessage(handle, agent, number, { body: "Done" });

@@ -50,7 +50,13 @@ export const ticketListQuery = z.strictObject({
   customer: ticketFilterFields.customer.meta({ description: "Only this customer's tickets (a customer id)." }),
   tag: ticketFilterFields.tag.meta({ description: "Only tickets with this tag." }),
   q: ticketFilterFields.q.meta({ description: "Full-text search in subjects and messages." }),
-  sort: ticketFilterFields.sort.meta({ description: "Newest first by `updated` (the default), `created`, `priority`, or `relevance` (the default with `q`)." }),
+  sla: ticketFilterFields.sla.meta({
+    description: "`breached`: a running SLA clock is past due; `due_soon`: one falls due within the hour (not yet breached).",
+  }),
+  sort: ticketFilterFields.sort.meta({
+    description:
+      "Newest first by `updated` (the default), `created`, `priority`, or `relevance` (the default with `q`); or `next_breach`: tickets with a running SLA clock by its due time (overdue first), then the others by `updated`.",
+  }),
   cursor,
   limit,
 });
@@ -147,6 +153,28 @@ export const meSchema = z
   })
   .meta({ id: "Me" });
 
+const slaTargetSchema = z
+  .object({
+    state: z.enum(["running", "paused", "achieved", "breached"]).meta({ description: "As of the response: a running clock past its due time is `breached`." }),
+    dueAt: timestamp
+      .nullable()
+      .meta({ description: "While running, when the target falls due; once breached, the breach instant; null while paused or once achieved." }),
+    breachedAt: timestamp.nullable(),
+    completedAt: timestamp.nullable().meta({ description: "When the clock stopped (the reply, or the solve), if it has." }),
+    targetMinutes: z.number().meta({ description: "The target, in minutes on the policy's clock (business or calendar hours)." }),
+  })
+  .meta({ id: "SlaTarget" });
+
+const slaSchema = z
+  .object({
+    policy: z.string().nullable().meta({ description: "The SLA policy in force; null when none applies." }),
+    nextBreachAt: timestamp.nullable().meta({ description: "The earliest due time of a running clock (in the past when overdue); null when none runs." }),
+    firstReply: slaTargetSchema.nullable(),
+    nextReply: slaTargetSchema.nullable().meta({ description: "The reply the customer is waiting for, else the latest one answered." }),
+    resolution: slaTargetSchema.nullable(),
+  })
+  .meta({ id: "TicketSla", description: "The ticket's service-level targets; a target is null when the policy sets none." });
+
 const ticketFields = {
   number: z.number().int(),
   subject: z.string(),
@@ -155,6 +183,7 @@ const ticketFields = {
   channel: channelSchema,
   tags: z.array(z.string()),
   assigneeId: entityId.nullable(),
+  sla: slaSchema,
   createdAt: timestamp,
   updatedAt: timestamp,
 };

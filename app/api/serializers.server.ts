@@ -5,6 +5,7 @@ import type { CustomerSummary } from "../customers/customers.server";
 import type { DashboardStats } from "../dashboard/dashboard-stats.server";
 import { AppError } from "../app-error";
 import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
+import { liveTarget, type SlaTargetView, type TicketSlaView } from "../service-levels/sla-display";
 import type { TicketDetail, TicketMessage } from "../tickets/ticket-detail.server";
 import type { TicketListItem } from "../tickets/ticket-list.server";
 import type { activitySchema, customerSchema, dashboardStatsSchema, memberSchema, messageSchema, ticketSchema, ticketSummarySchema } from "./api-schemas";
@@ -18,6 +19,22 @@ type Json<S extends z.ZodType> = z.input<S>;
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 const isoOrNull = (value: Date | string | null) => (value === null ? null : iso(value));
+
+/** The SLA as of `now`: a clock that ran past its due time since it was computed reads as breached. */
+export function slaJson(sla: TicketSlaView | null, now = new Date()) {
+  const target = (view: SlaTargetView | null) => {
+    if (!view) return null;
+    const live = liveTarget(view, now);
+    return { state: live.state, dueAt: view.dueAt, breachedAt: live.breachedAt, completedAt: view.completedAt, targetMinutes: view.targetMinutes };
+  };
+  return {
+    policy: sla?.policy ?? null,
+    nextBreachAt: sla?.nextBreachAt ?? null,
+    firstReply: target(sla?.firstReply ?? null),
+    nextReply: target(sla?.nextReply ?? null),
+    resolution: target(sla?.resolution ?? null),
+  };
+}
 
 export const pageJson = <T, J>(page: Page<T>, item: (value: T) => J) => ({ data: page.items.map(item), nextCursor: page.nextCursor });
 
@@ -34,6 +51,7 @@ export function ticketSummaryJson(ticket: TicketListItem): Json<typeof ticketSum
     assigneeId: ticket.assignee?.id ?? null,
     assignee: ticket.assignee ? { id: ticket.assignee.id, name: ticket.assignee.name } : null,
     customer: { id: ticket.customer.id, name: ticket.customer.name, email: ticket.customer.email },
+    sla: slaJson(ticket.sla),
     createdAt: iso(ticket.createdAt),
     updatedAt: iso(ticket.updatedAt),
   };
@@ -52,6 +70,7 @@ export function ticketJson(ticket: TicketDetail): Json<typeof ticketSchema> {
     customer: { id: ticket.customer.id, name: ticket.customer.name, email: ticket.customer.email, company: ticket.customer.company },
     firstResponseAt: isoOrNull(ticket.firstResponseAt),
     solvedAt: isoOrNull(ticket.solvedAt),
+    sla: slaJson(ticket.sla),
     createdAt: iso(ticket.createdAt),
     updatedAt: iso(ticket.updatedAt),
   };

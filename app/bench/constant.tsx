@@ -54,6 +54,7 @@ function payload(rows: number, pad: number) {
         tags: row % 3 === 0 ? [] : [WORDS[row % WORDS.length]!],
         customer: { id: 5_000 + row, name: `Customer ${row}`, email: `customer-${row}@bench.test` },
         assignee: row % 4 === 0 ? null : { id: 1 + (row % 8), name: `Agent ${row % 8}` },
+        sla: null,
         createdAt: new Date(BASE_TIME + row * 3_600_000),
         updatedAt: new Date(BASE_TIME + row * 3_700_000),
       })),

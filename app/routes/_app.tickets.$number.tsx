@@ -1,7 +1,7 @@
 import { getFormProps, getTextareaProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { differenceInSeconds, format } from "date-fns";
+import { differenceInSeconds } from "date-fns";
 import { useEffect, useRef, useState } from "react";
 import { listActivity } from "~/activity/activity-feed.server";
 import { agentActor } from "~/activity/actor";
@@ -14,8 +14,10 @@ import { EmailHtmlFrame } from "~/components/email-html-frame";
 import { StatusBadge, TagChip } from "~/components/badges";
 import { Button, CsrfInput, FieldErrors, FormErrors } from "~/components/form-fields";
 import { normalizePropertySelects, PropertySelect } from "~/components/property-select";
+import { LocalTime } from "~/components/local-time";
 import { RelativeTime } from "~/components/relative-time";
 import { PanelErrorBoundary } from "~/components/route-error";
+import { SlaPanel } from "~/components/sla-panel";
 import { formatDuration } from "~/dashboard/format-duration";
 import { onAppError } from "~/http/route-errors.server";
 import { emailPartsOfTicket } from "~/inbound/attachments.server";
@@ -42,7 +44,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     listActivity(context.db, { ticketId: ticket.id }, { limit: 30 }),
     listAssignees(context.db),
   ]);
-  return { ticket, messages, emailParts, otherTickets, activity: activity.items, assignees };
+  return { ticket, messages, emailParts, otherTickets, activity: activity.items, assignees, now: new Date().toISOString() };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -86,7 +88,7 @@ const pickProperties = (p: TicketProperties) => ({ version: p.version, status: p
 type Properties = ReturnType<typeof pickProperties>;
 
 export default function TicketPage() {
-  const { ticket, messages, emailParts, otherTickets, activity, assignees } = useLoaderData<typeof loader>();
+  const { ticket, messages, emailParts, otherTickets, activity, assignees, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const firstResponse = ticket.firstResponseAt ? differenceInSeconds(new Date(ticket.firstResponseAt), new Date(ticket.createdAt)) : null;
   return (
@@ -148,6 +150,7 @@ export default function TicketPage() {
             assignees={assignees}
             actionData={actionData?.intent === "properties" ? (actionData as PropertiesActionData) : undefined}
           />
+          <SlaPanel sla={ticket.sla} serverNow={now} />
           <section className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="customer-heading">
             <h2 id="customer-heading" className="text-xs font-semibold uppercase tracking-wide text-slate-500">
               Customer
@@ -177,9 +180,15 @@ export default function TicketPage() {
           </section>
           <section className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm text-sm text-slate-700" aria-label="Timing">
             <p>Channel: {CHANNEL_LABELS[ticket.channel]}</p>
-            <p>Created {format(new Date(ticket.createdAt), "PPp")}</p>
+            <p>
+              Created <LocalTime iso={new Date(ticket.createdAt).toISOString()} />
+            </p>
             <p>First response: {firstResponse === null ? "not yet" : `${formatDuration(firstResponse)} after creation`}</p>
-            {ticket.solvedAt ? <p>Solved {format(new Date(ticket.solvedAt), "PPp")}</p> : null}
+            {ticket.solvedAt ? (
+              <p>
+                Solved <LocalTime iso={new Date(ticket.solvedAt).toISOString()} />
+              </p>
+            ) : null}
           </section>
           <section className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="history-heading">
             <h2 id="history-heading" className="mb-3 text-xs font-semibold uppercase tracking-wide text-slate-500">

@@ -10,8 +10,10 @@ import { PriorityBadge, StatusBadge, TagChip } from "~/components/badges";
 import { Button, CsrfInput, FormErrors } from "~/components/form-fields";
 import { EmptyState, PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
+import { SlaCountdown, useTickingNow } from "~/components/sla-countdown";
 import { findCustomer } from "~/customers/customers.server";
 import { onAppError } from "~/http/route-errors.server";
+import { countdownTargets, SLA_VIEW_LABELS, SLA_VIEWS } from "~/service-levels/sla-display";
 import { bulkUpdateTickets, type BulkChange } from "~/tickets/ticket-commands.server";
 import { listAssignees } from "~/tickets/ticket-detail.server";
 import { COUNT_CAP, effectiveSort, listTickets, ticketTabCounts } from "~/tickets/ticket-list.server";
@@ -25,13 +27,16 @@ export const meta: MetaFunction = () => [{ title: "Tickets · Conductor" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = requireUser(context);
   const filters = ticketFiltersFromSearchParams(new URL(request.url).searchParams);
+  // One instant for the SLA views and the clocks the page renders.
+  const now = new Date();
   const [page, tabs, assignees, customer] = await Promise.all([
-    listTickets(context.db, filters, user.id),
-    ticketTabCounts(context.db, filters, user.id),
+    listTickets(context.db, filters, user.id, undefined, now),
+    ticketTabCounts(context.db, filters, user.id, now),
     listAssignees(context.db),
     filters.customer ? findCustomer(context.db, filters.customer).then((c) => (c ? { id: c.id, name: c.name } : null)) : null,
   ]);
-  return { filters, sort: effectiveSort(filters), page, tabs, assignees, customer, viewerId: user.id };
+  const items = page.items.map(({ sla, ...item }) => ({ ...item, sla: countdownTargets(sla) }));
+  return { filters, sort: effectiveSort(filters), page: { ...page, items }, tabs, assignees, customer, viewerId: user.id, now: now.toISOString() };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -64,7 +69,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Tickets() {
-  const { filters, sort, page, tabs, assignees, customer } = useLoaderData<typeof loader>();
+  const { filters, sort, page, tabs, assignees, customer, now: serverNow } = useLoaderData<typeof loader>();
+  const now = useTickingNow(serverNow);
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const navigate = useNavigate();
@@ -240,12 +246,29 @@ export default function Tickets() {
             className="w-28 rounded-lg border border-slate-300 px-2 py-1.5 text-sm"
           />
         </FilterField>
+        <FilterField label="SLA" htmlFor="filter-sla">
+          <select
+            id="filter-sla"
+            name="sla"
+            defaultValue={filters.sla ?? ""}
+            key={filters.sla ?? ""}
+            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
+          >
+            <option value="">Any</option>
+            {SLA_VIEWS.map((value) => (
+              <option key={value} value={value}>
+                {SLA_VIEW_LABELS[value]}
+              </option>
+            ))}
+          </select>
+        </FilterField>
         <FilterField label="Sort by" htmlFor="filter-sort">
           <select id="filter-sort" name="sort" defaultValue={sort} key={sort} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
             {filters.q ? <option value="relevance">Relevance</option> : null}
             <option value="updated">Last updated</option>
             <option value="created">Newest</option>
             <option value="priority">Priority</option>
+            <option value="next_breach">Next breach first</option>
           </select>
         </FilterField>
         <Button variant="secondary" className="px-3 py-1.5">
@@ -332,6 +355,9 @@ export default function Tickets() {
                 <th scope="col" className="hidden px-3 py-2 md:table-cell">
                   Priority
                 </th>
+                <th scope="col" className="px-3 py-2">
+                  SLA
+                </th>
                 <th scope="col" className="hidden px-3 py-2 md:table-cell">
                   Assignee
                 </th>
@@ -387,6 +413,9 @@ export default function Tickets() {
                   </td>
                   <td className="hidden px-3 py-2.5 md:table-cell">
                     <PriorityBadge priority={ticket.priority} />
+                  </td>
+                  <td className="px-3 py-2.5">
+                    <SlaCountdown targets={ticket.sla} now={now} />
                   </td>
                   <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">
                     {ticket.assignee?.name ?? <span className="text-slate-500">Unassigned</span>}

@@ -24,7 +24,6 @@ export const DEFAULT_PAUSED_STATUSES: PausableStatus[] = ["pending", "on_hold"];
 export const CALENDAR_CLOCK = "calendar";
 
 const UNIT_MINUTES: Record<string, number> = { d: 1440, h: 60, m: 1 };
-const DURATION_TOKEN = /(\d+)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)/gi;
 const DURATION_SHAPE = /^(?:\d+\s*(?:d|days?|h|hrs?|hours?|m|mins?|minutes?)[\s,]*)+$/i;
 
 /**
@@ -35,8 +34,21 @@ export function parseDuration(text: string): number | null {
   const value = text.trim();
   if (/^\d+$/.test(value)) return Number(value);
   if (!DURATION_SHAPE.test(value)) return null;
+  // The shape is known: numbers, each followed by a unit whose first letter says which. A scan, not a
+  // global regular expression, which would retry from every digit of a long number (quadratic).
   let minutes = 0;
-  for (const [, amount, unit] of value.matchAll(DURATION_TOKEN)) minutes += Number(amount) * UNIT_MINUTES[unit![0]!.toLowerCase()]!;
+  let amount = "";
+  let unitSeen = false;
+  for (const char of value) {
+    if (char >= "0" && char <= "9") {
+      amount += char;
+      unitSeen = false;
+    } else if (/[a-z]/i.test(char) && !unitSeen && amount) {
+      minutes += Number(amount) * UNIT_MINUTES[char.toLowerCase()]!;
+      amount = "";
+      unitSeen = true;
+    }
+  }
   return minutes;
 }
 

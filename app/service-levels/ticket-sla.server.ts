@@ -42,6 +42,7 @@ export async function trackTicketSla(tx: TenantTransaction, t: TenantTables, tic
 
   const snapshot = await policyFor(tx, t, ticket);
   const previous = await lastPolicySnapshot(tx, t, ticketId);
+  if (!previous && !changes.includes("ticket_created")) events.unshift(...adoptionEvents(ticketId, ticket));
   if (!previous || !sameSnapshot(previous, snapshot)) {
     events.push({ ticketId, type: "policy_changed", at: now, data: snapshot });
     // The pause rules may differ: restate the status under the new policy.
@@ -49,6 +50,20 @@ export async function trackTicketSla(tx: TenantTransaction, t: TenantTables, tic
   }
   if (events.length > 0) await tx.insert(t.ticketSlaEvents).values(events);
   await refreshTicketSla(tx, t, ticketId, now, snapshot);
+}
+
+/**
+ * A ticket from before SLA tracking has no history: it starts with what the ticket itself records (its
+ * creation, its first public reply), so a policy that applies from now on measures from its creation,
+ * as for any other ticket; a first reply given before any policy applied is neither awaited nor judged.
+ */
+function adoptionEvents(ticketId: number, ticket: { createdAt: Date; firstResponseAt: Date | null }) {
+  return [
+    { ticketId, type: "ticket_created" as const, at: ticket.createdAt, data: { status: "open" } },
+    ...(ticket.firstResponseAt && ticket.firstResponseAt >= ticket.createdAt
+      ? [{ ticketId, type: "agent_public_reply" as const, at: ticket.firstResponseAt, data: null }]
+      : []),
+  ];
 }
 
 export type RefreshedSla = { result: SlaResult; warnBeforeMinutes: number; recorded: Set<string> };
@@ -135,6 +150,8 @@ async function ticketFacts(tx: TenantTransaction, t: TenantTables, ticketId: num
       channel: t.tickets.channel,
       tags: t.tickets.tags,
       category: t.tickets.category,
+      createdAt: t.tickets.createdAt,
+      firstResponseAt: t.tickets.firstResponseAt,
       customerEmail: t.customers.email,
     })
     .from(t.tickets)

@@ -3,6 +3,8 @@ import { LRUCache } from "lru-cache";
 import type { TenantHandle } from "../../tenancy/connection-router";
 import type { AuthorType, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
 import { notFound } from "../app-error";
+import type { TicketSlaView } from "../service-levels/sla-display";
+import { ticketSlaColumns, withTicketSla } from "../service-levels/ticket-sla-view.server";
 import { ticketPropertyColumns } from "./ticket-commands.server";
 
 export type TicketDetail = {
@@ -20,6 +22,8 @@ export type TicketDetail = {
   solvedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Null when no SLA policy ever applied to the ticket. */
+  sla: TicketSlaView | null;
 };
 
 export type TicketMessage = { id: number; authorType: AuthorType; authorName: string; internal: boolean; body: string; createdAt: Date };
@@ -34,12 +38,14 @@ export async function getTicket({ db, t }: TenantHandle, number: number): Promis
       solvedAt: t.tickets.solvedAt,
       createdAt: t.tickets.createdAt,
       updatedAt: t.tickets.updatedAt,
+      ...ticketSlaColumns(t),
     })
     .from(t.tickets)
     .innerJoin(t.customers, eq(t.customers.id, t.tickets.customerId))
+    .leftJoin(t.ticketSlas, eq(t.ticketSlas.ticketId, t.tickets.id))
     .where(eq(t.tickets.number, number));
   if (!row) throw notFound(`Ticket #${number}`);
-  return row;
+  return withTicketSla(row);
 }
 
 /** The thread, oldest first. Pass `includeInternal: false` for anything a customer may see. */

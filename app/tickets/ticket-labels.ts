@@ -5,7 +5,7 @@ import { TICKET_STATUSES, type TicketChannel, type TicketPriority, type TicketSt
 export const STATUS_TABS = ["unsolved", ...TICKET_STATUSES, "all"] as const;
 export type StatusTab = (typeof STATUS_TABS)[number];
 export const UNSOLVED_STATUSES = ["open", "pending", "on_hold"] as const;
-export const TICKET_SORTS = ["updated", "created", "priority", "relevance"] as const;
+export const TICKET_SORTS = ["updated", "created", "priority", "relevance", "next_breach"] as const;
 export type TicketSort = (typeof TICKET_SORTS)[number];
 
 export const STATUS_LABELS: Record<TicketStatus, string> = { open: "Open", pending: "Pending", on_hold: "On hold", solved: "Solved", closed: "Closed" };

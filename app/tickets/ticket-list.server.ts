@@ -1,8 +1,11 @@
-import { and, arrayContains, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, arrayContains, eq, gte, inArray, isNotNull, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { TenantHandle } from "../../tenancy/connection-router";
 import type { TenantTables, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
+import { AppError } from "../app-error";
 import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
+import { SLA_SOON_MS, type TicketSlaView } from "../service-levels/sla-display";
+import { ticketSlaColumns, withTicketSla } from "../service-levels/ticket-sla-view.server";
 import { readTicketCounters, tabCounts } from "./ticket-counters.server";
 import { STATUS_TABS, UNSOLVED_STATUSES, type StatusTab, type TicketFilters, type TicketSort } from "./ticket-schemas";
 import { searchQuery } from "./ticket-search-document.server";
@@ -17,6 +20,7 @@ export type TicketListItem = {
   tags: string[];
   customer: { id: number; name: string; email: string };
   assignee: { id: number; name: string } | null;
+  sla: TicketSlaView | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -30,52 +34,84 @@ export const effectiveSort = (filters: Pick<TicketFilters, "q" | "sort">): Ticke
 };
 
 /**
- * One page of the ticket list, newest (or most urgent, or most relevant) first, walked by keyset:
- * the cursor holds the last row's sort keys, so pages neither repeat nor skip rows while new
- * tickets arrive, and every page costs the same however deep it is.
+ * One page of the ticket list, newest (or most urgent, or most relevant, or breaching next) first,
+ * walked by keyset: the cursor holds the last row's sort keys, so pages neither repeat nor skip rows
+ * while new tickets arrive, and every page costs the same however deep it is. A sort made of
+ * segments (next breach: running clocks, then the rest) walks them in turn, and its cursor starts
+ * with the segment of the last row. `now` decides which clocks are past due.
  */
-export async function listTickets(handle: TenantHandle, filters: TicketFilters, viewerId: number, limit = 50): Promise<Page<TicketListItem>> {
-  const { db, t } = handle;
-  const sort = effectiveSort(filters);
-  const keys = sortKeys(t, sort, filters.q);
-  const after = decodeCursor(filters.cursor, keys.length);
-  const assignee = alias(t.users, "assignee");
-  const rows = await db
-    .select({
-      id: t.tickets.id,
-      number: t.tickets.number,
-      subject: t.tickets.subject,
-      status: t.tickets.status,
-      priority: t.tickets.priority,
-      channel: t.tickets.channel,
-      tags: t.tickets.tags,
-      customer: { id: t.customers.id, name: t.customers.name, email: t.customers.email },
-      assigneeId: t.tickets.assigneeId,
-      assigneeName: assignee.name,
-      createdAt: t.tickets.createdAt,
-      updatedAt: t.tickets.updatedAt,
-      cursorKeys: sql<string[]>`array[${sql.join(
-        keys.map((key) => sql`(${key.expression})::text`),
-        sql`, `,
-      )}]`,
-    })
-    .from(t.tickets)
-    .innerJoin(t.customers, eq(t.customers.id, t.tickets.customerId))
-    .leftJoin(assignee, eq(assignee.id, t.tickets.assigneeId))
-    .where(and(...ticketConditions(t, filters, viewerId, { withStatus: true }), after ? keysetAfter(keys, after) : undefined))
-    // NULLS LAST (the columns are NOT NULL either way) matches the indexes drizzle-kit creates, so
-    // PostgreSQL can walk an index in order instead of sorting every matching row.
-    .orderBy(...keys.map((key) => sql`${key.expression} desc nulls last`))
-    .limit(limit + 1);
+export async function listTickets(handle: TenantHandle, filters: TicketFilters, viewerId: number, limit = 50, now = new Date()): Promise<Page<TicketListItem>> {
+  const segments = sortSegments(handle.t, effectiveSort(filters), filters.q);
+  const segmented = segments.length > 1;
+  const cursor = decodeCursor(filters.cursor, segments[0]!.keys.length + (segmented ? 1 : 0));
+  const start = segmented && cursor ? segmentOfCursor(cursor[0]!, segments.length) : 0;
+  const after = segmented && cursor ? cursor.slice(1) : cursor;
+  const rows: Array<Awaited<ReturnType<typeof segmentRows>>[number] & { segment: number }> = [];
+  for (let index = start; index < segments.length && rows.length <= limit; index++) {
+    const segment = segments[index]!;
+    // The SLA views hold only tickets with a running clock: a segment without one cannot match.
+    if (filters.sla && !segment.runningClocks) continue;
+    const found = await segmentRows(handle, filters, viewerId, now, segment, index === start ? after : null, limit + 1 - rows.length);
+    rows.push(...found.map((row) => ({ ...row, segment: index })));
+  }
   const items = rows.slice(0, limit);
   const last = rows.length > limit ? items.at(-1) : undefined;
   return {
-    items: items.map(({ assigneeId, assigneeName, cursorKeys: _keys, ...item }) => ({
-      ...item,
-      assignee: assigneeId ? { id: assigneeId, name: assigneeName ?? "Former member" } : null,
-    })),
-    nextCursor: last ? encodeCursor(last.cursorKeys) : null,
+    items: items.map(({ assigneeId, assigneeName, cursorKeys: _keys, segment: _segment, ...item }) =>
+      withTicketSla({ ...item, assignee: assigneeId ? { id: assigneeId, name: assigneeName ?? "Former member" } : null }),
+    ),
+    nextCursor: last ? encodeCursor(segmented ? [String(last.segment), ...last.cursorKeys] : last.cursorKeys) : null,
   };
+}
+
+async function segmentRows(
+  { db, t }: TenantHandle,
+  filters: TicketFilters,
+  viewerId: number,
+  now: Date,
+  segment: SortSegment,
+  after: string[] | null,
+  limit: number,
+) {
+  const assignee = alias(t.users, "assignee");
+  const { keys, direction } = segment;
+  return (
+    db
+      .select({
+        id: t.tickets.id,
+        number: t.tickets.number,
+        subject: t.tickets.subject,
+        status: t.tickets.status,
+        priority: t.tickets.priority,
+        channel: t.tickets.channel,
+        tags: t.tickets.tags,
+        customer: { id: t.customers.id, name: t.customers.name, email: t.customers.email },
+        assigneeId: t.tickets.assigneeId,
+        assigneeName: assignee.name,
+        createdAt: t.tickets.createdAt,
+        updatedAt: t.tickets.updatedAt,
+        ...ticketSlaColumns(t),
+        cursorKeys: sql<string[]>`array[${sql.join(
+          keys.map((key) => sql`(${key.expression})::text`),
+          sql`, `,
+        )}]`,
+      })
+      .from(t.tickets)
+      .innerJoin(t.customers, eq(t.customers.id, t.tickets.customerId))
+      .leftJoin(assignee, eq(assignee.id, t.tickets.assigneeId))
+      .leftJoin(t.ticketSlas, eq(t.ticketSlas.ticketId, t.tickets.id))
+      .where(and(...ticketConditions(t, filters, viewerId, now, { withStatus: true }), segment.where, after ? keysetAfter(segment, after) : undefined))
+      // NULLS LAST (the columns are NOT NULL either way) matches the indexes drizzle-kit creates, so
+      // PostgreSQL can walk an index in order instead of sorting every matching row.
+      .orderBy(...keys.map((key) => (direction === "desc" ? sql`${key.expression} desc nulls last` : sql`${key.expression} asc`)))
+      .limit(limit)
+  );
+}
+
+function segmentOfCursor(value: string, segments: number): number {
+  const index = Number(value);
+  if (Number.isInteger(index) && index >= 0 && index < segments) return index;
+  throw new AppError("invalid_cursor", "That page cursor is not valid for this list. Start again from the first page.", { field: "cursor" });
 }
 
 /**
@@ -86,9 +122,10 @@ export async function ticketTabCounts(
   handle: TenantHandle,
   filters: TicketFilters,
   viewerId: number,
+  now = new Date(),
 ): Promise<{ counts: Record<StatusTab, number>; capped: boolean }> {
   const { db, t } = handle;
-  const narrowed = filters.customer || filters.tag || filters.channel || filters.q;
+  const narrowed = filters.customer || filters.tag || filters.channel || filters.q || filters.sla;
   if (!narrowed) {
     const assigneeId = filters.assignee === "any" ? undefined : filters.assignee === "unassigned" ? 0 : filters.assignee === "me" ? viewerId : filters.assignee;
     return { counts: tabCounts(await readTicketCounters(handle), { assigneeId, priority: filters.priority }), capped: false };
@@ -96,7 +133,8 @@ export async function ticketTabCounts(
   const matching = db
     .select({ status: t.tickets.status })
     .from(t.tickets)
-    .where(and(...ticketConditions(t, filters, viewerId, { withStatus: false })))
+    .leftJoin(t.ticketSlas, eq(t.ticketSlas.ticketId, t.tickets.id))
+    .where(and(...ticketConditions(t, filters, viewerId, now, { withStatus: false })))
     .limit(COUNT_CAP + 1)
     .as("matching");
   const rows = await db
@@ -112,7 +150,14 @@ export async function ticketTabCounts(
   return { counts, capped: counts.all > COUNT_CAP };
 }
 
-function ticketConditions(t: TenantTables, filters: TicketFilters, viewerId: number, { withStatus }: { withStatus: boolean }): Array<SQL | undefined> {
+/** The filters as conditions on tickets LEFT JOIN ticket_slas. */
+function ticketConditions(
+  t: TenantTables,
+  filters: TicketFilters,
+  viewerId: number,
+  now: Date,
+  { withStatus }: { withStatus: boolean },
+): Array<SQL | undefined> {
   return [
     withStatus ? statusCondition(t, filters.status) : undefined,
     filters.priority ? eq(t.tickets.priority, filters.priority) : undefined,
@@ -127,6 +172,8 @@ function ticketConditions(t: TenantTables, filters: TicketFilters, viewerId: num
     filters.tag ? arrayContains(t.tickets.tags, [filters.tag]) : undefined,
     filters.channel ? eq(t.tickets.channel, filters.channel) : undefined,
     filters.q ? sql`${t.tickets.searchDocument} @@ ${searchQuery(filters.q)}` : undefined,
+    filters.sla === "breached" ? lt(t.ticketSlas.nextBreachAt, now) : undefined,
+    filters.sla === "due_soon" ? and(gte(t.ticketSlas.nextBreachAt, now), lte(t.ticketSlas.nextBreachAt, new Date(now.getTime() + SLA_SOON_MS))) : undefined,
   ];
 }
 
@@ -137,28 +184,47 @@ function statusCondition(t: TenantTables, tab: StatusTab): SQL | undefined {
 }
 
 type SortKey = { expression: SQL; cast: string };
+/** Rows matching `where`, ordered by `keys` all in one direction, the last key unique (the id). */
+type SortSegment = { where?: SQL; keys: SortKey[]; direction: "asc" | "desc"; runningClocks: boolean };
 
-/** The ordered keys of a sort, all descending, ending with the id so that every row has a unique position. */
-function sortKeys(t: TenantTables, sort: TicketSort, q: string | undefined): SortKey[] {
+/** The segments of a sort, walked in turn; every segment of a sort has as many keys. */
+function sortSegments(t: TenantTables, sort: TicketSort, q: string | undefined): SortSegment[] {
   const id: SortKey = { expression: sql`${t.tickets.id}`, cast: "bigint" };
+  const updated: SortKey = { expression: sql`${t.tickets.updatedAt}`, cast: "timestamptz" };
+  const descending = (keys: SortKey[]): SortSegment[] => [{ keys, direction: "desc", runningClocks: true }];
   switch (sort) {
     case "created":
-      return [{ expression: sql`${t.tickets.createdAt}`, cast: "timestamptz" }, id];
+      return descending([{ expression: sql`${t.tickets.createdAt}`, cast: "timestamptz" }, id]);
     case "priority":
-      return [
+      return descending([
         { expression: sql`array_position(array['low', 'normal', 'high', 'urgent']::text[], ${t.tickets.priority})`, cast: "int" },
-        { expression: sql`${t.tickets.updatedAt}`, cast: "timestamptz" },
+        updated,
         id,
-      ];
+      ]);
     case "relevance":
-      return [{ expression: sql`ts_rank(${t.tickets.searchDocument}, ${searchQuery(q ?? "")})`, cast: "real" }, id];
+      return descending([{ expression: sql`ts_rank(${t.tickets.searchDocument}, ${searchQuery(q ?? "")})`, cast: "real" }, id]);
     case "updated":
-      return [{ expression: sql`${t.tickets.updatedAt}`, cast: "timestamptz" }, id];
+      return descending([updated, id]);
+    case "next_breach":
+      // Overdue first (their due instants are past), walked from ticket_slas_next_breach_idx; then every ticket without a running clock.
+      return [
+        {
+          where: isNotNull(t.ticketSlas.nextBreachAt),
+          keys: [{ expression: sql`${t.ticketSlas.nextBreachAt}`, cast: "timestamptz" }, id],
+          direction: "asc",
+          runningClocks: true,
+        },
+        { where: isNull(t.ticketSlas.nextBreachAt), keys: [updated, id], direction: "desc", runningClocks: false },
+      ];
   }
 }
 
-/** `(k1, k2, …) < (v1, v2, …)`: a row comparison PostgreSQL can answer from the matching index. */
-function keysetAfter(keys: SortKey[], values: string[]): SQL {
+/**
+ * `(k1, k2, …) < (v1, v2, …)` (or `>` ascending): a row comparison PostgreSQL can answer from the
+ * matching index. Ascending keys span two tables (ticket_slas.next_breach_at, then the ticket's id), which
+ * no index answers as a row, so the first key's own bound comes beside it for ticket_slas_next_breach_idx.
+ */
+function keysetAfter({ keys, direction }: SortSegment, values: string[]): SQL {
   const left = sql.join(
     keys.map((key) => key.expression),
     sql`, `,
@@ -167,5 +233,6 @@ function keysetAfter(keys: SortKey[], values: string[]): SQL {
     keys.map((key, index) => sql`${values[index]}::${sql.raw(key.cast)}`),
     sql`, `,
   );
-  return sql`(${left}) < (${right})`;
+  if (direction === "desc") return sql`(${left}) < (${right})`;
+  return sql`${keys[0]!.expression} >= ${values[0]}::${sql.raw(keys[0]!.cast)} and (${left}) > (${right})`;
 }

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { SLA_VIEWS } from "../service-levels/sla-display";
 import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
 import { POSTGRES_INTEGER_MAX, positiveDecimal, rowIdParam, ticketNumberParam } from "../route-params";
 import { STATUS_TABS, TICKET_SORTS } from "./ticket-labels";
@@ -56,6 +57,7 @@ export const ticketFilterFields = {
     .max(200, "Search for at most 200 characters.")
     .optional()
     .transform((value) => value || undefined),
+  sla: z.enum(SLA_VIEWS).optional(),
   sort: z.enum(TICKET_SORTS).optional(),
   cursor: z.string().max(400).optional(),
 };
@@ -68,9 +70,10 @@ export function ticketFiltersFromSearchParams(params: URLSearchParams): TicketFi
   const parsed: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(ticketFilterFields)) {
     const result = (schema as z.ZodType).safeParse(raw[key] === "" ? undefined : raw[key]);
-    if (result.success) parsed[key] = result.data;
+    // Parsed once: an id is a number after its schema, which a second parse of the whole would refuse.
+    parsed[key] = result.success ? result.data : (schema as z.ZodType).parse(undefined);
   }
-  return ticketFiltersSchema.parse(parsed);
+  return parsed as TicketFilters;
 }
 
 export const subjectSchema = z.string({ error: "Enter a subject." }).trim().min(1, "Enter a subject.").max(200, "Keep the subject under 200 characters.");

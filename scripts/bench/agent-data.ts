@@ -163,6 +163,9 @@ async function seed(client: pg.PoolClient, tenant: TenantRecord, scale: TenantSc
     progress("activity (slices)", slice + 1, slices);
   }
 
+  await db.execute(ticketSlasSql(t));
+  progress("SLA clocks", scale.tickets, scale.tickets);
+
   progress("search documents and counters", 0, 1);
   await indexBulkLoadedTickets(db, t);
   progress("search documents and counters", 1, 1);
@@ -261,6 +264,59 @@ function ticketsSql(t: TenantTables, { lo, hi, total, customerMin, customers, ag
                 else least(now(), coalesce(first_response_at, created_at) + r_update * 0.5 * (now() - coalesce(first_response_at, created_at))) end
     from v, pools
     order by i`;
+}
+
+/** Calendar-hour targets per priority in minutes (first reply, resolution), as a typical "Standard" policy sets them. */
+const SLA_TARGETS = { urgent: [30, 240], high: [60, 480], normal: [240, 1440], low: [480, 2880] } as const;
+
+/**
+ * Every ticket's SLA row as ticket-sla.server.ts would keep it under one calendar-hours policy, in
+ * one statement: first reply stops at the first response (or the solve), resolution at the solve
+ * and pauses while pending or on hold; next_breach_at is the earliest due time of a running clock,
+ * in the past for the old open tickets that ran over, as on a real desk.
+ */
+function ticketSlasSql(t: TenantTables): SQL {
+  const targets = sql.join(
+    Object.entries(SLA_TARGETS).map(([priority, [firstReply, resolution]]) => sql`(${priority}::text, ${firstReply}::int, ${resolution}::int)`),
+    sql`, `,
+  );
+  const iso = (value: SQL) => sql`to_char(${value} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const clock = (metric: string, phase: SQL, target: SQL, due: SQL, stop: SQL) => {
+    const late = sql`coalesce(${stop}, now()) > ${due}`;
+    return sql`jsonb_build_object(
+      'metric', ${metric}::text, 'phase', ${phase}, 'targetMinutes', ${target}, 'startedAt', ${iso(sql`created_at`)},
+      'state', case when ${late} then 'breached' when ${phase} = 'stopped' then 'achieved' else ${phase} end,
+      'dueAt', case when ${phase} = 'running' or ${late} then ${iso(due)} end,
+      'breachedAt', case when ${late} then ${iso(due)} end,
+      'completedAt', ${iso(stop)},
+      'elapsedMinutes', extract(epoch from coalesce(${stop}, now()) - created_at) / 60,
+      'remainingMinutes', case when ${phase} <> 'stopped' then greatest(0, extract(epoch from ${due} - now()) / 60) end,
+      'minutesEarly', case when ${phase} = 'stopped' and not ${late} then floor(extract(epoch from ${due} - ${stop}) / 60) end,
+      'minutesLate', case when ${late} then ceil(extract(epoch from coalesce(${stop}, now()) - ${due}) / 60) end)`;
+  };
+  return sql`
+    with targets (priority, first_reply, resolution) as (values ${targets}),
+    c as (
+      select tk.id, tk.created_at, p.first_reply, p.resolution,
+             tk.created_at + p.first_reply * interval '1 minute' as first_due,
+             tk.created_at + p.resolution * interval '1 minute' as resolution_due,
+             coalesce(tk.first_response_at, case when tk.status in ('solved', 'closed') then tk.solved_at end) as first_stop,
+             case when tk.status in ('solved', 'closed') then tk.solved_at end as resolution_stop,
+             case when tk.first_response_at is not null or tk.status in ('solved', 'closed') then 'stopped' else 'running' end as first_phase,
+             case when tk.status in ('solved', 'closed') then 'stopped' when tk.status in ('pending', 'on_hold') then 'paused' else 'running' end as resolution_phase
+      from ${t.tickets} tk join targets p on p.priority = tk.priority
+    )
+    insert into ${t.ticketSlas} (ticket_id, policy_name, clocks, next_breach_at, computed_at)
+    select id, 'Standard',
+           jsonb_build_object(
+             'firstReply', ${clock("firstReply", sql`first_phase`, sql`first_reply`, sql`first_due`, sql`first_stop`)},
+             'nextReply', jsonb_build_object('current', null, 'cycles', '[]'::jsonb),
+             'resolution', ${clock("resolution", sql`resolution_phase`, sql`resolution`, sql`resolution_due`, sql`resolution_stop`)}),
+           case when first_phase = 'running' and resolution_phase = 'running' then least(first_due, resolution_due)
+                when first_phase = 'running' then first_due
+                when resolution_phase = 'running' then resolution_due end,
+           now()
+    from c`;
 }
 
 /**
