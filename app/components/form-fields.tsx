@@ -87,11 +87,14 @@ export function SelectField({ field, label, options }: { field: FieldMetadata<st
 export function FieldErrors({ id, errors }: { id: string; errors?: string[] }) {
   if (!errors?.length) return null;
   return (
-    <ul id={id} className="space-y-0.5 text-sm text-rose-700" role="alert">
-      {errors.map((error) => (
-        <li key={error}>{error}</li>
-      ))}
-    </ul>
+    // The alert role sits on a wrapper: on the <ul> itself it would hide the list's items from assistive tech.
+    <div id={id} role="alert" className="text-sm text-rose-700">
+      <ul className="space-y-0.5">
+        {errors.map((error) => (
+          <li key={error}>{error}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
