@@ -1,17 +1,14 @@
-import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { asc } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
-import { freePort } from "../db/throwaway-postgres";
-import { createPlatform, type Platform } from "../tenancy/platform";
+import type { Platform } from "../tenancy/platform";
 import type { TenantRecord } from "../tenancy/tenant-record";
 import { createMember, sessionFor } from "./support/auth";
-import { requestServer, ServerProcess } from "./support/server-process";
-import { createTestTenant, testDatabaseUrl, uniqueSlug } from "./support/test-platform";
-import { TEST_SESSION_SECRET } from "./support/test-server";
+import { requestServer, type ServerProcess } from "./support/server-process";
+import { startServerOnOwnDatabase, type OwnDatabaseServer } from "./support/own-database-server";
+import { createTestTenant, uniqueSlug } from "./support/test-platform";
 
 /**
  * How long app/tickets/ticket-counters.server.ts keeps a workspace's counters. A write clears only
@@ -22,9 +19,7 @@ const COUNTER_CACHE_TTL_MS = 1_000;
 const INBOUND_DOMAIN = "in.graph.test";
 
 describe("one module graph in the server process (`tsx server.ts` over the server build)", () => {
-  let admin: pg.Client;
-  let database: string;
-  let databaseUrl: string;
+  let own: OwnDatabaseServer;
   let platform: Platform;
   let tenant: TenantRecord;
   let cookie: string;
@@ -32,45 +27,15 @@ describe("one module graph in the server process (`tsx server.ts` over the serve
   let smtpPort: number;
 
   beforeAll(async () => {
-    // A database of its own: no other test's worker may take this server's jobs.
-    admin = new pg.Client({ connectionString: testDatabaseUrl() });
-    await admin.connect();
-    database = `conductor_graph_${randomBytes(4).toString("hex")}`;
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(testDatabaseUrl());
-    url.pathname = `/${database}`;
-    databaseUrl = url.href;
-    await prepareShardDatabase(databaseUrl);
-    await migrateControlPlane(databaseUrl);
-    platform = createPlatform([{ id: "main", url: databaseUrl }], { tenantCacheTtlMs: 0 });
+    own = await startServerOnOwnDatabase("graph", { inboundDomain: INBOUND_DOMAIN });
+    ({ platform, server } = own);
+    smtpPort = own.ports.smtp;
     tenant = await createTestTenant(platform, { slug: uniqueSlug("graph") });
     const agent = await createMember(platform, tenant, { email: `agent@${tenant.slug}.test` });
     ({ cookie } = await sessionFor(platform, tenant, agent.id));
-
-    const [httpPort, inboundPort] = [await freePort(), await freePort()];
-    smtpPort = inboundPort;
-    server = await ServerProcess.start({
-      DATABASE_URL: databaseUrl,
-      HOST: "127.0.0.1",
-      PORT: String(httpPort),
-      APP_DOMAIN: "localhost",
-      INBOUND_DOMAIN,
-      INBOUND_SMTP_HOST: "127.0.0.1",
-      INBOUND_SMTP_PORT: String(inboundPort),
-      WORKER_MODE: "inline",
-      WORKER_POLL_INTERVAL_MS: "200",
-      SEED_DEMO: "false",
-      SESSION_SECRET: TEST_SESSION_SECRET,
-      LOG_LEVEL: "warn",
-    });
   }, 180_000);
 
-  afterAll(async () => {
-    await server?.stop();
-    await platform?.close();
-    if (database) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin?.end();
-  });
+  afterAll(() => own?.stop());
 
   /** The sidebar's "Unassigned" number on /tickets, as the agent's browser gets it. */
   async function unassignedInSidebar(): Promise<number> {
@@ -120,7 +85,7 @@ describe("one module graph in the server process (`tsx server.ts` over the serve
     const before = await unassignedInSidebar();
     // Hold the worker's transaction just before it commits: it has written the ticket and waits to
     // update the counters, which this lock blocks (reads of the counters go on).
-    const locker = new pg.Client({ connectionString: databaseUrl });
+    const locker = new pg.Client({ connectionString: own.databaseUrl });
     await locker.connect();
     try {
       await locker.query("BEGIN");

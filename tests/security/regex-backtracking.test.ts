@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -6,23 +5,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { inArray } from "drizzle-orm";
 import nodemailer from "nodemailer";
-import pg from "pg";
 import { checkSync } from "recheck";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inboundEnvSchema } from "../../app/config.server";
 import { MAX_BODY_CHARS } from "../../app/inbound/quoted-text.server";
 import { MAX_HTML_INPUT_CHARS } from "../../app/inbound/sanitize-email-html.server";
-import { migrateControlPlane, prepareShardDatabase } from "../../db/prepare-database";
-import { freePort } from "../../db/throwaway-postgres";
 import { buildInboundMessage } from "../../scripts/bench/inbound-mail-shapes";
-import { createPlatform, type Platform } from "../../tenancy/platform";
+import type { Platform } from "../../tenancy/platform";
 import { createTenant } from "../../tenancy/provisioning";
 import { prepareFirstAdmin } from "../../app/team/first-admin.server";
 import type { TenantRecord } from "../../tenancy/tenant-record";
-import { ServerProcess } from "../support/server-process";
-import { testDatabaseUrl, uniqueSlug } from "../support/test-platform";
-import { TEST_SESSION_SECRET } from "../support/test-server";
+import { startServerOnOwnDatabase, type OwnDatabaseServer } from "../support/own-database-server";
+import { uniqueSlug } from "../support/test-platform";
 
 /** The largest message the receivers accept (INBOUND_MAX_BYTES' default): its decoded text can be as long. */
 const MAIL_MAX = inboundEnvSchema.parse({}).INBOUND_MAX_BYTES;
@@ -254,23 +249,14 @@ describe("hole 1: no user text meets a pattern that backtracks, and reading a la
   );
 
   describe("over SMTP, with WORKER_MODE=inline", () => {
-    let admin: pg.Client;
-    let database: string;
+    let own: OwnDatabaseServer;
     let platform: Platform;
     let tenant: TenantRecord;
-    let server: ServerProcess;
     let ports: { http: number; smtp: number };
 
     beforeAll(async () => {
-      admin = new pg.Client({ connectionString: testDatabaseUrl() });
-      await admin.connect();
-      database = `conductor_redos_${randomBytes(4).toString("hex")}`;
-      await admin.query(`CREATE DATABASE ${database}`);
-      const url = new URL(testDatabaseUrl());
-      url.pathname = `/${database}`;
-      await prepareShardDatabase(url.href);
-      await migrateControlPlane(url.href);
-      platform = createPlatform([{ id: "main", url: url.href }], { tenantCacheTtlMs: 0 });
+      own = await startServerOnOwnDatabase("redos", { inboundDomain: INBOUND_DOMAIN });
+      ({ platform, ports } = own);
       const slug = uniqueSlug("redos");
       ({ tenant } = await createTenant(
         platform.control,
@@ -278,28 +264,9 @@ describe("hole 1: no user text meets a pattern that backtracks, and reading a la
         { slug, name: "ReDoS", adminEmail: `admin@${slug}.test` },
         { firstAdmin: prepareFirstAdmin },
       ));
-      ports = { http: await freePort(), smtp: await freePort() };
-      server = await ServerProcess.start({
-        DATABASE_URL: url.href,
-        HOST: "127.0.0.1",
-        PORT: String(ports.http),
-        INBOUND_DOMAIN,
-        INBOUND_SMTP_HOST: "127.0.0.1",
-        INBOUND_SMTP_PORT: String(ports.smtp),
-        WORKER_MODE: "inline",
-        WORKER_POLL_INTERVAL_MS: "200",
-        SEED_DEMO: "false",
-        SESSION_SECRET: TEST_SESSION_SECRET,
-        LOG_LEVEL: "warn",
-      });
     }, 180_000);
 
-    afterAll(async () => {
-      await server?.stop();
-      await platform?.close();
-      if (database) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin?.end();
-    });
+    afterAll(() => own?.stop());
 
     it('processes a maximum-size email of one "Am … schrieb" line, and one of many parts, while /healthz keeps answering', async () => {
       const to = `support@${tenant.slug}.${INBOUND_DOMAIN}`;
