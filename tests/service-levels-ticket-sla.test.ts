@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../app/activity/actor";
 import { slaAchievement } from "../app/service-levels/sla-achievement.server";
 import { refreshTicketSla } from "../app/service-levels/ticket-sla.server";
+import { slaPolicyHistory } from "../app/service-levels/ticket-sla-view.server";
 import { addMessage, createTicket, updateTicket } from "../app/tickets/ticket-commands.server";
 import type { TenantHandle } from "../tenancy/connection-router";
 import { createMember } from "./support/auth";
@@ -111,6 +112,8 @@ describe("a ticket's SLA clocks", () => {
     await updateTicket(handle, agent, number, { subject: "Printer on fire, still" });
     await updateTicket(handle, agent, number, { tags: ["vip", "printer"] });
     expect((await eventTypes(id)).filter((type) => type === "policy_changed")).toHaveLength(3);
+    // The ticket page lists the policies that applied, newest first; a new priority under VIP is no new period.
+    expect((await slaPolicyHistory(handle, id)).map((period) => period.policy)).toEqual(["VIP", "Everyone"]);
   });
 
   it("keeps what a ticket was promised when the policy is edited later", async () => {

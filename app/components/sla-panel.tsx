@@ -8,6 +8,7 @@ import {
   type SlaTargetView,
   type TicketSlaView,
 } from "~/service-levels/sla-display";
+import type { PolicyPeriod } from "~/service-levels/ticket-sla-view.server";
 import { LocalTime } from "./local-time";
 import { useTickingNow } from "./sla-countdown";
 
@@ -19,7 +20,7 @@ const STATE_STYLES: Record<SlaState, string> = {
 };
 
 /** The ticket's SLA beside its properties: the policy, and each target's state, due time and time left or late. */
-export function SlaPanel({ sla, serverNow }: { sla: TicketSlaView | null; serverNow: string }) {
+export function SlaPanel({ sla, history, serverNow }: { sla: TicketSlaView | null; history: PolicyPeriod[]; serverNow: string }) {
   const now = useTickingNow(serverNow);
   const targets = sla ? SLA_METRICS.map((metric) => sla[metric]).filter((target): target is SlaTargetView => target !== null) : [];
   return (
@@ -37,6 +38,18 @@ export function SlaPanel({ sla, serverNow }: { sla: TicketSlaView | null; server
           ))}
         </ul>
       )}
+      {history.length > 1 ? (
+        <div className="mt-4 border-t border-slate-100 pt-3" data-testid="sla-policy-history">
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Policies applied</h3>
+          <ol className="mt-1 space-y-0.5 text-sm text-slate-600">
+            {history.map((period) => (
+              <li key={period.from}>
+                {period.policy ?? "No policy"} from <LocalTime iso={period.from} />
+              </li>
+            ))}
+          </ol>
+        </div>
+      ) : null}
     </section>
   );
 }

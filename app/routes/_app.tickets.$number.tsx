@@ -22,6 +22,7 @@ import { formatDuration } from "~/dashboard/format-duration";
 import { onAppError } from "~/http/route-errors.server";
 import { emailPartsOfTicket } from "~/inbound/attachments.server";
 import { addMessage, updateTicket, type TicketProperties } from "~/tickets/ticket-commands.server";
+import { slaPolicyHistory } from "~/service-levels/ticket-sla-view.server";
 import { getTicket, listAssignees, listTicketMessages, otherTicketsOfCustomer } from "~/tickets/ticket-detail.server";
 import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
 import { parseWithZod, replyFormSchema, ticketPropertiesFormSchema } from "~/tickets/ticket-input.server";
@@ -37,14 +38,15 @@ const parseNumber = (raw: string | undefined) => routeParam(ticketNumberParam, r
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const ticket = await getTicket(context.db, parseNumber(params.number));
-  const [messages, emailParts, otherTickets, activity, assignees] = await Promise.all([
+  const [messages, emailParts, otherTickets, activity, assignees, slaHistory] = await Promise.all([
     listTicketMessages(context.db, ticket.id, { includeInternal: true }),
     emailPartsOfTicket(context.db, ticket.id),
     otherTicketsOfCustomer(context.db, ticket.customer.id, ticket.id),
     listActivity(context.db, { ticketId: ticket.id }, { limit: 30 }),
     listAssignees(context.db),
+    slaPolicyHistory(context.db, ticket.id),
   ]);
-  return { ticket, messages, emailParts, otherTickets, activity: activity.items, assignees, now: new Date().toISOString() };
+  return { ticket, messages, emailParts, otherTickets, activity: activity.items, assignees, slaHistory, now: new Date().toISOString() };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -88,7 +90,7 @@ const pickProperties = (p: TicketProperties) => ({ version: p.version, status: p
 type Properties = ReturnType<typeof pickProperties>;
 
 export default function TicketPage() {
-  const { ticket, messages, emailParts, otherTickets, activity, assignees, now } = useLoaderData<typeof loader>();
+  const { ticket, messages, emailParts, otherTickets, activity, assignees, slaHistory, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const firstResponse = ticket.firstResponseAt ? differenceInSeconds(new Date(ticket.firstResponseAt), new Date(ticket.createdAt)) : null;
   return (
@@ -150,7 +152,7 @@ export default function TicketPage() {
             assignees={assignees}
             actionData={actionData?.intent === "properties" ? (actionData as PropertiesActionData) : undefined}
           />
-          <SlaPanel sla={ticket.sla} serverNow={now} />
+          <SlaPanel sla={ticket.sla} history={slaHistory} serverNow={now} />
           <section className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="customer-heading">
             <h2 id="customer-heading" className="text-xs font-semibold uppercase tracking-wide text-slate-500">
               Customer

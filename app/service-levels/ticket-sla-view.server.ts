@@ -1,6 +1,7 @@
-import { sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import * as z from "zod";
 import type { TenantTables } from "../../db/tenant-tables";
+import type { TenantHandle } from "../../tenancy/connection-router";
 import type { TicketSlaView } from "./sla-display";
 
 /**
@@ -66,4 +67,25 @@ export function ticketSlaOf(row: SlaColumns): TicketSlaView | null {
 export function withTicketSla<R extends SlaColumns>(row: R): Omit<R, keyof SlaColumns> & { sla: TicketSlaView | null } {
   const { slaTicketId: _id, slaPolicy: _policy, slaNextBreachAt: _next, slaClocks: _clocks, ...rest } = row;
   return { ...rest, sla: ticketSlaOf(row) };
+}
+
+export type PolicyPeriod = { policy: string | null; from: string };
+
+/**
+ * Which policy applied to a ticket when, newest first, from its SLA history: a period per change of
+ * policy (a change of targets under the same policy, e.g. a new priority, is not listed).
+ */
+export async function slaPolicyHistory({ db, t }: Pick<TenantHandle, "db" | "t">, ticketId: number): Promise<PolicyPeriod[]> {
+  const rows = await db
+    .select({ at: t.ticketSlaEvents.at, data: t.ticketSlaEvents.data })
+    .from(t.ticketSlaEvents)
+    .where(and(eq(t.ticketSlaEvents.ticketId, ticketId), eq(t.ticketSlaEvents.type, "policy_changed")))
+    .orderBy(asc(t.ticketSlaEvents.at), asc(t.ticketSlaEvents.id));
+  const periods: PolicyPeriod[] = [];
+  for (const row of rows) {
+    const name = typeof row.data?.policyName === "string" ? row.data.policyName : null;
+    if (periods.length > 0 && periods[periods.length - 1]!.policy === name) continue;
+    periods.push({ policy: name, from: row.at.toISOString() });
+  }
+  return periods.reverse();
 }
