@@ -4,6 +4,7 @@ import type { Actor } from "../app/activity/actor";
 import { recordTenantSlaAlerts } from "../app/service-levels/sla-alert-job.server";
 import { createTicket, updateTicket } from "../app/tickets/ticket-commands.server";
 import type { TenantHandle } from "../tenancy/connection-router";
+import type { TenantRecord } from "../tenancy/tenant-record";
 import { createMember } from "./support/auth";
 import { createTestTenant, openTestPlatform } from "./support/test-platform";
 
@@ -16,8 +17,10 @@ let adminEmail: string;
 const ORIGIN = "http://alerts.localhost";
 const MINUTE = 60_000;
 
+let tenant: TenantRecord;
+
 beforeAll(async () => {
-  const tenant = await createTestTenant(platform);
+  tenant = await createTestTenant(platform);
   adminEmail = `admin@${tenant.slug}.test`;
   handle = platform.router.forTenant(tenant);
   agentEmail = "dana@agents.test";
@@ -76,14 +79,14 @@ async function emailsAbout(number: number) {
 describe("the SLA alert job", () => {
   it("warns the assignee before the due time and records the breach after it, each once", async () => {
     const ticket = await newTicket((agent as { userId: number }).userId);
-    expect((await recordTenantSlaAlerts(handle, ORIGIN, ticket.at(30))).alerts).toBe(0); // warning due at 40 min
+    expect((await recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(30) })).alerts).toBe(0); // warning due at 40 min
 
-    await recordTenantSlaAlerts(handle, ORIGIN, ticket.at(45));
-    await recordTenantSlaAlerts(handle, ORIGIN, ticket.at(50)); // nothing new
+    await recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(45) });
+    await recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(50) }); // nothing new
     expect(await alertsOf(ticket.id)).toEqual([{ metric: "firstReply", kind: "warning" }]);
 
-    await recordTenantSlaAlerts(handle, ORIGIN, ticket.at(72));
-    await recordTenantSlaAlerts(handle, ORIGIN, ticket.at(80));
+    await recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(72) });
+    await recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(80) });
     expect(await alertsOf(ticket.id)).toEqual([
       { metric: "firstReply", kind: "warning" },
       { metric: "firstReply", kind: "breach" },
@@ -104,9 +107,18 @@ describe("the SLA alert job", () => {
 
   it("tells the admins when the ticket is unassigned, and records nothing twice when two runs race", async () => {
     const ticket = await newTicket(null);
-    await Promise.all([recordTenantSlaAlerts(handle, ORIGIN, ticket.at(61)), recordTenantSlaAlerts(handle, ORIGIN, ticket.at(61))]);
+    await Promise.all([recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(61) }), recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(61) })]);
     // Already late: the breach alone, no warning after the fact.
     expect(await alertsOf(ticket.id)).toEqual([{ metric: "firstReply", kind: "breach" }]);
+    expect((await emailsAbout(ticket.number)).map((email) => email.to)).toEqual([adminEmail]);
+  });
+
+  it("tells the admins when the assignee has been deactivated since", async () => {
+    const { t } = handle;
+    const gone = await createMember(platform, tenant, { email: "gone@agents.test", name: "Gone Agent" });
+    const ticket = await newTicket(gone.id);
+    await handle.db.update(t.users).set({ active: false }).where(eq(t.users.id, gone.id));
+    await recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(61) });
     expect((await emailsAbout(ticket.number)).map((email) => email.to)).toEqual([adminEmail]);
   });
 
@@ -119,7 +131,7 @@ describe("the SLA alert job", () => {
     await updateTicket(handle, agent, ticket.number, { status: "solved" });
     const [solved] = await handle.db.select().from(handle.t.ticketSlas).where(eq(handle.t.ticketSlas.ticketId, ticket.id));
     expect(solved!.nextAlertAt).toBeNull();
-    await recordTenantSlaAlerts(handle, ORIGIN, ticket.at(700));
+    await recordTenantSlaAlerts(handle, ORIGIN, { at: ticket.at(700) });
     expect(await alertsOf(ticket.id)).toEqual([]);
   });
 });

@@ -69,7 +69,7 @@ describe("a ticket's SLA clocks", () => {
     expect(Date.parse(first.dueAt!) - Date.parse(first.startedAt)).toBe(60 * MINUTE);
     expect(sla.clocks.resolution!.targetMinutes).toBe(1440);
     expect(sla.nextBreachAt!.getTime()).toBe(Date.parse(first.dueAt!));
-    expect(await eventTypes(id)).toEqual(["ticket_created", "policy_changed"]);
+    expect(await eventTypes(id)).toEqual(["ticket_created", "policy_changed", "status_changed"]);
   });
 
   it("achieves first reply with a public reply (not a note), then runs next reply when the customer writes", async () => {
@@ -157,6 +157,47 @@ describe("a ticket's SLA clocks", () => {
     expect(sla.clocks.nextReply.current!.state).toBe("running");
     const [row] = await handle.db.select({ createdAt: t.tickets.createdAt }).from(t.tickets).where(eq(t.tickets.id, old!.id));
     expect(Date.parse(sla.clocks.resolution!.startedAt)).toBe(row!.createdAt.getTime());
+  });
+
+  it("pauses resolution for a ticket created as pending (the pause rules apply from the first instant)", async () => {
+    const { id } = await createTicket(handle, agent, {
+      customer: { name: "Cara Customer", email: "cara@customers.test" },
+      subject: "Created waiting",
+      message: "Waiting on us",
+      channel: "api",
+      status: "pending",
+    });
+    expect((await slaOf(id)).clocks.resolution!.state).toBe("paused");
+  });
+
+  it("keeps a breach on record when its target goes away (a lower priority without that target)", async () => {
+    const { id, number } = await newTicket();
+    await handle.db.execute(sql`update ${handle.t.ticketSlaEvents} set at = at - interval '2 hours' where ticket_id = ${id}`);
+    await updateTicket(handle, agent, number, { priority: "low" }); // "Everyone" sets no target for low
+    const first = (await slaOf(id)).clocks.firstReply!;
+    expect(first.state).toBe("breached");
+    expect(first.phase).toBe("stopped");
+  });
+
+  it("adopts an old solved ticket without judging what happened before any policy", async () => {
+    const { t } = handle;
+    const [customer] = await handle.db.insert(t.customers).values({ name: "Solved Sue", email: "sue@customers.test" }).returning({ id: t.customers.id });
+    const [old] = await handle.db
+      .insert(t.tickets)
+      .values({
+        subject: "Long done",
+        customerId: customer!.id,
+        channel: "email",
+        status: "solved",
+        createdAt: new Date("2024-03-01T10:00:00Z"),
+        solvedAt: new Date("2024-03-02T10:00:00Z"),
+      })
+      .returning({ id: t.tickets.id, number: t.tickets.number });
+    await updateTicket(handle, agent, old!.number, { tags: ["archive"] });
+    const sla = await slaOf(old!.id);
+    expect(sla.clocks.firstReply).toBeNull();
+    expect(sla.clocks.resolution).toBeNull();
+    expect(sla.nextBreachAt).toBeNull();
   });
 
   it("gives the same verdicts when recomputed later from the events alone", async () => {

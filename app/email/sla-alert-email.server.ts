@@ -14,10 +14,14 @@ export async function queueSlaAlertEmail({ tx, handle, origin }: Queue, ticketId
     .from(t.tickets)
     .where(eq(t.tickets.id, ticketId));
   if (!ticket) return;
-  const recipients = await tx
-    .select({ name: t.users.name, email: t.users.email })
-    .from(t.users)
-    .where(and(eq(t.users.active, true), ticket.assigneeId === null ? eq(t.users.role, "admin") : eq(t.users.id, ticket.assigneeId)));
+  const people = (assigned: boolean) =>
+    tx
+      .select({ name: t.users.name, email: t.users.email })
+      .from(t.users)
+      .where(and(eq(t.users.active, true), assigned ? eq(t.users.id, ticket.assigneeId!) : eq(t.users.role, "admin")));
+  // An assignee who has since been deactivated reads no email: the admins hear instead.
+  const assignee = ticket.assigneeId === null ? [] : await people(true);
+  const recipients = assignee.length > 0 ? assignee : await people(false);
   const breached = alerts.some((alert) => alert.kind === "breach");
   const lines = alerts.map((alert) => `${describeSlaAlert(alert, now)}.`);
   for (const recipient of recipients) {
@@ -25,8 +29,8 @@ export async function queueSlaAlertEmail({ tx, handle, origin }: Queue, ticketId
       workspace: handle.tenant.name,
       greeting: `Hello ${recipient.name ?? "there"},`,
       paragraphs: [
-        ticket.assigneeId === null
-          ? `Ticket #${ticket.number} "${ticket.subject}" is not assigned to anyone:`
+        assignee.length === 0
+          ? `Ticket #${ticket.number} "${ticket.subject}" has no active assignee:`
           : `Ticket #${ticket.number} "${ticket.subject}", assigned to you:`,
         ...lines,
       ],

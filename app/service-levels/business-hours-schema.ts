@@ -79,6 +79,8 @@ export const businessHoursSchema = z.object({
     .array(periodSchema)
     .max(7 * MAX_PERIODS_PER_WEEKDAY, `At most ${MAX_PERIODS_PER_WEEKDAY} periods per day.`)
     .default([])
+    // Without opening hours a business-hours clock never moves: targets measured in it would never fall due.
+    .refine((periods) => periods.length > 0, "Add at least one opening period.")
     .superRefine((periods, ctx) => {
       const perWeekday = new Map<number, number>();
       periods.forEach((period, index) => {

@@ -1,7 +1,8 @@
-import { asc, eq, lte } from "drizzle-orm";
+import { asc, eq, lte, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import pLimit from "p-limit";
-import type { TenantHandle } from "../../tenancy/connection-router";
+import { isDatabaseUnavailable } from "../../db/connection-errors";
+import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
 import type { Platform } from "../../tenancy/platform";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { listTenants } from "../../tenancy/tenant-registry";
@@ -25,13 +26,16 @@ type AlertJobDeps = {
  * Records the SLA warnings and breaches that fell due on one ticket: each once (its key is the
  * primary key of ticket_sla_alerts, so a retried or concurrent run inserts nothing twice), with an
  * activity entry and an email to the assignee (the workspace's admins when unassigned), all in one
- * transaction with the recomputed clocks.
+ * transaction with the recomputed clocks. The ticket's row lock orders it with the ticket's changes,
+ * and the time is the database's, read under that lock, like the changes' events (`at` overrides it:
+ * tests and the benchmark look ahead).
  */
-export async function recordDueSlaAlerts(handle: TenantHandle, ticketId: number, origin: string, now: Date): Promise<SlaAlert[]> {
+export async function recordDueSlaAlerts(handle: TenantHandle, ticketId: number, origin: string, at?: Date): Promise<SlaAlert[]> {
   const { t } = handle;
   return handle.transaction(async (tx) => {
-    const [locked] = await tx.select({ ticketId: t.ticketSlas.ticketId }).from(t.ticketSlas).where(eq(t.ticketSlas.ticketId, ticketId)).for("update");
+    const [locked] = await tx.select({ id: t.tickets.id }).from(t.tickets).where(eq(t.tickets.id, ticketId)).for("update");
     if (!locked) return [];
+    const now = at ?? (await databaseNow(tx));
     const refreshed = await refreshTicketSla(tx, t, ticketId, now);
     const due = dueAlerts(refreshed.result, refreshed.warnBeforeMinutes, refreshed.recorded, now);
     const fresh: SlaAlert[] = [];
@@ -59,18 +63,39 @@ export async function recordDueSlaAlerts(handle: TenantHandle, ticketId: number,
   });
 }
 
-/** One tenant's due alerts, oldest first, at most BATCH tickets. */
-export async function recordTenantSlaAlerts(handle: TenantHandle, origin: string, now: Date): Promise<{ tickets: number; alerts: number }> {
+async function databaseNow(tx: TenantTransaction): Promise<Date> {
+  const { rows } = await tx.execute<{ now: string }>(sql`select clock_timestamp()::text as now`);
+  return new Date(rows[0]!.now);
+}
+
+/**
+ * One tenant's due alerts, oldest first, at most BATCH tickets. A ticket that fails is logged and
+ * skipped (retried next minute), so it cannot hold up the tenant's other alerts.
+ */
+export async function recordTenantSlaAlerts(
+  handle: TenantHandle,
+  origin: string,
+  { at, log }: { at?: Date; log?: Pick<Logger, "error"> } = {},
+): Promise<{ tickets: number; alerts: number; failed: number }> {
   const { t } = handle;
   const due = await handle.db
     .select({ ticketId: t.ticketSlas.ticketId })
     .from(t.ticketSlas)
-    .where(lte(t.ticketSlas.nextAlertAt, now))
+    .where(lte(t.ticketSlas.nextAlertAt, at ?? sql`now()`))
     .orderBy(asc(t.ticketSlas.nextAlertAt))
     .limit(BATCH);
   let alerts = 0;
-  for (const { ticketId } of due) alerts += (await recordDueSlaAlerts(handle, ticketId, origin, now)).length;
-  return { tickets: due.length, alerts };
+  let failed = 0;
+  for (const { ticketId } of due) {
+    try {
+      alerts += (await recordDueSlaAlerts(handle, ticketId, origin, at)).length;
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      failed += 1;
+      log?.error({ tenant: handle.tenant.slug, ticketId, err: error }, "SLA alerts of a ticket not recorded; retried next minute");
+    }
+  }
+  return { tickets: due.length, alerts, failed };
 }
 
 /**
@@ -81,7 +106,6 @@ export async function recordTenantSlaAlerts(handle: TenantHandle, origin: string
 export function slaAlertScanTask({ platform, originFor, log }: AlertJobDeps, shardId: string) {
   return async (): Promise<void> => {
     const started = Date.now();
-    const now = new Date(started);
     const tenants = (await listTenants(platform.control.db)).filter((tenant) => tenant.shard === shardId && tenant.status === "active");
     const limit = pLimit(TENANTS_AT_ONCE);
     let tickets = 0;
@@ -90,7 +114,7 @@ export function slaAlertScanTask({ platform, originFor, log }: AlertJobDeps, sha
       tenants.map((tenant) =>
         limit(async () => {
           try {
-            const done = await recordTenantSlaAlerts(platform.router.forTenant(tenant), originFor(tenant), now);
+            const done = await recordTenantSlaAlerts(platform.router.forTenant(tenant), originFor(tenant), { log });
             tickets += done.tickets;
             alerts += done.alerts;
           } catch (error) {

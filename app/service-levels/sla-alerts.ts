@@ -29,14 +29,10 @@ function formatMinutes(minutes: number): string {
   return rest ? `${hours} h ${rest} min` : `${hours} h`;
 }
 
-/** Every clock that can alert: first reply, resolution, and each next-reply cycle (the open one last). */
+/** Every clock that can alert: first reply, resolution, and each next-reply cycle (numbered by the clock, gaps and all). */
 function clocksOf(result: SlaResult): Array<{ clock: SlaMetricResult; cycle: number }> {
-  const clocks: Array<{ clock: SlaMetricResult; cycle: number }> = [];
-  if (result.firstReply) clocks.push({ clock: result.firstReply, cycle: 0 });
-  result.nextReply.cycles.forEach((clock, cycle) => clocks.push({ clock, cycle }));
-  if (result.nextReply.current) clocks.push({ clock: result.nextReply.current, cycle: result.nextReply.cycles.length });
-  if (result.resolution) clocks.push({ clock: result.resolution, cycle: 0 });
-  return clocks;
+  const clocks = [result.firstReply, ...result.nextReply.cycles, result.nextReply.current, result.resolution];
+  return clocks.filter((clock): clock is SlaMetricResult => clock !== null).map((clock) => ({ clock, cycle: clock.cycle }));
 }
 
 /** Each alert with the instant it is due: a warning `warnBeforeMinutes` before a running clock's due time, a breach at it. */

@@ -65,6 +65,8 @@ export type SlaState = "running" | "paused" | "achieved" | "breached";
 
 export interface SlaMetricResult {
   metric: SlaMetric;
+  /** For next reply, which cycle (0, 1, … in the order the customer waited); 0 for the other metrics. */
+  cycle: number;
   state: SlaState;
   /** Whether the clock itself still runs, independent of the verdict. */
   phase: "running" | "paused" | "stopped";
@@ -122,6 +124,8 @@ interface Tracker {
   segments: CountedSegment[];
   breachedAtMs: number | null;
   completedAtMs: number | null;
+  /** Which next-reply cycle this is (0, 1, …), counting those without a target too; 0 for the other metrics. */
+  cycle: number;
 }
 
 export function computeSlaClocks(input: SlaInput): SlaResult {
@@ -141,6 +145,8 @@ export function computeSlaClocks(input: SlaInput): SlaResult {
   const firstReply = newTracker("firstReply", createdMs, targets);
   const resolution = newTracker("resolution", createdMs, targets);
   let nextReply: Tracker | null = null;
+  let cyclesStarted = 0;
+  const newCycle = (atMs: number) => ({ ...newTracker("nextReply", atMs, targets), cycle: cyclesStarted++ });
   const finishedCycles: Tracker[] = [];
   let customerWaitsForReopen = false;
 
@@ -176,7 +182,7 @@ export function computeSlaClocks(input: SlaInput): SlaResult {
         if (wasStopped) {
           resolution.completedAtMs = null;
           resolution.targetMs = targetMsOf(targets, "resolution");
-          if (customerWaitsForReopen && !nextReply) nextReply = newTracker("nextReply", atMs, targets);
+          if (customerWaitsForReopen && !nextReply) nextReply = newCycle(atMs);
           customerWaitsForReopen = false;
         }
         resolution.phase = event.status.pausesResolution ? "paused" : "running";
@@ -185,7 +191,7 @@ export function computeSlaClocks(input: SlaInput): SlaResult {
       case "customer_message":
         if (firstReply.phase !== "stopped") break;
         if (STOPPING_CATEGORIES.has(category)) customerWaitsForReopen = true;
-        else if (!nextReply) nextReply = newTracker("nextReply", atMs, targets);
+        else if (!nextReply) nextReply = newCycle(atMs);
         break;
       case "agent_public_reply":
         stop(firstReply, atMs);
@@ -195,7 +201,14 @@ export function computeSlaClocks(input: SlaInput): SlaResult {
       case "policy_changed":
         targets = validTargets(event.targets);
         clock = event.clock ?? clock;
-        for (const tracker of active()) if (tracker.phase !== "stopped") tracker.targetMs = targetMsOf(targets, tracker.metric);
+        for (const tracker of active()) {
+          if (tracker.phase === "stopped") continue;
+          const targetMs = targetMsOf(targets, tracker.metric);
+          if (targetMs !== null || tracker.breachedAtMs === null) tracker.targetMs = targetMs;
+          // A breach stays on record when its target goes (a lower priority, another policy): the clock stops there, judged.
+          else if (tracker === nextReply) stopReplyCycle(atMs);
+          else stop(tracker, atMs);
+        }
         break;
       case "ticket_created":
         break;
@@ -257,6 +270,7 @@ function newTracker(metric: SlaMetric, startedAtMs: number, targets: SlaTargets)
     segments: [],
     breachedAtMs: null,
     completedAtMs: null,
+    cycle: 0,
   };
 }
 
@@ -300,6 +314,7 @@ function metricResult(tracker: Tracker, clock: BusinessClock, nowMs: number): Sl
   if (!breached && phase === "running") dueMs = instantElapsedReached(tracker, targetMs) ?? addBusinessMs(clock, tracker.countedToMs, targetMs - elapsedMs);
   return {
     metric: tracker.metric,
+    cycle: tracker.cycle,
     state: breached ? "breached" : stopped ? "achieved" : phase,
     phase,
     targetMinutes: targetMs / MINUTE_MS,

@@ -35,7 +35,7 @@ const categoryOf = (status: TicketStatus): StatusCategory => status;
 export async function trackTicketSla(tx: TenantTransaction, t: TenantTables, ticketId: number, changes: readonly SlaChange[]): Promise<void> {
   const ticket = await ticketFacts(tx, t, ticketId);
   if (!ticket) return;
-  const now = await transactionTime(tx);
+  const now = await eventTime(tx, t, ticketId);
   const events: Array<{ ticketId: number; type: SlaEventType; at: Date; data: Record<string, unknown> | null }> = changes
     .filter((change): change is Exclude<SlaChange, "properties_changed"> => change !== "properties_changed")
     .map((type) => ({ ticketId, type, at: now, data: type === "ticket_created" || type === "status_changed" ? { status: ticket.status } : null }));
@@ -45,8 +45,8 @@ export async function trackTicketSla(tx: TenantTransaction, t: TenantTables, tic
   if (!previous && !changes.includes("ticket_created")) events.unshift(...adoptionEvents(ticketId, ticket));
   if (!previous || !sameSnapshot(previous, snapshot)) {
     events.push({ ticketId, type: "policy_changed", at: now, data: snapshot });
-    // The pause rules may differ: restate the status under the new policy.
-    if (!changes.includes("ticket_created")) events.push({ ticketId, type: "status_changed", at: now, data: { status: ticket.status } });
+    // The pause rules may differ (at creation: apply at all): restate the status under the new policy.
+    events.push({ ticketId, type: "status_changed", at: now, data: { status: ticket.status } });
   }
   if (events.length > 0) await tx.insert(t.ticketSlaEvents).values(events);
   await refreshTicketSla(tx, t, ticketId, now, snapshot);
@@ -54,16 +54,18 @@ export async function trackTicketSla(tx: TenantTransaction, t: TenantTables, tic
 
 /**
  * A ticket from before SLA tracking has no history: it starts with what the ticket itself records (its
- * creation, its first public reply), so a policy that applies from now on measures from its creation,
- * as for any other ticket; a first reply given before any policy applied is neither awaited nor judged.
+ * creation, its first public reply, when it was solved), so a policy that applies from now on measures
+ * from its creation, as for any other ticket; what happened before any policy applied (a first reply, a
+ * solve) is neither awaited nor judged.
  */
-function adoptionEvents(ticketId: number, ticket: { createdAt: Date; firstResponseAt: Date | null }) {
+function adoptionEvents(ticketId: number, ticket: { createdAt: Date; firstResponseAt: Date | null; solvedAt: Date | null; status: TicketStatus }) {
+  const after = (at: Date | null): at is Date => at !== null && at >= ticket.createdAt;
+  const solved = ticket.status === "solved" || ticket.status === "closed";
   return [
     { ticketId, type: "ticket_created" as const, at: ticket.createdAt, data: { status: "open" } },
-    ...(ticket.firstResponseAt && ticket.firstResponseAt >= ticket.createdAt
-      ? [{ ticketId, type: "agent_public_reply" as const, at: ticket.firstResponseAt, data: null }]
-      : []),
-  ];
+    ...(after(ticket.firstResponseAt) ? [{ ticketId, type: "agent_public_reply" as const, at: ticket.firstResponseAt, data: null }] : []),
+    ...(solved && after(ticket.solvedAt) ? [{ ticketId, type: "status_changed" as const, at: ticket.solvedAt, data: { status: ticket.status } }] : []),
+  ].sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
 export type RefreshedSla = { result: SlaResult; warnBeforeMinutes: number; recorded: Set<string> };
@@ -78,7 +80,7 @@ export async function refreshTicketSla(tx: TenantTransaction, t: TenantTables, t
     .from(t.ticketSlaEvents)
     .where(eq(t.ticketSlaEvents.ticketId, ticketId))
     .orderBy(asc(t.ticketSlaEvents.at), asc(t.ticketSlaEvents.id));
-  const result = computeSlaClocks({ clock: calendarClock(), targets: {}, events: slaEventsOf(rows), now });
+  const result = computeSlaClocks({ clock: firstPolicyClock(rows), targets: {}, events: slaEventsOf(rows), now });
   const policy = current ?? (await lastPolicySnapshot(tx, t, ticketId)) ?? NO_POLICY;
   const recorded = await recordedAlerts(tx, t, ticketId);
   await saveTicketSla(tx, t, ticketId, { result, warnBeforeMinutes: policy.warnBeforeMinutes, recorded }, policy, now);
@@ -116,6 +118,17 @@ async function recordedAlerts(tx: TenantTransaction, t: TenantTables, ticketId: 
 
 type EventRow = { type: SlaEventType; at: Date; data: Record<string, unknown> | null };
 
+/**
+ * Time before the first policy applied (a ticket that matched none at first, or from before tracking) is
+ * counted on that policy's clock when it arrives, not on the calendar: its business hours decide how much
+ * of the waiting counts.
+ */
+function firstPolicyClock(rows: readonly EventRow[]) {
+  const first = rows.find((row) => row.type === "policy_changed" && (row.data as unknown as PolicySnapshot).policyId !== null);
+  const schedule = first ? (first.data as unknown as PolicySnapshot).schedule : null;
+  return schedule ? businessClock(schedule) : calendarClock();
+}
+
 /** The stored events as sla-clock events: each status judged by the pause rules of the policy in force then. */
 function slaEventsOf(rows: readonly EventRow[]): SlaEvent[] {
   let pausedStatuses: string[] = [];
@@ -152,6 +165,7 @@ async function ticketFacts(tx: TenantTransaction, t: TenantTables, ticketId: num
       category: t.tickets.category,
       createdAt: t.tickets.createdAt,
       firstResponseAt: t.tickets.firstResponseAt,
+      solvedAt: t.tickets.solvedAt,
       customerEmail: t.customers.email,
     })
     .from(t.tickets)
@@ -205,8 +219,14 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The transaction's clock, so every event of one change carries the same instant as the rows it wrote. */
-async function transactionTime(tx: TenantTransaction): Promise<Date> {
-  const { rows } = await tx.execute<{ now: string }>(sql`select now()::text as now`);
-  return new Date(rows[0]!.now);
+/**
+ * The instant of this change's events: the wall clock now, taken under the ticket's row lock (the
+ * transaction's start could be earlier than a change another transaction committed meanwhile), and
+ * never before the ticket's last event, so the history's order is the order changes happened.
+ */
+async function eventTime(tx: TenantTransaction, t: TenantTables, ticketId: number): Promise<Date> {
+  const { rows } = await tx.execute<{ at: string }>(
+    sql`select greatest(clock_timestamp(), (select max(${t.ticketSlaEvents.at}) from ${t.ticketSlaEvents} where ${t.ticketSlaEvents.ticketId} = ${ticketId}))::text as at`,
+  );
+  return new Date(rows[0]!.at);
 }

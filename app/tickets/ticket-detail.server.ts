@@ -22,7 +22,7 @@ export type TicketDetail = {
   solvedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
-  /** Null when no SLA policy ever applied to the ticket. */
+  /** Null for a ticket SLA tracking has not seen yet (from before it, and untouched since); its targets are null where no policy sets one. */
   sla: TicketSlaView | null;
 };
 
