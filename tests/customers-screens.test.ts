@@ -84,7 +84,7 @@ function input(page: string, name: string) {
   };
   const describedBy = attr("aria-describedby")?.split(/\s+/) ?? [];
   const errors = describedBy
-    .map((id) => new RegExp(`<ul[^>]*\\sid="${id}"[^>]*>([\\s\\S]*?)</ul>`).exec(html)?.[1])
+    .map((id) => new RegExp(`<(?:ul|div)[^>]*\\sid="${id}"[^>]*>([\\s\\S]*?)</(?:ul|div)>`).exec(html)?.[1])
     .filter((list): list is string => list !== undefined)
     .map((list) =>
       decode(list.replace(/<[^>]+>/g, " "))
