@@ -28,6 +28,9 @@ export const APP_ERROR_CODES = {
   wrong_password: 400,
   // sign-in
   invalid_credentials: 401,
+  // password reset and email change links
+  reset_link_invalid: 410,
+  email_change_link_invalid: 410,
   // portal
   form_reused: 409,
   request_form_refused: 400,

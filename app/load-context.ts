@@ -19,8 +19,11 @@ export type AppServices = {
   control: ControlDatabase;
   /** How often open screens revalidate; 0 turns polling off. */
   ui: { pollIntervalMs: number };
-  /** `devMailbox`: /dev/mailbox shows the outbox (no SMTP_URL, not production). `fromAddress`: the sender address. */
-  mail: { devMailbox: boolean; fromAddress: string };
+  /**
+   * `devMailbox`: /dev/mailbox shows the outbox (no SMTP_URL, not production). `fromAddress`: the sender address.
+   * `originFor`: the workspace's canonical address from configuration, for links in emails (never the request's Host).
+   */
+  mail: { devMailbox: boolean; fromAddress: string; originFor: (tenant: { slug: string }) => string };
   /** `maxBodyBytes`: the largest body of a page or portal request (MAX_BODY_BYTES). */
   requestLimits: { maxBodyBytes: number };
   /** The rules of every server-side fetch of a URL a tenant can influence (`safeFetch`). */

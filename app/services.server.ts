@@ -13,7 +13,7 @@ export function createAppServices(config: AppConfig, platform: Platform): AppSer
   return {
     auth: authSettingsFrom(config),
     ui: { pollIntervalMs: config.POLL_INTERVAL_SECONDS * 1000 },
-    mail: { devMailbox: mail.devMailbox, fromAddress: mail.fromAddress },
+    mail: { devMailbox: mail.devMailbox, fromAddress: mail.fromAddress, originFor: mail.originFor },
     rateLimits: createRateLimits(platform.control.pool, {
       loginMaxFailuresPerEmail: config.LOGIN_MAX_FAILURES_PER_EMAIL,
       loginMaxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,

@@ -415,6 +415,40 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     (t) => [uniqueIndex("api_tokens_token_hash_key").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
   );
 
+  /** A forgotten password's single-use reset link; only the token's SHA-256 is stored. */
+  const passwordResets = table(
+    "password_resets",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      userId: bigint("user_id", { mode: "number" })
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      tokenHash: text("token_hash").notNull(),
+      expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+      usedAt: timestamp("used_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [uniqueIndex("password_resets_token_hash_key").on(t.tokenHash), index("password_resets_user_idx").on(t.userId)],
+  );
+
+  /** A member's new sign-in email, waiting for the single-use link sent to it; only the token's SHA-256 is stored. */
+  const emailChanges = table(
+    "email_changes",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      userId: bigint("user_id", { mode: "number" })
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      newEmail: text("new_email").notNull(),
+      tokenHash: text("token_hash").notNull(),
+      expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+      confirmedAt: timestamp("confirmed_at", { withTimezone: true }),
+      cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [uniqueIndex("email_changes_token_hash_key").on(t.tokenHash), index("email_changes_user_idx").on(t.userId)],
+  );
+
   const ssoIdentities = table(
     "sso_identities",
     {
@@ -583,6 +617,8 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     activityLogs,
     invites,
     apiTokens,
+    passwordResets,
+    emailChanges,
     ssoIdentities,
     ssoSettings,
     businessSchedules,

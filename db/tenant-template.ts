@@ -18,6 +18,8 @@ export const {
   activityLogs,
   invites,
   apiTokens,
+  passwordResets,
+  emailChanges,
   ssoIdentities,
   ssoSettings,
   businessSchedules,

@@ -59,6 +59,9 @@ const SCREEN_URLS: Record<string, (data: ScreenData) => string[]> = {
   "routes/_app.settings.sla_.$id": () => ["/settings/sla/new"],
   "routes/dev.mailbox.$id": ({ mailboxEmailId }) => [`/dev/mailbox/${mailboxEmailId}`],
   "routes/invite.$token": ({ inviteToken }) => [`/invite/${inviteToken}`],
+  // Well-formed links that match no reset or email change: the screens that say so.
+  "routes/reset-password.$token": () => [`/reset-password/${"A".repeat(43)}`],
+  "routes/confirm-email.$token": () => [`/confirm-email/${"A".repeat(43)}`],
   "routes/portal.login_.$token": ({ portalLinkToken }) => [`/portal/login/${portalLinkToken}`],
   "routes/portal.received.$number": ({ ticketNumber, receipt }) => [`/portal/received/${ticketNumber}?receipt=${receipt}`],
   "routes/portal.tickets.$number": ({ ticketNumber }) => [`/portal/tickets/${ticketNumber}`],

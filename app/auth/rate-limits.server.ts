@@ -23,6 +23,9 @@ export type RateLimits = {
   loginFailuresByAccount: RateLimiterAbstract;
   /** One point per account lock window: the owner is told once that the limit tripped. */
   accountLockNotices: RateLimiterAbstract;
+  /** Password reset requests, per address asked for (known or not) and per client key: each request takes a point. */
+  passwordResetsByEmail: RateLimiterAbstract;
+  passwordResetsByIp: RateLimiterAbstract;
   /** Every request, per client key; in memory, per process. */
   global: RateLimiterAbstract;
 };
@@ -40,6 +43,9 @@ export function postgresRateLimiter(controlPool: pg.Pool, keyPrefix: string, { p
   });
 }
 
+/** A member needs one link, perhaps a second; a client asking for many addresses is probing or flooding inboxes. */
+export const PASSWORD_RESET_LIMITS = { perEmail: 3, perIp: 10, windowMinutes: 30 };
+
 /** Sign-in limits live in Postgres (`control.rate_limits`) so they hold across every server process. */
 export function createRateLimits(controlPool: pg.Pool, settings: RateLimitSettings): RateLimits {
   const postgres = (keyPrefix: string, points: number, minutes: number) => postgresRateLimiter(controlPool, keyPrefix, { points, minutes });
@@ -48,6 +54,8 @@ export function createRateLimits(controlPool: pg.Pool, settings: RateLimitSettin
     loginFailuresByEmailAndIp: postgres("login_email_ip", settings.loginMaxFailuresPerEmail, settings.loginWindowMinutes),
     loginFailuresByAccount: postgres("login_account", settings.loginMaxFailuresPerAccount, settings.loginAccountWindowMinutes),
     accountLockNotices: postgres("login_account_notice", 1, settings.loginAccountWindowMinutes),
+    passwordResetsByEmail: postgres("password_reset_email", PASSWORD_RESET_LIMITS.perEmail, PASSWORD_RESET_LIMITS.windowMinutes),
+    passwordResetsByIp: postgres("password_reset_ip", PASSWORD_RESET_LIMITS.perIp, PASSWORD_RESET_LIMITS.windowMinutes),
     global: new RateLimiterMemory({ keyPrefix: "global", points: settings.globalPerMinute, duration: 60 }),
   };
 }

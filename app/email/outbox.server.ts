@@ -17,6 +17,10 @@ export type OutboundEmail = {
     | "customer_reply_notice"
     | "team_invite"
     | "account_locked"
+    | "password_reset"
+    | "password_changed"
+    | "email_change_confirmation"
+    | "email_changed"
     | "address_confirmation"
     | "sla_warning_notice"
     | "sla_breach_notice";

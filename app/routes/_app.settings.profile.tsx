@@ -11,6 +11,8 @@ import { currentSessionId, requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
 import { replyOnAppError } from "~/http/route-errors.server";
+import { cancelEmailChange, pendingEmailChange, requestEmailChange } from "~/team/email-change.server";
+import { emailChangeSchema } from "~/team/email-change-schema";
 import { changePassword, renameUser } from "~/team/profile.server";
 import { changePasswordSchema, profileNameSchema } from "~/team/team-schemas";
 
@@ -21,7 +23,8 @@ const revokeTokenSchema = z.object({ tokenId: rowIdParam });
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const user = requireUser(context);
-  return { user, tokens: await listApiTokens(context.db, user.id) };
+  const [tokens, pendingEmail] = await Promise.all([listApiTokens(context.db, user.id), pendingEmailChange(context.db, user.id)]);
+  return { user, tokens, pendingEmail };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -48,6 +51,31 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { hideFields, body: (result) => ({ intent, result }) },
     );
   }
+  if (intent === "email") {
+    const hideFields = ["currentPassword"];
+    const submission = parseWithZod(form, { schema: emailChangeSchema });
+    if (submission.status !== "success") return data({ intent, result: submission.reply({ hideFields }) }, { status: 400 });
+    const change = submission.value;
+    return replyOnAppError(
+      submission,
+      async () => {
+        await requestEmailChange(context.db, user, change, context.services.mail.originFor(context.tenant));
+        return {
+          intent,
+          result: submission.reply({ resetForm: true }),
+          notice: `We sent a link to ${change.newEmail}. Your email changes once you open it there.`,
+        };
+      },
+      { hideFields, body: (result) => ({ intent, result }) },
+    );
+  }
+  if (intent === "cancel-email-change") {
+    const cancelled = await cancelEmailChange(context.db, user.id);
+    return data(
+      { intent, result: null, notice: cancelled ? "The email change is cancelled." : "There is no email change to cancel." },
+      { status: cancelled ? 200 : 404 },
+    );
+  }
   if (intent === "create-token") {
     const submission = parseWithZod(form, { schema: createTokenSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
@@ -67,7 +95,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 type ActionData = { intent: unknown; result: SubmissionResult<string[]> | null; notice?: string; createdToken?: string };
 
 export default function Profile() {
-  const { user, tokens } = useLoaderData<typeof loader>();
+  const { user, tokens, pendingEmail } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const resultFor = (intent: string) => (actionData?.intent === intent ? (actionData.result ?? undefined) : undefined);
   const noticeFor = (intent: string) => (actionData?.intent === intent ? actionData.notice : undefined);
@@ -86,6 +114,13 @@ export default function Profile() {
     constraint: getZodConstraint(changePasswordSchema),
     shouldValidate: "onBlur",
     onValidate: ({ formData }) => parseWithZod(formData, { schema: changePasswordSchema }),
+  });
+  const [emailForm, emailFields] = useForm({
+    id: "email",
+    lastResult: resultFor("email"),
+    constraint: getZodConstraint(emailChangeSchema),
+    shouldValidate: "onBlur",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: emailChangeSchema }),
   });
   const [tokenForm, tokenFields] = useForm({
     id: "create-token",
@@ -133,6 +168,37 @@ export default function Profile() {
         {noticeFor("password") ? (
           <div className="mt-3">
             <Notice>{noticeFor("password")}</Notice>
+          </div>
+        ) : null}
+      </Section>
+
+      <Section title="Sign-in email" description={`You sign in with ${user.email}. A new address must be confirmed from its own inbox first.`}>
+        {pendingEmail ? (
+          <div className="mb-4 flex flex-col gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 sm:flex-row sm:items-center sm:justify-between">
+            <p className="text-sm text-amber-900" data-testid="pending-email-change">
+              Waiting for confirmation from <strong>{pendingEmail.newEmail}</strong> (the link expires{" "}
+              {formatDistanceToNow(new Date(pendingEmail.expiresAt), { addSuffix: true })}).
+            </p>
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="cancel-email-change" />
+              <Button variant="secondary">Cancel the change</Button>
+            </Form>
+          </div>
+        ) : null}
+        <Form method="post" {...getFormProps(emailForm)} className="grid gap-4 sm:max-w-md">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="email" />
+          <FormErrors id={emailForm.errorId} errors={emailForm.errors} />
+          <TextField field={emailFields.newEmail} label="New email" type="email" autoComplete="email" />
+          <TextField field={emailFields.currentPassword} label="Current password" type="password" autoComplete="current-password" />
+          <div>
+            <Button>Send a confirmation link</Button>
+          </div>
+        </Form>
+        {noticeFor("email") || noticeFor("cancel-email-change") ? (
+          <div className="mt-3">
+            <Notice>{noticeFor("email") ?? noticeFor("cancel-email-change")}</Notice>
           </div>
         ) : null}
       </Section>

@@ -1,7 +1,7 @@
 import { getFormProps, useForm } from "@conform-to/react";
 import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { access } from "~/auth/access";
 import { passwordAuthenticator } from "~/auth/authenticator.server";
 import { loginSchema } from "~/auth/login-schema";
@@ -11,6 +11,7 @@ import { ssoErrorMessage } from "~/auth/sso-errors";
 import { isSsoEnabled } from "~/auth/sso-settings.server";
 import { AuthCard } from "~/components/auth-card";
 import { Button, FormErrors, TextField } from "~/components/form-fields";
+import { Notice } from "~/components/section";
 import { replyOnAppError } from "~/http/route-errors.server";
 
 export const handle = access("public");
@@ -22,7 +23,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const redirectTo = safeRedirectTarget(url.searchParams.get("redirectTo"));
   if (context.auth) throw redirect(redirectTo);
-  return { redirectTo, ssoEnabled: await isSsoEnabled(context.db), ssoError: ssoErrorMessage(url.searchParams.get("sso_error")) };
+  return {
+    redirectTo,
+    ssoEnabled: await isSsoEnabled(context.db),
+    ssoError: ssoErrorMessage(url.searchParams.get("sso_error")),
+    passwordReset: url.searchParams.get("reset") === "done",
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -43,7 +49,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { redirectTo, ssoEnabled, ssoError } = useLoaderData<typeof loader>();
+  const { redirectTo, ssoEnabled, ssoError, passwordReset } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const [form, fields] = useForm({
@@ -54,6 +60,7 @@ export default function Login() {
   });
   return (
     <AuthCard title="Sign in" subtitle="Agents and admins of this workspace">
+      {passwordReset ? <Notice>Your password is changed and every session of your account is signed out. Sign in with the new password.</Notice> : null}
       {ssoError ? <FormErrors id="sso-error" errors={[ssoError]} /> : null}
       <Form method="post" {...getFormProps(form)} className="space-y-4">
         {/* Server-side refusals stay outside Conform: a form-level error in its result would block the next submit. */}
@@ -61,6 +68,11 @@ export default function Login() {
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <TextField field={fields.email} label="Email" type="email" autoComplete="username" />
         <TextField field={fields.password} label="Password" type="password" autoComplete="current-password" />
+        <p className="text-right text-sm">
+          <Link to="/forgot-password" className="font-medium text-brand-700 hover:underline">
+            Forgot your password?
+          </Link>
+        </p>
         <Button className="w-full" disabled={navigation.state === "submitting"}>
           {navigation.state === "submitting" ? "Signing in…" : "Sign in"}
         </Button>
