@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { flatRoutes } from "@remix-run/dev/dist/config/flat-routes.js";
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
+import { hashToken, randomToken } from "../app/auth/tokens.server";
+import { DEMO_TENANT } from "../app/demo/demo-seed.server";
 import { requestReceipt } from "../app/portal/portal-requests.server";
 import { sendSignInCode } from "../app/portal/sign-in-codes.server";
 import { createInvite } from "../app/team/invites.server";
@@ -19,7 +21,15 @@ export const AUDIENCES = ["admin", "customer", "anonymous"] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
 /** Rows the screens with parameters show, created by `prepareScreenData` in the demo workspace. */
-export type ScreenData = { ticketNumber: number; customerId: number; inviteToken: string; portalLinkToken: string; mailboxEmailId: number; receipt: string };
+export type ScreenData = {
+  ticketNumber: number;
+  customerId: number;
+  inviteToken: string;
+  portalLinkToken: string;
+  resetToken: string;
+  mailboxEmailId: number;
+  receipt: string;
+};
 
 export type Screen = { routeId: string; path: string; audience: Audience; urls(data: ScreenData): string[] };
 
@@ -59,8 +69,8 @@ const SCREEN_URLS: Record<string, (data: ScreenData) => string[]> = {
   "routes/_app.settings.sla_.$id": () => ["/settings/sla/new"],
   "routes/dev.mailbox.$id": ({ mailboxEmailId }) => [`/dev/mailbox/${mailboxEmailId}`],
   "routes/invite.$token": ({ inviteToken }) => [`/invite/${inviteToken}`],
-  // Well-formed links that match no reset or email change: the screens that say so.
-  "routes/reset-password.$token": () => [`/reset-password/${"A".repeat(43)}`],
+  "routes/reset-password.$token": ({ resetToken }) => [`/reset-password/${resetToken}`],
+  // A well-formed link that matches no email change: the screen that says so (answered with 200, see the route).
   "routes/confirm-email.$token": () => [`/confirm-email/${"A".repeat(43)}`],
   "routes/portal.login_.$token": ({ portalLinkToken }) => [`/portal/login/${portalLinkToken}`],
   "routes/portal.received.$number": ({ ticketNumber, receipt }) => [`/portal/received/${ticketNumber}?receipt=${receipt}`],
@@ -125,11 +135,16 @@ export async function prepareScreenData({ handle, server }: DemoWorkspace): Prom
   if (!portalLinkToken) throw new Error("the portal sign-in email carries no link");
 
   const { token: inviteToken } = await createInvite(handle, null, { email: `invitee.${Date.now()}@example.com`, role: "agent" }, 72, { origin });
+  // A reset link as the forgot-password email carries it (opening the page does not use it up).
+  const resetToken = randomToken();
+  const [agent] = await db.select({ id: t.users.id }).from(t.users).where(eq(t.users.email, DEMO_TENANT.agent.email));
+  await db.insert(t.passwordResets).values({ userId: agent!.id, tokenHash: hashToken(resetToken), expiresAt: sql`now() + interval '1 day'` });
   return {
     ticketNumber: ticket.number,
     customerId: ticket.customerId,
     inviteToken,
     portalLinkToken,
+    resetToken,
     mailboxEmailId: (await newestEmail()).id,
     receipt: requestReceipt(server.sessionSecret, tenant.id, ticket.number),
   };
