@@ -205,38 +205,8 @@ export default function Tickets() {
             ))}
           </select>
         </FilterField>
-        <FilterField label="Priority" htmlFor="filter-priority">
-          <select
-            id="filter-priority"
-            name="priority"
-            defaultValue={filters.priority ?? ""}
-            key={filters.priority ?? ""}
-            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
-          >
-            <option value="">Any</option>
-            {TICKET_PRIORITIES.map((value) => (
-              <option key={value} value={value}>
-                {PRIORITY_LABELS[value]}
-              </option>
-            ))}
-          </select>
-        </FilterField>
-        <FilterField label="Channel" htmlFor="filter-channel">
-          <select
-            id="filter-channel"
-            name="channel"
-            defaultValue={filters.channel ?? ""}
-            key={filters.channel ?? ""}
-            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
-          >
-            <option value="">Any</option>
-            {TICKET_CHANNELS.map((value) => (
-              <option key={value} value={value}>
-                {CHANNEL_LABELS[value]}
-              </option>
-            ))}
-          </select>
-        </FilterField>
+        <AnyOfFilter label="Priority" name="priority" value={filters.priority} options={TICKET_PRIORITIES.map((value) => [value, PRIORITY_LABELS[value]])} />
+        <AnyOfFilter label="Channel" name="channel" value={filters.channel} options={TICKET_CHANNELS.map((value) => [value, CHANNEL_LABELS[value]])} />
         <FilterField label="Tag" htmlFor="filter-tag">
           <input
             id="filter-tag"
@@ -246,22 +216,7 @@ export default function Tickets() {
             className="w-28 rounded-lg border border-slate-300 px-2 py-1.5 text-sm"
           />
         </FilterField>
-        <FilterField label="SLA" htmlFor="filter-sla">
-          <select
-            id="filter-sla"
-            name="sla"
-            defaultValue={filters.sla ?? ""}
-            key={filters.sla ?? ""}
-            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
-          >
-            <option value="">Any</option>
-            {SLA_VIEWS.map((value) => (
-              <option key={value} value={value}>
-                {SLA_VIEW_LABELS[value]}
-              </option>
-            ))}
-          </select>
-        </FilterField>
+        <AnyOfFilter label="SLA" name="sla" value={filters.sla} options={SLA_VIEWS.map((value) => [value, SLA_VIEW_LABELS[value]])} />
         <FilterField label="Sort by" htmlFor="filter-sort">
           <select id="filter-sort" name="sort" defaultValue={sort} key={sort} className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
             {filters.q ? <option value="relevance">Relevance</option> : null}
@@ -459,6 +414,28 @@ function toggle(set: Set<number>, value: number): Set<number> {
   if (next.has(value)) next.delete(value);
   else next.add(value);
   return next;
+}
+
+/** A filter choosing one value, or any. */
+function AnyOfFilter({ label, name, value, options }: { label: string; name: string; value: string | undefined; options: Array<[string, string]> }) {
+  return (
+    <FilterField label={label} htmlFor={`filter-${name}`}>
+      <select
+        id={`filter-${name}`}
+        name={name}
+        defaultValue={value ?? ""}
+        key={value ?? ""}
+        className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
+      >
+        <option value="">Any</option>
+        {options.map(([option, optionLabel]) => (
+          <option key={option} value={option}>
+            {optionLabel}
+          </option>
+        ))}
+      </select>
+    </FilterField>
+  );
 }
 
 function FilterField({ label, htmlFor, children }: { label: string; htmlFor: string; children: ReactNode }) {

@@ -50,11 +50,7 @@ export default function ForgotPassword() {
         <p role="status" className="text-sm text-slate-700">
           {`If that address belongs to a member of ${workspace} who signs in with a password, we sent it a link to choose a new password. The link works once, for ${PASSWORD_RESET_TTL_MINUTES} minutes.`}
         </p>
-        <p className="text-sm">
-          <Link to="/login" className="font-semibold text-brand-700 hover:underline">
-            Back to sign in
-          </Link>
-        </p>
+        <BackToSignIn />
       </AuthCard>
     );
   }
@@ -67,11 +63,17 @@ export default function ForgotPassword() {
           {navigation.state === "submitting" ? "Sending…" : "Email me a link"}
         </Button>
       </Form>
-      <p className="text-sm">
-        <Link to="/login" className="font-semibold text-brand-700 hover:underline">
-          Back to sign in
-        </Link>
-      </p>
+      <BackToSignIn />
     </AuthCard>
+  );
+}
+
+function BackToSignIn() {
+  return (
+    <p className="text-sm">
+      <Link to="/login" className="font-semibold text-brand-700 hover:underline">
+        Back to sign in
+      </Link>
+    </p>
   );
 }
