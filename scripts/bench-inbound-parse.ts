@@ -4,14 +4,13 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { inArray } from "drizzle-orm";
 import { tenantMigrations } from "../db/control-schema";
-import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
-import { startThrowawayPostgres } from "../db/throwaway-postgres";
 import { processInboundEmail, type InboundOutcome } from "../app/inbound/process-inbound-email.server";
 import type { TenantHandle } from "../tenancy/connection-router";
 import { createPlatform } from "../tenancy/platform";
 import { createTenant, dropTenant } from "../tenancy/provisioning";
 import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { buildInboundMessage, INBOUND_MAIL_SHAPES, SHAPE_DESCRIPTIONS, type InboundMailShape } from "./bench/inbound-mail-shapes";
+import { openBenchDatabase } from "./bench/bench-database";
 import { Cleanup, cleanUpOnSignals, log, messageOf, percentile } from "./bench/support";
 
 /** INBOUND_MAX_BYTES' default: the largest message the receivers accept. */
@@ -71,20 +70,6 @@ function parseOptions(): Options {
     .opts<Options>();
 }
 
-async function openDatabase(cleanup: Cleanup): Promise<{ url: string; external: boolean }> {
-  const external = process.env.DATABASE_URL;
-  let url = external;
-  if (!url) {
-    const server = await startThrowawayPostgres({ prefix: "conductor-bench-" });
-    cleanup.add(() => server.stop());
-    url = server.url;
-  }
-  log(external ? "using DATABASE_URL" : "started a throw-away PostgreSQL");
-  await prepareShardDatabase(url);
-  await migrateControlPlane(url);
-  return { url, external: Boolean(external) };
-}
-
 /** Stores the raw message as the receivers do (without queueing a job: the bench runs it). */
 async function storeRow(handle: TenantHandle, raw: Buffer): Promise<number> {
   const [row] = await handle.db
@@ -136,7 +121,7 @@ async function main(): Promise<void> {
   const interrupted = cleanUpOnSignals(cleanup);
 
   try {
-    const { url, external } = await openDatabase(cleanup);
+    const { url, external } = await openBenchDatabase(cleanup, "conductor-bench-inbound-");
     const platform = createPlatform([{ id: "main", url }], { tenantCacheTtlMs: 0 });
     cleanup.add(() => platform.close());
     const slug = `bench-inbound-${randomBytes(3).toString("hex")}`;

@@ -5,14 +5,13 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { sql } from "drizzle-orm";
 import pLimit from "p-limit";
 import { pino } from "pino";
-import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
-import { startThrowawayPostgres } from "../db/throwaway-postgres";
 import type { TenantHandle } from "../tenancy/connection-router";
 import { createPlatform, type Platform } from "../tenancy/platform";
 import { createTenant, dropTenant } from "../tenancy/provisioning";
 import type { TenantRecord } from "../tenancy/tenant-record";
 import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { slaAlertScanTask } from "../app/service-levels/sla-alert-job.server";
+import { openBenchDatabase } from "./bench/bench-database";
 import { Cleanup, cleanUpOnSignals, log, messageOf, progress } from "./bench/support";
 
 const TARGET_SECONDS_PER_RUN = 60;
@@ -54,20 +53,6 @@ function parseOptions(): Options {
     .addHelpText("after", HELP_DETAILS)
     .parse()
     .opts<Options>();
-}
-
-async function openDatabase(cleanup: Cleanup): Promise<{ url: string; external: boolean }> {
-  const external = process.env.DATABASE_URL;
-  let url = external;
-  if (!url) {
-    const server = await startThrowawayPostgres({ prefix: "conductor-bench-sla-", log: () => {} });
-    cleanup.add(() => server.stop());
-    url = server.url;
-  }
-  log(external ? "using DATABASE_URL" : "started a throw-away PostgreSQL");
-  await prepareShardDatabase(url);
-  await migrateControlPlane(url);
-  return { url, external: Boolean(external) };
 }
 
 async function provisionTenants(platform: Platform, count: number): Promise<TenantRecord[]> {
@@ -135,7 +120,7 @@ async function main(): Promise<void> {
   const cleanup = new Cleanup();
   const interrupted = cleanUpOnSignals(cleanup);
   try {
-    const { url, external } = await openDatabase(cleanup);
+    const { url, external } = await openBenchDatabase(cleanup, "conductor-bench-sla-");
     const platform = createPlatform([{ id: "main", url }], { tenantCacheTtlMs: 0 });
     cleanup.add(() => platform.close());
     const tenants = await provisionTenants(platform, options.tenants);

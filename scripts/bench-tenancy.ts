@@ -7,8 +7,6 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import pLimit from "p-limit";
 import type pg from "pg";
 import { tenantMigrations } from "../db/control-schema";
-import { migrateControlPlane, prepareShardDatabase } from "../db/prepare-database";
-import { startThrowawayPostgres } from "../db/throwaway-postgres";
 import { tenantTables } from "../db/tenant-schema";
 import { TICKET_STATUSES } from "../db/tenant-tables";
 import type { ConnectionRouter, TenantDatabase, TenantHandle } from "../tenancy/connection-router";
@@ -18,6 +16,7 @@ import { prepareFirstAdmin } from "../app/team/first-admin.server";
 import { latestTenantVersion, loadTenantMigrations, type TenantMigration } from "../tenancy/tenant-migrations";
 import { migrateAllTenants } from "../tenancy/tenant-migrator";
 import type { TenantRecord } from "../tenancy/tenant-record";
+import { openBenchDatabase } from "./bench/bench-database";
 import { Cleanup, cleanUpOnSignals, log, messageOf } from "./bench/support";
 
 const TARGETS = { provisionMedianMs: 40, fanOutSecondsPer1000: 30, routerOverheadPercent: 10 };
@@ -97,27 +96,6 @@ function progress(label: string, total: number): (done: number) => void {
 }
 
 // --- database ---------------------------------------------------------------------------------
-
-async function openDatabase(cleanup: Cleanup): Promise<{ url: string; external: boolean }> {
-  const external = process.env.DATABASE_URL;
-  const url = external ?? (await startBenchPostgres(cleanup));
-  log(external ? "using DATABASE_URL" : "started a throw-away PostgreSQL");
-  await prepareShardDatabase(url);
-  await migrateControlPlane(url);
-  return { url, external: Boolean(external) };
-}
-
-async function startBenchPostgres(cleanup: Cleanup): Promise<string> {
-  const serverLog: string[] = [];
-  try {
-    const server = await startThrowawayPostgres({ prefix: "conductor-bench-", log: (line) => serverLog.push(line) });
-    cleanup.add(() => server.stop());
-    return server.url;
-  } catch (error) {
-    log(serverLog.join("\n"));
-    throw error;
-  }
-}
 
 async function dropBenchTenants(platform: Platform, tenants: TenantRecord[]): Promise<void> {
   const report = progress("dropping bench tenants", tenants.length);
@@ -389,7 +367,7 @@ async function main(): Promise<void> {
   const interrupted = cleanUpOnSignals(cleanup);
 
   try {
-    const { url, external } = await openDatabase(cleanup);
+    const { url, external } = await openBenchDatabase(cleanup, "conductor-bench-");
     const platform = createPlatform([{ id: "main", url }], { tenantCacheTtlMs: 0 });
     cleanup.add(() => platform.close());
     const created: TenantRecord[] = [];
