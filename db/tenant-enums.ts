@@ -1,8 +1,13 @@
 // The fixed vocabularies of tenant tables, free of drizzle so browser code can import them.
 export const USER_ROLES = ["admin", "agent"] as const;
 export type UserRole = (typeof USER_ROLES)[number];
-export const TICKET_STATUSES = ["open", "pending", "on_hold", "solved", "closed"] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
+/**
+ * The fixed categories every rule reads (counters, tabs, the portal, reopening, SLA stops). Each
+ * workspace's own statuses (ticket_statuses) belong to one; a category's built-in status has its name as key.
+ */
+export const STATUS_CATEGORIES = ["new", "open", "pending", "on_hold", "solved", "closed"] as const;
+export type StatusCategory = (typeof STATUS_CATEGORIES)[number];
+export const UNSOLVED_CATEGORIES = ["new", "open", "pending", "on_hold"] as const satisfies readonly StatusCategory[];
 export const TICKET_PRIORITIES = ["low", "normal", "high", "urgent"] as const;
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
 export const TICKET_CHANNELS = ["web", "email", "portal", "api", "phone"] as const;

@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   customType,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -11,6 +12,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   type PgTableFn,
 } from "drizzle-orm/pg-core";
@@ -22,7 +24,7 @@ import {
   OUTBOUND_EMAIL_STATUSES,
   TICKET_CHANNELS,
   TICKET_PRIORITIES,
-  TICKET_STATUSES,
+  STATUS_CATEGORIES,
   USER_ORIGINS,
   USER_ROLES,
   type AuthorType,
@@ -30,7 +32,7 @@ import {
   type OutboundEmailStatus,
   type TicketChannel,
   type TicketPriority,
-  type TicketStatus,
+  type StatusCategory,
   type UserOrigin,
   type UserRole,
 } from "./tenant-enums";
@@ -121,13 +123,46 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ],
   );
 
+  /**
+   * The workspace's own statuses, each in one fixed category. Each category's built-in status (key = the
+   * category's name) can be renamed but not deactivated: the rules that move a ticket between categories
+   * (reopening, leaving new) land on it. Keys never change; the API speaks them.
+   */
+  const ticketStatuses = table(
+    "ticket_statuses",
+    {
+      key: text("key").primaryKey(),
+      category: text("category").$type<StatusCategory>().notNull(),
+      agentLabel: text("agent_label").notNull(),
+      customerLabel: text("customer_label").notNull(),
+      /** Order within the category. */
+      position: integer("position").notNull(),
+      active: boolean("active").notNull().default(true),
+      builtIn: boolean("built_in").notNull().default(false),
+      ...timestamps,
+    },
+    (t) => [
+      // What tickets' (status_key, status) foreign key points at: a status never changes category.
+      unique("ticket_statuses_key_category_key").on(t.key, t.category),
+      uniqueIndex("ticket_statuses_agent_label_key").on(sql`lower(${t.agentLabel})`),
+      uniqueIndex("ticket_statuses_built_in_key")
+        .on(t.category)
+        .where(sql`${t.builtIn}`),
+      check("ticket_statuses_category_check", sql`${t.category} in (${oneOf(STATUS_CATEGORIES)})`),
+      check("ticket_statuses_key_check", sql`${t.key} ~ '^[a-z][a-z0-9_]{0,39}$'`),
+    ],
+  );
+
   const tickets = table(
     "tickets",
     {
       id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
       number: integer("number").notNull().generatedAlwaysAsIdentity({ startWith: 1001 }),
       subject: text("subject").notNull(),
-      status: text("status").$type<TicketStatus>().notNull().default("open"),
+      /** The category of the ticket's status (column "status" from before statuses were the workspace's): what every rule reads. */
+      statusCategory: text("status").$type<StatusCategory>().notNull().default("open"),
+      /** The workspace's status (ticket_statuses.key) the agent chose, within that category. */
+      statusKey: text("status_key").notNull().default("open"),
       priority: text("priority").$type<TicketPriority>().notNull().default("normal"),
       channel: text("channel").$type<TicketChannel>().notNull().default("web"),
       customerId: bigint("customer_id", { mode: "number" })
@@ -155,18 +190,24 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     (t) => [
       uniqueIndex("tickets_number_key").on(t.number),
       // Keyset pagination walks these indexes newest first; the id breaks ties between equal timestamps.
-      index("tickets_status_updated_idx").on(t.status, t.updatedAt.desc(), t.id.desc()),
+      index("tickets_status_updated_idx").on(t.statusCategory, t.updatedAt.desc(), t.id.desc()),
+      index("tickets_status_key_updated_idx").on(t.statusKey, t.updatedAt.desc(), t.id.desc()),
       index("tickets_updated_idx").on(t.updatedAt.desc(), t.id.desc()),
       index("tickets_created_idx").on(t.createdAt.desc(), t.id.desc()),
       index("tickets_customer_idx").on(t.customerId, t.updatedAt.desc()),
-      index("tickets_assignee_idx").on(t.assigneeId, t.status, t.updatedAt.desc(), t.id.desc()),
+      index("tickets_assignee_idx").on(t.assigneeId, t.statusCategory, t.updatedAt.desc(), t.id.desc()),
       index("tickets_solved_at_idx").on(t.solvedAt),
       index("tickets_tags_idx").using("gin", t.tags),
       index("tickets_search_idx").using("gin", t.searchDocument),
       uniqueIndex("tickets_idempotency_key")
         .on(t.idempotencyKey)
         .where(sql`${t.idempotencyKey} is not null`),
-      check("tickets_status_check", sql`${t.status} in (${oneOf(TICKET_STATUSES)})`),
+      check("tickets_status_check", sql`${t.statusCategory} in (${oneOf(STATUS_CATEGORIES)})`),
+      foreignKey({
+        name: "tickets_status_key_fk",
+        columns: [t.statusKey, t.statusCategory],
+        foreignColumns: [ticketStatuses.key, ticketStatuses.category],
+      }),
       check("tickets_priority_check", sql`${t.priority} in (${oneOf(TICKET_PRIORITIES)})`),
       check("tickets_channel_check", sql`${t.channel} in (${oneOf(TICKET_CHANNELS)})`),
     ],
@@ -209,7 +250,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
   const ticketCounters = table(
     "ticket_counters",
     {
-      status: text("status").$type<TicketStatus>().notNull(),
+      status: text("status").$type<StatusCategory>().notNull(),
       assigneeId: bigint("assignee_id", { mode: "number" }).notNull(),
       priority: text("priority").$type<TicketPriority>().notNull(),
       count: integer("count").notNull().default(0),
@@ -605,6 +646,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     users,
     sessions,
     customers,
+    ticketStatuses,
     tickets,
     ticketMessages,
     ticketCounters,

@@ -6,6 +6,7 @@ export const {
   users,
   sessions,
   customers,
+  ticketStatuses,
   tickets,
   ticketMessages,
   ticketCounters,

@@ -25,7 +25,7 @@ test("a customer's email becomes a ticket live on the agent's list; the agent's 
   const subject = `Invoice PDF will not open ${stamp}`;
 
   await (await workspaceFor(MAIL_INSTANCE)).signIn(context, "admin");
-  await page.goto(`${MAIL_INSTANCE.baseURL}/tickets?status=open`);
+  await page.goto(`${MAIL_INSTANCE.baseURL}/tickets?status=new`);
   await expect(page.getByTestId("ticket-row").first()).toBeVisible();
 
   const customerMail = nodemailer.createTransport({ host: "127.0.0.1", port: E2E_INBOUND_SMTP_PORT, secure: false, ignoreTLS: true });
@@ -36,7 +36,7 @@ test("a customer's email becomes a ticket live on the agent's list; the agent's 
     text: "Hello, the invoice PDF you sent will not open on my laptop.",
   });
 
-  // No reload: the open list polls.
+  // No reload: the list of new tickets polls.
   const row = page.getByTestId("ticket-row").filter({ hasText: subject });
   await expect(row).toBeVisible({ timeout: 30_000 });
   await row.getByRole("link").click();

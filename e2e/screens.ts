@@ -53,6 +53,7 @@ const NOT_SCREENS: Record<string, string> = {
   "routes/api.dashboard.stats": "API",
   "routes/api.openapi[.]json": "API",
   "routes/api.tickets": "API",
+  "routes/api.ticket-statuses": "API",
   "routes/api.tickets.$number": "API",
   "routes/api.tickets.$number.messages": "API",
 };

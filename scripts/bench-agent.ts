@@ -289,7 +289,7 @@ async function describeWorkload(pool: pg.Pool, tenant: TenantRecord, messagesPer
   const list = await db.execute<{ number: number }>(sql`select number from ${t.tickets} where status = 'open' and priority = 'high'`);
   const breaches = await db.execute<{ number: number }>(
     sql`select tk.number from ${t.ticketSlas} s join ${t.tickets} tk on tk.id = s.ticket_id
-        where s.next_breach_at is not null and tk.status in ('open', 'pending', 'on_hold')
+        where s.next_breach_at is not null and tk.status in ('new', 'open', 'pending', 'on_hold')
         order by s.next_breach_at, tk.id limit 50`,
   );
   // A recently active, answered ticket with the average number of messages, whose customer has a few other tickets.

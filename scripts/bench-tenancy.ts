@@ -8,7 +8,7 @@ import pLimit from "p-limit";
 import type pg from "pg";
 import { tenantMigrations } from "../db/control-schema";
 import { tenantTables } from "../db/tenant-schema";
-import { TICKET_STATUSES } from "../db/tenant-tables";
+import { STATUS_CATEGORIES } from "../db/tenant-tables";
 import type { ConnectionRouter, TenantDatabase, TenantHandle } from "../tenancy/connection-router";
 import { createPlatform, type Platform } from "../tenancy/platform";
 import { createTenant, dropTenant } from "../tenancy/provisioning";
@@ -211,7 +211,7 @@ async function assertColumnAdded(platform: Platform, tenants: TenantRecord[]): P
 // --- 3. router overhead -----------------------------------------------------------------------
 
 function openTicketsQuery({ db, t }: BoundTables) {
-  return db.select({ id: t.tickets.id, subject: t.tickets.subject }).from(t.tickets).where(eq(t.tickets.status, "open")).limit(10);
+  return db.select({ id: t.tickets.id, subject: t.tickets.subject }).from(t.tickets).where(eq(t.tickets.statusCategory, "open")).limit(10);
 }
 
 async function seedTickets({ db, t }: BoundTables): Promise<void> {
@@ -222,7 +222,8 @@ async function seedTickets({ db, t }: BoundTables): Promise<void> {
   await db.insert(t.tickets).values(
     Array.from({ length: TICKETS_PER_TENANT }, (_, i) => ({
       subject: `Bench ticket ${i}`,
-      status: TICKET_STATUSES[i % TICKET_STATUSES.length]!,
+      statusCategory: STATUS_CATEGORIES[i % STATUS_CATEGORIES.length]!,
+      statusKey: STATUS_CATEGORIES[i % STATUS_CATEGORIES.length]!,
       customerId: customers[i % customers.length]!.id,
     })),
   );

@@ -236,6 +236,7 @@ describe("GET /api/openapi.json", () => {
     "get /api/customers/{id}",
     "patch /api/customers/{id}",
     "get /api/tickets",
+    "get /api/ticket-statuses",
     "post /api/tickets",
     "get /api/tickets/{number}",
     "patch /api/tickets/{number}",
@@ -309,7 +310,7 @@ describe("GET /api/openapi.json", () => {
     expect(document.paths["/api/customers"].post.responses["409"]).toBeDefined();
     expect(document.paths["/api/customers/{id}"].patch.responses["409"]).toBeDefined();
     const listParameters = document.paths["/api/tickets"].get.parameters.map((p: { name: string }) => p.name);
-    expect(listParameters.sort()).toEqual(["assignee", "channel", "cursor", "customer", "limit", "priority", "q", "sla", "sort", "status", "tag"]);
+    expect(listParameters.sort()).toEqual(["assignee", "channel", "cursor", "customer", "limit", "priority", "q", "sla", "sort", "status", "statusKey", "tag"]);
   });
 
   it("is generated from the schemas the routes validate with: strict bodies, the error shape, resolvable references", () => {

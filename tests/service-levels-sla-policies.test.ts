@@ -162,7 +162,7 @@ describe("SLA policies: create, reorder, edit, deactivate, delete", () => {
       targets: { urgent: { firstReply: 60, resolution: 1680 }, high: { firstReply: 240, nextReply: 90 } },
       scheduleId: euSupport,
       scheduleName: "EU support",
-      pausedStatuses: ["pending", "on_hold"],
+      pausedStatuses: ["on_hold", "pending"],
       warnBeforeMinutes: 60,
     });
     expect(created[1]!.conditions).toMatchObject({ tags: ["vip", "enterprise"], customerDomains: ["example.com", "example.org"] });

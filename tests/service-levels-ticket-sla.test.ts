@@ -188,7 +188,8 @@ describe("a ticket's SLA clocks", () => {
         subject: "Long done",
         customerId: customer!.id,
         channel: "email",
-        status: "solved",
+        statusCategory: "solved",
+        statusKey: "solved",
         createdAt: new Date("2024-03-01T10:00:00Z"),
         solvedAt: new Date("2024-03-02T10:00:00Z"),
       })

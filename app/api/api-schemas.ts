@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { AUTHOR_TYPES, USER_ROLES } from "../../db/tenant-enums";
+import { AUTHOR_TYPES, STATUS_CATEGORIES, USER_ROLES } from "../../db/tenant-enums";
 import { customerFields, customerListSchema } from "../customers/customer-schemas";
 import { positiveDecimal, rowIdParam } from "../route-params";
 import {
@@ -45,7 +45,12 @@ export const pageQuery = z.strictObject({ limit, cursor });
 /** The ticket list screen's filters, with the same defaults. */
 export const ticketListQuery = z.strictObject({
   ...ticketFilterFields,
-  status: ticketFilterFields.status.meta({ description: "A status tab: `unsolved` (open, pending and on hold), one status, or `all`." }),
+  status: ticketFilterFields.status.meta({
+    description: "A status category: `unsolved` (new, open, pending and on hold), one category, or `all`.",
+  }),
+  statusKey: ticketFilterFields.statusKey.meta({
+    description: "Only tickets in this one status (a key from `GET /api/ticket-statuses`); combine with `status=all` or its category.",
+  }),
   assignee: ticketFilterFields.assignee.meta({ description: "`me`, `unassigned`, `any` or a member id." }),
   customer: ticketFilterFields.customer.meta({ description: "Only this customer's tickets (a customer id)." }),
   tag: ticketFilterFields.tag.meta({ description: "Only tickets with this tag." }),
@@ -82,7 +87,7 @@ export const newTicketBody = z
       .optional()
       .meta({ description: "The customer by name and email: found by email (any case), else created. Give this or `customerId`." }),
     priority: prioritySchema.optional().meta({ description: "Default `normal`." }),
-    status: statusSchema.optional().meta({ description: "Default `open`." }),
+    status: statusSchema.optional().meta({ description: "An active status's key (`GET /api/ticket-statuses`). Default `open`." }),
     assigneeId: entityId.nullable().optional().meta({ description: "An active member; default unassigned." }),
     tags: tagsSchema.optional(),
   })
@@ -98,7 +103,7 @@ const ticketChangeFields = ["subject", "status", "priority", "assigneeId", "tags
 export const ticketChangesBody = z
   .strictObject({
     subject: subjectSchema.optional(),
-    status: statusSchema.optional(),
+    status: statusSchema.optional().meta({ description: "An active status's key (`GET /api/ticket-statuses`)." }),
     priority: prioritySchema.optional(),
     assigneeId: entityId.nullable().optional().meta({ description: "An active member, or null to unassign." }),
     tags: tagsSchema.optional().meta({ description: "The complete new list of tags." }),
@@ -175,10 +180,13 @@ const slaSchema = z
   })
   .meta({ id: "TicketSla", description: "The ticket's service-level targets; a target is null when the policy sets none." });
 
+const statusCategory = z.enum(STATUS_CATEGORIES).meta({ description: "The status's fixed category, which drives every rule (tabs, counts, reopening, SLA)." });
+
 const ticketFields = {
   number: z.number().int(),
   subject: z.string(),
-  status: statusSchema,
+  status: statusSchema.meta({ description: "The workspace's status key." }),
+  statusCategory,
   priority: prioritySchema,
   channel: channelSchema,
   tags: z.array(z.string()),
@@ -214,11 +222,27 @@ export const ticketVersionSchema = z
     version: z.number().int(),
     subject: z.string(),
     status: statusSchema,
+    statusCategory,
     priority: prioritySchema,
     assigneeId: entityId.nullable(),
     tags: z.array(z.string()),
   })
   .meta({ id: "TicketVersion" });
+
+export const ticketStatusSchema = z
+  .object({
+    key: statusSchema.meta({ description: "What tickets' `status` holds and `PATCH` takes; never changes." }),
+    category: statusCategory,
+    agentLabel: z.string().meta({ description: "The name agents see." }),
+    customerLabel: z.string().meta({ description: "The name customers see on the portal." }),
+    position: z.number().int().meta({ description: "Order within its category." }),
+    active: z.boolean().meta({ description: "A deactivated status cannot be chosen; tickets already in it keep it." }),
+    builtIn: z.boolean().meta({ description: "Each category's own status (its key is the category's name): cannot be deactivated or deleted." }),
+  })
+  .meta({ id: "TicketStatus" });
+export const ticketStatusListSchema = z
+  .object({ data: z.array(ticketStatusSchema).meta({ description: "Every status, in category order (new … closed), then by `position`." }) })
+  .meta({ id: "TicketStatusList" });
 
 export const messageSchema = z
   .object({
@@ -265,6 +289,7 @@ export const activityPageSchema = page(activitySchema, "ActivityPage");
 const trend = z.object({ current: z.number().nullable(), previous: z.number().nullable() });
 export const dashboardStatsSchema = z
   .object({
+    new: z.number().int().meta({ description: "Tickets nobody has taken on yet." }),
     open: z.number().int(),
     unassigned: z.number().int(),
     pending: z.number().int(),

@@ -23,6 +23,7 @@ import {
   ticketNumberPath,
   ticketPageSchema,
   ticketSchema,
+  ticketStatusListSchema,
   ticketVersionSchema,
 } from "./api-schemas";
 
@@ -78,7 +79,7 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
         "The agent console's data as JSON, on your workspace's own host (`https://<workspace>.<domain>/api/...`).",
         "Authenticate with a personal API token (`Authorization: Bearer cdr_...`, created under Settings → Profile) or a browser session.",
         "Bodies are JSON objects validated strictly: an unknown field or query parameter is a 400, as is a repeated parameter. A method an endpoint does not serve is a 405 with `Allow`.",
-        'Errors always look like `{ "error": { "code", "message", "details" } }`. Lists are `{ "data": [...], "nextCursor" }`: pass `nextCursor` as `cursor` for the next page.',
+        'Errors always look like `{ "error": { "code", "message", "details" } }`. Paged lists are `{ "data": [...], "nextCursor" }`: pass `nextCursor` as `cursor` for the next page.',
       ].join("\n\n"),
     },
     tags: [{ name: "Tickets" }, { name: "Customers" }, { name: "Dashboard" }, { name: "Account" }],
@@ -110,7 +111,7 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
           operationId: "getDashboardStats",
           tags: ["Dashboard"],
           summary: "Dashboard metrics",
-          description: "`open`, `unassigned` (unsolved, nobody assigned) and `pending` are live counts; the trends and volume may be a few seconds old.",
+          description: "`new`, `open`, `unassigned` (unsolved, nobody assigned) and `pending` are live counts; the trends and volume may be a few seconds old.",
           requestParams: { query: noQuery },
           responses: ok("The metrics.", dashboardStatsSchema),
         }),
@@ -200,6 +201,17 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
           },
           [404],
         ),
+      },
+      "/api/ticket-statuses": {
+        get: read({
+          operationId: "listTicketStatuses",
+          tags: ["Tickets"],
+          summary: "List ticket statuses",
+          description:
+            "The workspace's statuses, deactivated ones included (`active: false`): a ticket's `status` is one of these keys and its `statusCategory` the status's category. Not paged.",
+          requestParams: { query: noQuery },
+          responses: ok("Every status.", ticketStatusListSchema),
+        }),
       },
       "/api/customers": {
         get: read({

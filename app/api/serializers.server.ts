@@ -8,7 +8,17 @@ import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
 import { liveTarget, type SlaTargetView, type TicketSlaView } from "../service-levels/sla-display";
 import type { TicketDetail, TicketMessage } from "../tickets/ticket-detail.server";
 import type { TicketListItem } from "../tickets/ticket-list.server";
-import type { activitySchema, customerSchema, dashboardStatsSchema, memberSchema, messageSchema, ticketSchema, ticketSummarySchema } from "./api-schemas";
+import type { TicketStatusRecord } from "../ticket-statuses/ticket-status-catalog";
+import type {
+  activitySchema,
+  customerSchema,
+  dashboardStatsSchema,
+  memberSchema,
+  messageSchema,
+  ticketSchema,
+  ticketStatusSchema,
+  ticketSummarySchema,
+} from "./api-schemas";
 
 /**
  * Domain rows to the documented JSON shapes: each field picked by name (a new column never leaks
@@ -45,6 +55,7 @@ export function ticketSummaryJson(ticket: TicketListItem): Json<typeof ticketSum
     number: ticket.number,
     subject: ticket.subject,
     status: ticket.status,
+    statusCategory: ticket.statusCategory,
     priority: ticket.priority,
     channel: ticket.channel,
     tags: ticket.tags,
@@ -63,6 +74,7 @@ export function ticketJson(ticket: TicketDetail): Json<typeof ticketSchema> {
     version: ticket.version,
     subject: ticket.subject,
     status: ticket.status,
+    statusCategory: ticket.statusCategory,
     priority: ticket.priority,
     channel: ticket.channel,
     tags: ticket.tags,
@@ -73,6 +85,18 @@ export function ticketJson(ticket: TicketDetail): Json<typeof ticketSchema> {
     sla: slaJson(ticket.sla),
     createdAt: iso(ticket.createdAt),
     updatedAt: iso(ticket.updatedAt),
+  };
+}
+
+export function ticketStatusJson(status: TicketStatusRecord): Json<typeof ticketStatusSchema> {
+  return {
+    key: status.key,
+    category: status.category,
+    agentLabel: status.agentLabel,
+    customerLabel: status.customerLabel,
+    position: status.position,
+    active: status.active,
+    builtIn: status.builtIn,
   };
 }
 
@@ -118,6 +142,7 @@ export function activityJson(item: ActivityItem): Json<typeof activitySchema> {
 export function dashboardStatsJson(stats: DashboardStats): Json<typeof dashboardStatsSchema> {
   const trend = ({ current, previous }: { current: number | null; previous: number | null }) => ({ current, previous });
   return {
+    new: stats.new,
     open: stats.open,
     unassigned: stats.unassigned,
     pending: stats.pending,

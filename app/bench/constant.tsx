@@ -49,6 +49,7 @@ function payload(rows: number, pad: number) {
         number: 190_000 + row,
         subject: `Bench row ${row} ${filler(row, Math.floor(pad / rows) + (row < pad % rows ? 1 : 0))}`,
         status: (["open", "pending", "on_hold"] as const)[row % 3]!,
+        statusCategory: (["open", "pending", "on_hold"] as const)[row % 3]!,
         priority: (["high", "urgent"] as const)[row % 2]!,
         channel: (["email", "web", "portal", "phone", "api"] as const)[row % 5]!,
         tags: row % 3 === 0 ? [] : [WORDS[row % WORDS.length]!],

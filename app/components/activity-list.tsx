@@ -3,13 +3,16 @@ import type { ReactNode } from "react";
 import type { ActivityItem } from "~/activity/activity-feed.server";
 import { describeSlaAlert } from "~/service-levels/sla-alerts";
 import type { SlaMetric } from "~/service-levels/sla-clock";
-import { PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
+import { useTicketStatuses } from "~/hooks/use-ticket-statuses";
+import { agentStatusLabel, type TicketStatusRecord } from "~/ticket-statuses/ticket-status-catalog";
+import { PRIORITY_LABELS } from "~/tickets/ticket-labels";
 import { RelativeTime } from "./relative-time";
 
 type Serialized = Omit<ActivityItem, "createdAt"> & { createdAt: Date | string };
 
 /** Who did what to which ticket or customer, newest first. */
 export function ActivityList({ items, emptyText = "Nothing has happened yet." }: { items: Serialized[]; emptyText?: string }) {
+  const statuses = useTicketStatuses();
   if (items.length === 0) return <p className="text-sm text-slate-600">{emptyText}</p>;
   return (
     <ol className="space-y-3" aria-label="Activity">
@@ -20,7 +23,7 @@ export function ActivityList({ items, emptyText = "Nothing has happened yet." }:
             className={`mt-1.5 h-2 w-2 shrink-0 rounded-full ${item.actor.type === "customer" ? "bg-gradient-secondary" : "bg-gradient-primary"}`}
           />
           <div className="min-w-0">
-            <p className="text-slate-800">{describe(item)}</p>
+            <p className="text-slate-800">{describe(item, statuses)}</p>
             <p className="text-xs text-slate-500">
               <RelativeTime date={item.createdAt} />
             </p>
@@ -31,15 +34,15 @@ export function ActivityList({ items, emptyText = "Nothing has happened yet." }:
   );
 }
 
-const label = (field: string, value: unknown): string => {
+const label = (field: string, value: unknown, statuses: TicketStatusRecord[]): string => {
   if (value === null || value === undefined) return "none";
-  if (field === "status") return STATUS_LABELS[value as keyof typeof STATUS_LABELS] ?? String(value);
+  if (field === "status") return agentStatusLabel(statuses, String(value));
   if (field === "priority") return PRIORITY_LABELS[value as keyof typeof PRIORITY_LABELS] ?? String(value);
   if (Array.isArray(value)) return value.length ? value.join(", ") : "none";
   return String(value);
 };
 
-function describe(item: Serialized): ReactNode {
+function describe(item: Serialized, statuses: TicketStatusRecord[]): ReactNode {
   const who = <strong className="font-semibold">{item.actor.name}</strong>;
   const ticket = item.ticket ? (
     <Link to={`/tickets/${item.ticket.number}`} className="font-medium text-brand-700 hover:underline">
@@ -83,14 +86,14 @@ function describe(item: Serialized): ReactNode {
       const value = change(field);
       return (
         <>
-          {who} changed the {field} of {ticket} from {label(field, value?.from)} to {label(field, value?.to)}
+          {who} changed the {field} of {ticket} from {label(field, value?.from, statuses)} to {label(field, value?.to, statuses)}
         </>
       );
     }
     case "ticket.tags_changed":
       return (
         <>
-          {who} set the tags of {ticket} to {label("tags", change("tags")?.to)}
+          {who} set the tags of {ticket} to {label("tags", change("tags")?.to, statuses)}
         </>
       );
     case "ticket.assigned": {

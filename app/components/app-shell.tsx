@@ -7,7 +7,7 @@ import { UserMenuTrigger } from "./user-menu-trigger";
 const UserMenu = lazy(() => import("./user-menu"));
 import type { CurrentUser } from "~/auth/current-user";
 
-export type SidebarTicketCounts = { open: number; unassigned: number; mine: number };
+export type SidebarTicketCounts = { new: number; open: number; unassigned: number; mine: number };
 
 const navLinkClass = (isActive: boolean) =>
   `flex items-center justify-between whitespace-nowrap rounded-lg px-3 py-2 text-sm font-medium transition ${isActive ? "bg-white/20 text-white" : "text-white/85 hover:bg-white/10 hover:text-white"}`;
@@ -51,6 +51,7 @@ export function AppShell({
             <NavLink to="/tickets" end prefetch="intent" className={({ isActive }) => navLinkClass(isActive)}>
               Tickets
             </NavLink>
+            <TicketViewLink to="/tickets?status=new" label="New" count={ticketCounts.new} />
             <TicketViewLink to="/tickets?status=open" label="Open" count={ticketCounts.open} />
             <TicketViewLink to="/tickets?assignee=unassigned" label="Unassigned" count={ticketCounts.unassigned} />
             <TicketViewLink to="/tickets?assignee=me" label="Mine" count={ticketCounts.mine} />

@@ -1,7 +1,11 @@
-import type { TicketPriority, TicketStatus } from "../../db/tenant-enums";
-import { PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
+import type { TicketPriority, StatusCategory } from "../../db/tenant-enums";
+import { useTicketStatuses } from "~/hooks/use-ticket-statuses";
+import { agentStatusLabel } from "~/ticket-statuses/ticket-status-catalog";
+import { PRIORITY_LABELS } from "~/tickets/ticket-labels";
 
-const STATUS_STYLES: Record<TicketStatus, string> = {
+/** Coloured by category, so every status of a category reads as that category at a glance. */
+const STATUS_STYLES: Record<StatusCategory, string> = {
+  new: "bg-orange-100 text-orange-900 ring-orange-200",
   open: "bg-rose-100 text-rose-800 ring-rose-200",
   pending: "bg-sky-100 text-sky-800 ring-sky-200",
   on_hold: "bg-amber-100 text-amber-900 ring-amber-200",
@@ -16,10 +20,15 @@ const PRIORITY_STYLES: Record<TicketPriority, string> = {
   urgent: "text-white font-semibold bg-gradient-secondary rounded-full px-2",
 };
 
-export function StatusBadge({ status }: { status: TicketStatus }) {
+/** A ticket's status by the name agents know it; `status` is the key, `category` its category. */
+export function StatusBadge({ status, category }: { status: string; category: StatusCategory }) {
+  const statuses = useTicketStatuses();
   return (
-    <span className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${STATUS_STYLES[status]}`}>
-      {STATUS_LABELS[status]}
+    <span
+      data-status={status}
+      className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${STATUS_STYLES[category]}`}
+    >
+      {agentStatusLabel(statuses, status)}
     </span>
   );
 }

@@ -1,9 +1,9 @@
 import { Link } from "@remix-run/react";
-import type { TicketStatus } from "../../db/tenant-tables";
+import type { StatusCategory } from "../../db/tenant-tables";
 import { StatusBadge } from "./badges";
 import { RelativeTime } from "./relative-time";
 
-type CustomerTicket = { number: number; subject: string; status: TicketStatus; updatedAt: Date | string };
+type CustomerTicket = { number: number; subject: string; status: string; statusCategory: StatusCategory; updatedAt: Date | string };
 
 /** One customer's tickets, most recently updated first, each linking to the ticket. */
 export function CustomerTicketList({ tickets }: { tickets: CustomerTicket[] }) {
@@ -34,7 +34,7 @@ export function CustomerTicketList({ tickets }: { tickets: CustomerTicket[] }) {
                 </Link>
               </td>
               <td className="whitespace-nowrap px-3 py-3">
-                <StatusBadge status={ticket.status} />
+                <StatusBadge status={ticket.status} category={ticket.statusCategory} />
               </td>
               <td className="whitespace-nowrap py-3 pl-3 pr-6 text-right text-slate-600">
                 <RelativeTime date={ticket.updatedAt} />

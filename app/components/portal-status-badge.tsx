@@ -1,7 +1,7 @@
-import type { TicketStatus } from "../../db/tenant-enums";
-import { CUSTOMER_STATUS_LABELS } from "~/portal/portal-labels";
+import type { StatusCategory } from "../../db/tenant-enums";
 
-const STYLES: Record<TicketStatus, string> = {
+const STYLES: Record<StatusCategory, string> = {
+  new: "bg-sky-100 text-sky-800 ring-sky-200",
   open: "bg-sky-100 text-sky-800 ring-sky-200",
   pending: "bg-amber-100 text-amber-900 ring-amber-200",
   on_hold: "bg-violet-100 text-violet-800 ring-violet-200",
@@ -9,13 +9,14 @@ const STYLES: Record<TicketStatus, string> = {
   closed: "bg-slate-200 text-slate-700 ring-slate-300",
 };
 
-export function PortalStatusBadge({ status }: { status: TicketStatus }) {
+/** A request's status as its customer reads it: the workspace's customer label, coloured by category. */
+export function PortalStatusBadge({ label, category }: { label: string; category: StatusCategory }) {
   return (
     <span
       data-testid="portal-status"
-      className={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset ${STYLES[status]}`}
+      className={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset ${STYLES[category]}`}
     >
-      {CUSTOMER_STATUS_LABELS[status]}
+      {label}
     </span>
   );
 }

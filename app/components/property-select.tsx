@@ -1,6 +1,24 @@
-import { lazy, Suspense } from "react";
+import { Fragment, lazy, Suspense } from "react";
 import { useHydrated } from "~/hooks/use-hydrated";
-import { NONE, type Option } from "./property-select-shared";
+import { groupOptions, NONE, type Option } from "./property-select-shared";
+
+/** A native select's options, under an optgroup per group. */
+export function NativeOptions({ options }: { options: Option[] }) {
+  return groupOptions(options).map((group, index) => {
+    const items = group.options.map((option) => (
+      <option key={option.value} value={option.value}>
+        {option.label}
+      </option>
+    ));
+    return group.heading ? (
+      <optgroup key={group.heading} label={group.heading}>
+        {items}
+      </optgroup>
+    ) : (
+      <Fragment key={`group-${index}`}>{items}</Fragment>
+    );
+  });
+}
 
 // Loaded after hydration, so the ticket page's first JavaScript stays within budget.
 const RadixPropertySelect = lazy(() => import("./radix-property-select"));
@@ -33,11 +51,7 @@ export function PropertySelect({
       <div className="space-y-1">
         {labelElement}
         <select id={id} name={name} defaultValue={defaultValue} className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm">
-          {options.map((option) => (
-            <option key={option.value} value={option.value}>
-              {option.label}
-            </option>
-          ))}
+          <NativeOptions options={options} />
         </select>
       </div>
     );

@@ -1,6 +1,6 @@
 import * as Select from "@radix-ui/react-select";
 import type { ReactNode } from "react";
-import { NONE, type Option } from "./property-select-shared";
+import { groupOptions, NONE, type Option } from "./property-select-shared";
 
 export default function RadixPropertySelect({
   id,
@@ -36,14 +36,21 @@ export default function RadixPropertySelect({
             className="z-50 max-h-72 min-w-[var(--radix-select-trigger-width)] overflow-hidden rounded-xl border border-slate-200 bg-white p-1 shadow-xl"
           >
             <Select.Viewport>
-              {options.map((option) => (
-                <Select.Item
-                  key={option.value || NONE}
-                  value={option.value || NONE}
-                  className="cursor-pointer rounded-lg px-2.5 py-1.5 text-sm text-slate-800 outline-none data-[highlighted]:bg-brand-500/10 data-[state=checked]:font-semibold"
-                >
-                  <Select.ItemText>{option.label}</Select.ItemText>
-                </Select.Item>
+              {groupOptions(options).map((group, index) => (
+                <Select.Group key={group.heading ?? `group-${index}`}>
+                  {group.heading ? (
+                    <Select.Label className="px-2.5 pb-0.5 pt-2 text-[11px] font-semibold uppercase tracking-wide text-slate-500">{group.heading}</Select.Label>
+                  ) : null}
+                  {group.options.map((option) => (
+                    <Select.Item
+                      key={option.value || NONE}
+                      value={option.value || NONE}
+                      className="cursor-pointer rounded-lg px-2.5 py-1.5 text-sm text-slate-800 outline-none data-[highlighted]:bg-brand-500/10 data-[state=checked]:font-semibold"
+                    >
+                      <Select.ItemText>{option.label}</Select.ItemText>
+                    </Select.Item>
+                  ))}
+                </Select.Group>
               ))}
             </Select.Viewport>
           </Select.Content>

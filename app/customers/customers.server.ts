@@ -30,7 +30,7 @@ function summaryColumns(t: TenantTables) {
     phone: t.customers.phone,
     // Qualified by hand: in a single-table select drizzle prints bare column names, and a bare
     // "id" inside this subquery would mean the ticket's id.
-    unsolvedTickets: sql<number>`(select count(*)::int from ${t.tickets} where ${t.tickets}.customer_id = ${t.customers}.id and ${t.tickets}.status in ('open', 'pending', 'on_hold'))`,
+    unsolvedTickets: sql<number>`(select count(*)::int from ${t.tickets} where ${t.tickets}.customer_id = ${t.customers}.id and ${t.tickets}.status in ('new', 'open', 'pending', 'on_hold'))`,
     createdAt: t.customers.createdAt,
     updatedAt: t.customers.updatedAt,
   };

@@ -8,6 +8,8 @@ export type Trend = { current: number | null; previous: number | null };
 export type DailyVolume = { day: string; created: number; solved: number };
 
 export type DashboardStats = {
+  /** Tickets nobody has taken on yet (the New category). */
+  new: number;
   open: number;
   unassigned: number;
   pending: number;
@@ -25,7 +27,7 @@ export type DashboardStats = {
   generatedAt: Date;
 };
 
-type Aggregates = Omit<DashboardStats, "open" | "unassigned" | "pending">;
+type Aggregates = Omit<DashboardStats, "new" | "open" | "unassigned" | "pending">;
 
 /**
  * The aggregates scan weeks of tickets, so each process keeps them for a few seconds per workspace;
@@ -39,8 +41,8 @@ export async function dashboardStats(handle: TenantHandle, viewerId: number): Pr
     readTicketCounters(handle),
     aggregatesCache.get(cacheKey) ?? computeAggregates(handle).then((value) => (aggregatesCache.set(cacheKey, value), value)),
   ]);
-  const { open, unassigned } = sidebarCounts(counters, viewerId);
-  return { open, unassigned, pending: tabCounts(counters).pending, ...aggregates };
+  const { new: fresh, open, unassigned } = sidebarCounts(counters, viewerId);
+  return { new: fresh, open, unassigned, pending: tabCounts(counters).pending, ...aggregates };
 }
 
 /** Forget cached aggregates, e.g. in tests that need a change reflected at once. */

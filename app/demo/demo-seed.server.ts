@@ -4,7 +4,7 @@ import type { TenantHandle } from "../../tenancy/connection-router";
 import { hashPassword } from "../auth/password.server";
 import { indexBulkLoadedTickets } from "../tickets/ticket-bulk-load.server";
 import { CUSTOMER_CLOSINGS, DEMO_CONVERSATIONS, type DemoConversation } from "./demo-conversations";
-import { TICKET_PRIORITIES, TICKET_STATUSES, type TicketPriority, type TicketStatus } from "../../db/tenant-tables";
+import { TICKET_PRIORITIES, type TicketPriority, type StatusCategory } from "../../db/tenant-tables";
 
 export const DEMO_TENANT = {
   slug: "acme",
@@ -45,6 +45,8 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
     });
     const uniqueCustomers = [...new Map(customerRows.map((row) => [row.email, row])).values()];
     const customers = await tx.insert(t.customers).values(uniqueCustomers).returning({ id: t.customers.id, name: t.customers.name });
+    // A status of the team's own, as most workspaces add one: some on-hold tickets wait on a supplier.
+    await tx.insert(t.ticketStatuses).values({ ...DEMO_VENDOR_STATUS, position: 1 });
 
     let ticketCount = 0;
     for (let batch = 0; batch < 6; batch += 1) {
@@ -80,7 +82,7 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
             createdAt: addMinutes(plan.ticket.createdAt, 5),
           });
         }
-        if (plan.ticket.status !== "open") {
+        if (plan.ticket.statusKey !== "open" && plan.ticket.statusKey !== "new") {
           activity.push({
             actorType: "agent",
             actorUserId: plan.ticket.assigneeId ?? admin!.id,
@@ -88,7 +90,7 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
             entityType: "ticket",
             entityId: row.id,
             ticketId: row.id,
-            changes: { status: { from: "open", to: plan.ticket.status } },
+            changes: { status: { from: "open", to: plan.ticket.statusKey } },
             createdAt: plan.ticket.updatedAt,
           });
         }
@@ -105,17 +107,24 @@ export async function seedDemoData(handle: TenantHandle, now = new Date()): Prom
 type Person = { id: number; name: string };
 
 /** How far a thread has got: an open ticket may await the agent's next answer, a solved one has the resolution. */
-const TURNS_BY_STATUS: Record<TicketStatus, number[]> = { open: [0, 2], pending: [1], on_hold: [1], solved: [3, 4], closed: [4] };
+const TURNS_BY_STATUS: Record<StatusCategory, number[]> = { new: [0], open: [0, 2], pending: [1], on_hold: [1], solved: [3, 4], closed: [4] };
+const DEMO_VENDOR_STATUS = { key: "waiting_on_vendor", category: "on_hold", agentLabel: "Waiting on vendor", customerLabel: "In progress" } as const;
 
 function planTicket(faker: Faker, now: Date, customers: Person[], agents: Person[]) {
   const createdAt = faker.date.between({ from: subDays(now, 30), to: subDays(now, 0.02) });
-  const status = faker.helpers.weightedArrayElement<TicketStatus>(
-    TICKET_STATUSES.map((value) => ({ value, weight: { open: 30, pending: 15, on_hold: 5, solved: 35, closed: 15 }[value] })),
+  const picked = faker.helpers.weightedArrayElement<StatusCategory>(
+    (["open", "pending", "on_hold", "solved", "closed"] as const).map((value) => ({
+      value,
+      weight: { open: 30, pending: 15, on_hold: 5, solved: 35, closed: 15 }[value],
+    })),
   );
   const priority = faker.helpers.weightedArrayElement<TicketPriority>(
     TICKET_PRIORITIES.map((value) => ({ value, weight: { low: 20, normal: 50, high: 22, urgent: 8 }[value] })),
   );
-  const assignee = status === "open" && faker.datatype.boolean(0.35) ? null : faker.helpers.arrayElement(agents);
+  const assignee = picked === "open" && faker.datatype.boolean(0.35) ? null : faker.helpers.arrayElement(agents);
+  // Nobody has taken an unassigned open ticket on yet: it is new.
+  const status: StatusCategory = picked === "open" && !assignee ? "new" : picked;
+  const statusKey = status === "on_hold" && faker.datatype.boolean(0.5) ? DEMO_VENDOR_STATUS.key : status;
   const customer = faker.helpers.arrayElement(customers);
   const conversation = fillIn(faker.helpers.arrayElement(DEMO_CONVERSATIONS), {
     order: `#${faker.number.int({ min: 10_000, max: 99_999 })}`,
@@ -153,7 +162,8 @@ function planTicket(faker: Faker, now: Date, customers: Person[], agents: Person
   return {
     ticket: {
       subject: conversation.subject,
-      status,
+      statusCategory: status,
+      statusKey,
       priority,
       channel: faker.helpers.arrayElement(["web", "email", "portal", "api", "phone"] as const),
       customerId: customer.id,

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import type { TenantHandle } from "../../tenancy/connection-router";
-import type { AuthorType, TicketStatus } from "../../db/tenant-tables";
+import type { AuthorType, StatusCategory } from "../../db/tenant-tables";
 import { AppError } from "../app-error";
 import { addMessage } from "../tickets/ticket-commands.server";
 import type { PortalCustomer } from "./customer-sessions.server";
@@ -11,7 +11,8 @@ import type { PortalCustomer } from "./customer-sessions.server";
  * no activity, whatever a screen later forgets to filter.
  */
 
-export type PortalTicketSummary = { number: number; subject: string; status: TicketStatus; createdAt: Date; updatedAt: Date };
+/** `statusLabel` is the status's customer label (never the agents' name for it); `statusCategory` colours it. */
+export type PortalTicketSummary = { number: number; subject: string; statusLabel: string; statusCategory: StatusCategory; createdAt: Date; updatedAt: Date };
 export type PortalAttachment = { id: number; filename: string; sizeBytes: number };
 export type PortalMessage = { id: number; author: string; fromCustomer: boolean; body: string; createdAt: Date; attachments: PortalAttachment[] };
 export type PortalTicket = PortalTicketSummary & { messages: PortalMessage[] };
@@ -19,10 +20,23 @@ export type PortalTicket = PortalTicketSummary & { messages: PortalMessage[] };
 /** Someone else's ticket, another workspace's, or none at all: the same plain 404. */
 const requestNotFound = () => new AppError("not_found", "We could not find that request.");
 
+/** What a customer sees of a ticket in a list; joined to ticket_statuses for the customer label only. */
+function summaryColumns(t: TenantHandle["t"]) {
+  return {
+    number: t.tickets.number,
+    subject: t.tickets.subject,
+    statusLabel: t.ticketStatuses.customerLabel,
+    statusCategory: t.tickets.statusCategory,
+    createdAt: t.tickets.createdAt,
+    updatedAt: t.tickets.updatedAt,
+  };
+}
+
 export async function listCustomerTickets({ db, t }: TenantHandle, customerId: number, limit = 100): Promise<PortalTicketSummary[]> {
   return db
-    .select({ number: t.tickets.number, subject: t.tickets.subject, status: t.tickets.status, createdAt: t.tickets.createdAt, updatedAt: t.tickets.updatedAt })
+    .select(summaryColumns(t))
     .from(t.tickets)
+    .innerJoin(t.ticketStatuses, eq(t.ticketStatuses.key, t.tickets.statusKey))
     .where(eq(t.tickets.customerId, customerId))
     .orderBy(desc(t.tickets.updatedAt), desc(t.tickets.id))
     .limit(limit);
@@ -30,15 +44,9 @@ export async function listCustomerTickets({ db, t }: TenantHandle, customerId: n
 
 export async function getCustomerTicket({ db, t }: TenantHandle, customerId: number, number: number): Promise<PortalTicket> {
   const [ticket] = await db
-    .select({
-      id: t.tickets.id,
-      number: t.tickets.number,
-      subject: t.tickets.subject,
-      status: t.tickets.status,
-      createdAt: t.tickets.createdAt,
-      updatedAt: t.tickets.updatedAt,
-    })
+    .select({ id: t.tickets.id, ...summaryColumns(t) })
     .from(t.tickets)
+    .innerJoin(t.ticketStatuses, eq(t.ticketStatuses.key, t.tickets.statusKey))
     .where(and(eq(t.tickets.number, number), eq(t.tickets.customerId, customerId)));
   if (!ticket) throw requestNotFound();
   const rows = await db

@@ -28,7 +28,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   ]);
   return {
     customer,
-    tickets: tickets.items.map(({ number, subject, status, updatedAt }) => ({ number, subject, status, updatedAt })),
+    tickets: tickets.items.map(({ number, subject, status, statusCategory, updatedAt }) => ({ number, subject, status, statusCategory, updatedAt })),
     moreTickets: tickets.nextCursor !== null,
     activity: activity.items,
   };

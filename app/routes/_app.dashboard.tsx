@@ -26,6 +26,7 @@ type CardProps = { label: string; value: string; href?: string; accent: string; 
 export default function Dashboard() {
   const { firstName, stats, activity } = useLoaderData<typeof loader>();
   const cards: CardProps[] = [
+    { label: "New", value: String(stats.new), href: "/tickets?status=new", accent: "bg-gradient-secondary" },
     {
       label: "Open",
       value: String(stats.open),

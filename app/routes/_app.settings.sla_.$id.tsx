@@ -19,13 +19,15 @@ import {
   DEFAULT_PAUSED_STATUSES,
   DEFAULT_WARNING_MINUTES,
   formatDuration,
-  PAUSABLE_STATUSES,
+  PAUSABLE_CATEGORIES,
   SLA_METRICS,
   slaPolicySchema,
   type SlaMetricName,
 } from "~/service-levels/sla-policy-schema";
 import { PRIORITIES_BY_URGENCY } from "~/service-levels/sla-policy-summary";
-import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
+import { CATEGORY_LABELS } from "~/ticket-statuses/ticket-status-catalog";
+import { listTicketStatuses } from "~/ticket-statuses/ticket-statuses.server";
+import { CHANNEL_LABELS, PRIORITY_LABELS } from "~/tickets/ticket-labels";
 
 /** `/settings/sla/new` creates a policy; `/settings/sla/<id>` edits or deletes one. */
 export const handle = access("admin");
@@ -42,14 +44,23 @@ function policyIdFrom(param: string | undefined): number | null {
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const id = policyIdFrom(params.id);
-  const [policy, schedules, portal] = await Promise.all([
+  const [policy, schedules, portal, statuses] = await Promise.all([
     id === null ? null : getSlaPolicy(context.db, id),
     listScheduleChoices(context.db),
     getPortalSettings(context.db),
+    listTicketStatuses(context.db),
   ]);
   // A category the portal no longer offers stays choosable while a policy still names it.
   const categories = [...new Set([...portal.categories, ...(policy?.conditions.categories ?? [])])];
-  return { policy, schedules, categories };
+  // Likewise a deactivated status the policy pauses on.
+  const pausable = statuses
+    .filter((status) => (PAUSABLE_CATEGORIES as readonly string[]).includes(status.category))
+    .filter((status) => status.active || policy?.pausedStatuses.includes(status.key))
+    .map((status) => ({
+      value: status.key,
+      label: status.agentLabel === CATEGORY_LABELS[status.category] ? status.agentLabel : `${status.agentLabel} (${CATEGORY_LABELS[status.category]})`,
+    }));
+  return { policy, schedules, categories, pausable };
 }
 
 type ActionData = { result: SubmissionResult<string[]> };
@@ -81,7 +92,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function SlaPolicyPage() {
-  const { policy, schedules, categories } = useLoaderData<typeof loader>();
+  const { policy, schedules, categories, pausable } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const defaultSchedule = schedules.find((schedule) => schedule.isDefault);
   const [form, fields] = useForm<z.input<typeof slaPolicySchema>, z.output<typeof slaPolicySchema>>({
@@ -242,7 +253,7 @@ export default function SlaPolicyPage() {
               field={fields.pausedStatuses}
               legend="Pause the resolution clock while the ticket is"
               hint="Solved and closed always stop every clock; reply clocks never pause."
-              options={PAUSABLE_STATUSES.map((status) => ({ value: status, label: STATUS_LABELS[status] }))}
+              options={pausable}
             />
           </div>
 

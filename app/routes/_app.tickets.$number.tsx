@@ -24,10 +24,12 @@ import { emailPartsOfTicket } from "~/inbound/attachments.server";
 import { addMessage, updateTicket, type TicketProperties } from "~/tickets/ticket-commands.server";
 import { slaPolicyHistory } from "~/service-levels/ticket-sla-view.server";
 import { getTicket, listAssignees, listTicketMessages, otherTicketsOfCustomer } from "~/tickets/ticket-detail.server";
-import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS } from "~/tickets/ticket-labels";
+import { useTicketStatuses } from "~/hooks/use-ticket-statuses";
+import { agentStatusLabel, statusOptions } from "~/ticket-statuses/ticket-status-catalog";
+import { CHANNEL_LABELS, PRIORITY_LABELS } from "~/tickets/ticket-labels";
 import { parseWithZod, replyFormSchema, ticketPropertiesFormSchema } from "~/tickets/ticket-input.server";
 import { routeParam, ticketNumberParam } from "~/route-params";
-import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
+import { TICKET_PRIORITIES } from "../../db/tenant-enums";
 
 export const handle = access("agent");
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -86,7 +88,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return data({ intent, error: "Unknown action." }, { status: 400 });
 }
 
-const pickProperties = (p: TicketProperties) => ({ version: p.version, status: p.status, priority: p.priority, assigneeId: p.assigneeId, tags: p.tags });
+const pickProperties = (p: TicketProperties) => ({
+  version: p.version,
+  status: p.status,
+  statusCategory: p.statusCategory,
+  priority: p.priority,
+  assigneeId: p.assigneeId,
+  tags: p.tags,
+});
 type Properties = ReturnType<typeof pickProperties>;
 
 export default function TicketPage() {
@@ -105,7 +114,7 @@ export default function TicketPage() {
         <h1 className="text-2xl font-bold text-slate-900">
           <span className="text-slate-500">#{ticket.number}</span> {ticket.subject}
         </h1>
-        <StatusBadge status={ticket.status} />
+        <StatusBadge status={ticket.status} category={ticket.statusCategory} />
       </div>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0 space-y-6">
@@ -148,7 +157,14 @@ export default function TicketPage() {
 
         <aside className="space-y-6" aria-label="Ticket details">
           <PropertiesPanel
-            ticket={{ version: ticket.version, status: ticket.status, priority: ticket.priority, assigneeId: ticket.assigneeId, tags: ticket.tags }}
+            ticket={{
+              version: ticket.version,
+              status: ticket.status,
+              statusCategory: ticket.statusCategory,
+              priority: ticket.priority,
+              assigneeId: ticket.assigneeId,
+              tags: ticket.tags,
+            }}
             assignees={assignees}
             actionData={actionData?.intent === "properties" ? (actionData as PropertiesActionData) : undefined}
           />
@@ -172,7 +188,7 @@ export default function TicketPage() {
                     <Link to={`/tickets/${other.number}`} className="truncate text-brand-700 hover:underline">
                       #{other.number} {other.subject}
                     </Link>
-                    <StatusBadge status={other.status} />
+                    <StatusBadge status={other.status} category={other.statusCategory} />
                   </li>
                 ))}
               </ul>
@@ -291,6 +307,7 @@ function PropertiesPanel({
   actionData?: PropertiesActionData;
 }) {
   const navigation = useNavigation();
+  const statuses = useTicketStatuses();
   const [base, setBase] = useState(ticket);
   const [formKey, setFormKey] = useState(0);
   useEffect(() => {
@@ -315,7 +332,7 @@ function PropertiesPanel({
         <div role="alert" className="mt-3 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="conflict">
           <p className="font-semibold">This ticket changed since you opened it.</p>
           <p className="mt-1">
-            It now is: {STATUS_LABELS[actionData.conflict.status]}, {PRIORITY_LABELS[actionData.conflict.priority]} priority, assigned to{" "}
+            It now is: {agentStatusLabel(statuses, actionData.conflict.status)}, {PRIORITY_LABELS[actionData.conflict.priority]} priority, assigned to{" "}
             {nameOf(actionData.conflict.assigneeId)}
             {actionData.conflict.tags.length ? `, tagged ${actionData.conflict.tags.join(", ")}` : ""}. Your change was not saved.
           </p>
@@ -341,13 +358,7 @@ function PropertiesPanel({
         <CsrfInput />
         <input type="hidden" name="intent" value="properties" />
         <input type="hidden" name="version" value={base.version} />
-        <PropertySelect
-          id="prop-status"
-          name="status"
-          label="Status"
-          defaultValue={base.status}
-          options={TICKET_STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] }))}
-        />
+        <PropertySelect id="prop-status" name="status" label="Status" defaultValue={base.status} options={statusOptions(statuses, base.status)} />
         <PropertySelect
           id="prop-priority"
           name="priority"

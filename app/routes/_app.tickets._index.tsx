@@ -7,6 +7,8 @@ import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { isTyping } from "~/components/app-shell";
 import { PriorityBadge, StatusBadge, TagChip } from "~/components/badges";
+import { NativeOptions } from "~/components/property-select";
+import type { Option } from "~/components/property-select-shared";
 import { Button, CsrfInput, FormErrors } from "~/components/form-fields";
 import { EmptyState, PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
@@ -17,9 +19,11 @@ import { countdownTargets, SLA_VIEW_LABELS, SLA_VIEWS } from "~/service-levels/s
 import { bulkUpdateTickets, type BulkChange } from "~/tickets/ticket-commands.server";
 import { listAssignees } from "~/tickets/ticket-detail.server";
 import { COUNT_CAP, effectiveSort, listTickets, ticketTabCounts } from "~/tickets/ticket-list.server";
-import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, STATUS_TABS, TAB_LABELS } from "~/tickets/ticket-labels";
+import { useTicketStatuses } from "~/hooks/use-ticket-statuses";
+import { statusOptions, type TicketStatusRecord } from "~/ticket-statuses/ticket-status-catalog";
+import { CHANNEL_LABELS, PRIORITY_LABELS, STATUS_TABS, TAB_LABELS, type StatusTab } from "~/tickets/ticket-labels";
 import { bulkFormSchema, ticketFiltersFromSearchParams } from "~/tickets/ticket-input.server";
-import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
+import { TICKET_CHANNELS, TICKET_PRIORITIES, UNSOLVED_CATEGORIES } from "../../db/tenant-enums";
 
 export const handle = access("agent");
 export const meta: MetaFunction = () => [{ title: "Tickets · Conductor" }];
@@ -76,6 +80,8 @@ export default function Tickets() {
   const navigate = useNavigate();
   const navigation = useNavigation();
   const submit = useSubmit();
+  const statuses = useTicketStatuses();
+  const statusesOfTab = statusesInTab(statuses, filters.status, filters.statusKey);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [active, setActive] = useState(0);
   const rowRefs = useRef<Array<HTMLTableRowElement | null>>([]);
@@ -144,7 +150,7 @@ export default function Tickets() {
         }
       />
 
-      <nav aria-label="Status" className="-mx-1 mb-4 flex gap-1 overflow-x-auto border-b border-slate-200">
+      <nav aria-label="Status categories" className="-mx-1 mb-4 flex gap-1 overflow-x-auto border-b border-slate-200">
         {STATUS_TABS.map((tab) => {
           const current = filters.status === tab;
           return (
@@ -205,6 +211,9 @@ export default function Tickets() {
             ))}
           </select>
         </FilterField>
+        {statusesOfTab.length > 1 ? (
+          <AnyOfFilter label="Status" name="statusKey" value={filters.statusKey} options={statusesOfTab.map((status) => [status.key, status.label])} />
+        ) : null}
         <AnyOfFilter label="Priority" name="priority" value={filters.priority} options={TICKET_PRIORITIES.map((value) => [value, PRIORITY_LABELS[value]])} />
         <AnyOfFilter label="Channel" name="channel" value={filters.channel} options={TICKET_CHANNELS.map((value) => [value, CHANNEL_LABELS[value]])} />
         <FilterField label="Tag" htmlFor="filter-tag">
@@ -258,15 +267,10 @@ export default function Tickets() {
           name="assign"
           label="Assign to"
           field="assigneeId"
-          options={[["none", "Nobody"], ...assignees.map((m) => [String(m.id), m.name] as [string, string])]}
+          options={[{ value: "none", label: "Nobody" }, ...assignees.map((m) => ({ value: String(m.id), label: m.name }))]}
         />
-        <BulkControl name="status" label="Set status" field="status" options={TICKET_STATUSES.map((s) => [s, STATUS_LABELS[s]] as [string, string])} />
-        <BulkControl
-          name="priority"
-          label="Set priority"
-          field="priority"
-          options={TICKET_PRIORITIES.map((p) => [p, PRIORITY_LABELS[p]] as [string, string])}
-        />
+        <BulkControl name="status" label="Set status" field="status" options={statusOptions(statuses)} />
+        <BulkControl name="priority" label="Set priority" field="priority" options={TICKET_PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABELS[p] }))} />
         <span className="flex items-center gap-1">
           <label htmlFor="bulk-tag" className="sr-only">
             Tag to add
@@ -364,7 +368,7 @@ export default function Tickets() {
                   </td>
                   <td className="hidden px-3 py-2.5 text-slate-700 md:table-cell">{ticket.customer.name}</td>
                   <td className="px-3 py-2.5">
-                    <StatusBadge status={ticket.status} />
+                    <StatusBadge status={ticket.status} category={ticket.statusCategory} />
                   </td>
                   <td className="hidden px-3 py-2.5 md:table-cell">
                     <PriorityBadge priority={ticket.priority} />
@@ -449,7 +453,7 @@ function FilterField({ label, htmlFor, children }: { label: string; htmlFor: str
   );
 }
 
-function BulkControl({ name, label, field, options }: { name: string; label: string; field: string; options: Array<[string, string]> }) {
+function BulkControl({ name, label, field, options }: { name: string; label: string; field: string; options: Option[] }) {
   const id = `bulk-${name}`;
   return (
     <span className="flex items-center gap-1">
@@ -460,11 +464,7 @@ function BulkControl({ name, label, field, options }: { name: string; label: str
         <option value="" disabled>
           {label}…
         </option>
-        {options.map(([value, text]) => (
-          <option key={value} value={value}>
-            {text}
-          </option>
-        ))}
+        <NativeOptions options={options} />
       </select>
       <button name="bulk" value={name} className="rounded-md bg-white/15 px-2 py-1 font-medium hover:bg-white/25">
         Apply
@@ -474,3 +474,15 @@ function BulkControl({ name, label, field, options }: { name: string; label: str
 }
 
 export const ErrorBoundary = PanelErrorBoundary;
+
+/**
+ * The statuses a tab holds, for the status filter (a status of another category would match nothing
+ * there), deactivated ones too (their tickets stay in them), and the chosen one wherever it is.
+ */
+function statusesInTab(statuses: TicketStatusRecord[], tab: StatusTab, selectedKey: string | undefined) {
+  const inTab = (status: TicketStatusRecord) =>
+    tab === "all" || status.category === tab || (tab === "unsolved" && (UNSOLVED_CATEGORIES as readonly string[]).includes(status.category));
+  return statuses
+    .filter((status) => inTab(status) || status.key === selectedKey)
+    .map((status) => ({ key: status.key, label: status.active ? status.agentLabel : `${status.agentLabel} (deactivated)` }));
+}

@@ -52,7 +52,7 @@ export default function PortalTicket() {
         <h1 className="text-2xl font-bold text-slate-900">
           <span className="text-slate-500">#{ticket.number}</span> {ticket.subject}
         </h1>
-        <PortalStatusBadge status={ticket.status} />
+        <PortalStatusBadge label={ticket.statusLabel} category={ticket.statusCategory} />
       </div>
       <section aria-label="Conversation" className="space-y-4">
         {ticket.messages.map((message, index) => (
@@ -80,7 +80,7 @@ export default function PortalTicket() {
         ))}
       </section>
       {/* Keyed by the customer's own replies: a sent reply clears the box, an agent's answer arriving by polling does not. */}
-      <ReplyForm key={ownMessages} solved={ticket.status === "solved" || ticket.status === "closed"} />
+      <ReplyForm key={ownMessages} solved={ticket.statusCategory === "solved" || ticket.statusCategory === "closed"} />
     </div>
   );
 }

@@ -45,7 +45,7 @@ export default function MyRequests() {
                     Updated <RelativeTime date={ticket.updatedAt} />
                   </span>
                 </span>
-                <PortalStatusBadge status={ticket.status} />
+                <PortalStatusBadge label={ticket.statusLabel} category={ticket.statusCategory} />
               </Link>
             </li>
           ))}

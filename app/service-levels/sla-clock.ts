@@ -1,3 +1,4 @@
+import type { StatusCategory } from "../../db/tenant-enums";
 import { addBusinessMs, businessMsBetween, type BusinessClock } from "./business-time";
 
 /**
@@ -24,9 +25,6 @@ import { addBusinessMs, businessMsBetween, type BusinessClock } from "./business
  * a breach). A policy change gives running clocks the new targets (their start and elapsed time
  * stay), keeps verdicts already reached, and switches the clock from then on.
  */
-
-export const STATUS_CATEGORIES = ["new", "open", "pending", "on_hold", "solved", "closed"] as const;
-export type StatusCategory = (typeof STATUS_CATEGORIES)[number];
 
 /** What the SLA needs to know of a (tenant-defined) status. */
 export interface StatusBehaviour {

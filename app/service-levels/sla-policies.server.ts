@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lt, desc, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, desc, ne, sql } from "drizzle-orm";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
 import type { TicketPriority } from "../../db/tenant-enums";
 import { recordActivity } from "../activity/activity-log.server";
@@ -6,7 +6,7 @@ import { actorColumns, type Actor } from "../activity/actor";
 import { fieldError, notFound } from "../app-error";
 import { isUniqueViolation } from "../db-errors.server";
 import type { SlaTargets } from "./sla-clock";
-import type { PausableStatus, SlaPolicyInput } from "./sla-policy-schema";
+import { PAUSABLE_CATEGORIES, type SlaPolicyInput } from "./sla-policy-schema";
 import type { SlaPolicyConditions } from "./sla-policy-match";
 
 export type SlaPolicy = {
@@ -19,7 +19,8 @@ export type SlaPolicy = {
   scheduleId: number | null;
   /** Null for calendar hours. */
   scheduleName: string | null;
-  pausedStatuses: PausableStatus[];
+  /** Status keys. */
+  pausedStatuses: string[];
   warnBeforeMinutes: number;
 };
 
@@ -47,11 +48,6 @@ function policyColumns(t: TenantHandle["t"]) {
   };
 }
 
-const asPolicy = (row: Omit<SlaPolicy, "pausedStatuses"> & { pausedStatuses: string[] }): SlaPolicy => ({
-  ...row,
-  pausedStatuses: row.pausedStatuses as PausableStatus[],
-});
-
 /** Every policy in the order they are tried. */
 export async function listSlaPolicies({ db, t }: Pick<TenantHandle, "db" | "t">): Promise<SlaPolicy[]> {
   const rows = await db
@@ -59,7 +55,7 @@ export async function listSlaPolicies({ db, t }: Pick<TenantHandle, "db" | "t">)
     .from(t.slaPolicies)
     .leftJoin(t.businessSchedules, eq(t.businessSchedules.id, t.slaPolicies.scheduleId))
     .orderBy(asc(t.slaPolicies.position), asc(t.slaPolicies.id));
-  return rows.map(asPolicy);
+  return rows;
 }
 
 export async function getSlaPolicy({ db, t }: Pick<TenantHandle, "db" | "t">, id: number): Promise<SlaPolicy> {
@@ -69,7 +65,7 @@ export async function getSlaPolicy({ db, t }: Pick<TenantHandle, "db" | "t">, id
     .leftJoin(t.businessSchedules, eq(t.businessSchedules.id, t.slaPolicies.scheduleId))
     .where(eq(t.slaPolicies.id, id));
   if (!row) throw notFoundPolicy();
-  return asPolicy(row);
+  return row;
 }
 
 /** The business schedules a policy can be measured in, the default first (a read of the table business-hours owns). */
@@ -102,6 +98,23 @@ async function assertScheduleExists(tx: TenantTransaction, t: TenantHandle["t"],
   if (!schedule) throw unknownSchedule();
 }
 
+/**
+ * Each paused status must be one of the workspace's, in a category that can pause (not solved or
+ * closed, which stop every clock). The share lock keeps a status from being deleted before commit.
+ */
+async function assertPausableStatuses(tx: TenantTransaction, t: TenantHandle["t"], keys: string[]) {
+  if (keys.length === 0) return;
+  const found = await tx
+    .select({ key: t.ticketStatuses.key, category: t.ticketStatuses.category })
+    .from(t.ticketStatuses)
+    .where(inArray(t.ticketStatuses.key, keys))
+    .for("share");
+  const pausable = new Set(found.filter((status) => (PAUSABLE_CATEGORIES as readonly string[]).includes(status.category)).map((status) => status.key));
+  const refused = keys.filter((key) => !pausable.has(key));
+  if (refused.length > 0)
+    throw fieldError("pausedStatuses", `Choose statuses from the list. ${refused.map((key) => `“${key}”`).join(", ")} cannot pause the clock.`);
+}
+
 function storedValues(input: SlaPolicyInput) {
   return {
     name: input.name,
@@ -129,6 +142,8 @@ export async function createSlaPolicy(handle: TenantHandle, actor: Actor, input:
   const { t } = handle;
   return refusingDuplicateNames(() =>
     handle.transaction(async (tx) => {
+      // Statuses before policies, as a status's deletion locks them (it edits the policies pausing on it).
+      await assertPausableStatuses(tx, t, input.pausedStatuses);
       await lockPolicyOrder(tx, handle);
       await assertNameFree(tx, t, input.name);
       await assertScheduleExists(tx, t, input.scheduleId);
@@ -146,14 +161,18 @@ export async function updateSlaPolicy(handle: TenantHandle, actor: Actor, id: nu
   const { t } = handle;
   await refusingDuplicateNames(() =>
     handle.transaction(async (tx) => {
+      // Statuses before the policy row, as a status's deletion locks them (it edits the policies pausing on it).
+      await assertPausableStatuses(tx, t, input.pausedStatuses);
       const [before] = await tx.select().from(t.slaPolicies).where(eq(t.slaPolicies.id, id)).for("update");
       if (!before) throw notFoundPolicy();
       await assertNameFree(tx, t, input.name, id);
       await assertScheduleExists(tx, t, input.scheduleId);
       const next = storedValues(input);
+      // Paused statuses are a set (policies from before were stored unsorted).
+      const comparable = (key: keyof typeof next, value: unknown) => (key === "pausedStatuses" ? [...(value as string[])].sort() : value);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       for (const key of Object.keys(next) as Array<keyof typeof next>) {
-        if (JSON.stringify(before[key]) !== JSON.stringify(next[key])) changes[key] = { from: before[key], to: next[key] };
+        if (JSON.stringify(comparable(key, before[key])) !== JSON.stringify(comparable(key, next[key]))) changes[key] = { from: before[key], to: next[key] };
       }
       if (Object.keys(changes).length === 0) return;
       await tx

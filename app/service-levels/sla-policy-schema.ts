@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { TICKET_CHANNELS, TICKET_PRIORITIES, type TicketPriority } from "../../db/tenant-enums";
+import { TICKET_CHANNELS, TICKET_PRIORITIES, UNSOLVED_CATEGORIES, type TicketPriority } from "../../db/tenant-enums";
+import { statusKeySchema } from "../ticket-statuses/ticket-status-schema";
 import { positiveDecimal, rowIdParam } from "../route-params";
 import { tagsSchema } from "../tickets/ticket-schemas";
 import type { SlaTargets } from "./sla-clock";
@@ -15,10 +16,11 @@ const MAX_DURATION_LENGTH = 40;
 export const SLA_METRICS = ["firstReply", "nextReply", "resolution"] as const satisfies ReadonlyArray<keyof SlaTargets>;
 export type SlaMetricName = (typeof SLA_METRICS)[number];
 
-/** The statuses an admin may let pause the resolution clock; solved and closed stop every clock anyway. */
-export const PAUSABLE_STATUSES = ["open", "pending", "on_hold"] as const;
-export type PausableStatus = (typeof PAUSABLE_STATUSES)[number];
-export const DEFAULT_PAUSED_STATUSES: PausableStatus[] = ["pending", "on_hold"];
+/** The categories whose statuses an admin may let pause the resolution clock; solved and closed stop every clock anyway. */
+export const PAUSABLE_CATEGORIES = UNSOLVED_CATEGORIES;
+/** Status keys: the built-in Pending and On hold. */
+export const DEFAULT_PAUSED_STATUSES: string[] = ["pending", "on_hold"];
+const MAX_PAUSED_STATUSES = 100;
 
 /** The clock choice of a policy measured in calendar hours (no business schedule). */
 export const CALENDAR_CLOCK = "calendar";
@@ -179,10 +181,12 @@ export const slaPolicySchema = z.object({
   targets: targetsSchema,
   /** A business schedule's id, or "calendar" (stored as null). */
   scheduleId: z.union([z.literal(CALENDAR_CLOCK).transform(() => null), positiveDecimal(Number.MAX_SAFE_INTEGER, CLOCK_MESSAGE)], { error: CLOCK_MESSAGE }),
+  /** Status keys; that they exist and are unsolved is the domain's check. */
   pausedStatuses: z
-    .array(z.enum(PAUSABLE_STATUSES, { error: "Choose statuses from the list." }))
+    .array(statusKeySchema)
+    .max(MAX_PAUSED_STATUSES, "Choose statuses from the list.")
     .default([])
-    .transform((values) => PAUSABLE_STATUSES.filter((status) => values.includes(status))),
+    .transform((values) => [...new Set(values)].sort()),
   warnBeforeMinutes: warningSchema,
 });
 

@@ -1,9 +1,9 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import type { SlaEventType, TenantTables, TicketStatus } from "../../db/tenant-tables";
+import type { SlaEventType, TenantTables, StatusCategory } from "../../db/tenant-tables";
 import type { TenantTransaction } from "../../tenancy/connection-router";
 import { businessClock, calendarClock, type BusinessSchedule } from "./business-time";
 import { alertKey, earliestDueAt, nextAlertAt } from "./sla-alerts";
-import { computeSlaClocks, type SlaEvent, type SlaMetric, type SlaResult, type SlaTargets, type StatusCategory } from "./sla-clock";
+import { computeSlaClocks, type SlaEvent, type SlaMetric, type SlaResult, type SlaTargets } from "./sla-clock";
 import { matchingPolicy, targetsFor } from "./sla-policy-match";
 
 /**
@@ -29,16 +29,13 @@ type PolicySnapshot = {
 
 const NO_POLICY: PolicySnapshot = { policyId: null, policyName: null, targets: {}, schedule: null, pausedStatuses: [], warnBeforeMinutes: 0 };
 
-/** Our fixed statuses are the categories of the same name. */
-const categoryOf = (status: TicketStatus): StatusCategory => status;
-
 export async function trackTicketSla(tx: TenantTransaction, t: TenantTables, ticketId: number, changes: readonly SlaChange[]): Promise<void> {
   const ticket = await ticketFacts(tx, t, ticketId);
   if (!ticket) return;
   const now = await eventTime(tx, t, ticketId);
   const events: Array<{ ticketId: number; type: SlaEventType; at: Date; data: Record<string, unknown> | null }> = changes
     .filter((change): change is Exclude<SlaChange, "properties_changed"> => change !== "properties_changed")
-    .map((type) => ({ ticketId, type, at: now, data: type === "ticket_created" || type === "status_changed" ? { status: ticket.status } : null }));
+    .map((type) => ({ ticketId, type, at: now, data: type === "ticket_created" || type === "status_changed" ? statusData(ticket) : null }));
 
   const snapshot = await policyFor(tx, t, ticket);
   const previous = await lastPolicySnapshot(tx, t, ticketId);
@@ -46,7 +43,7 @@ export async function trackTicketSla(tx: TenantTransaction, t: TenantTables, tic
   if (!previous || !sameSnapshot(previous, snapshot)) {
     events.push({ ticketId, type: "policy_changed", at: now, data: snapshot });
     // The pause rules may differ (at creation: apply at all): restate the status under the new policy.
-    events.push({ ticketId, type: "status_changed", at: now, data: { status: ticket.status } });
+    events.push({ ticketId, type: "status_changed", at: now, data: statusData(ticket) });
   }
   if (events.length > 0) await tx.insert(t.ticketSlaEvents).values(events);
   await refreshTicketSla(tx, t, ticketId, now, snapshot);
@@ -58,13 +55,13 @@ export async function trackTicketSla(tx: TenantTransaction, t: TenantTables, tic
  * from its creation, as for any other ticket; what happened before any policy applied (a first reply, a
  * solve) is neither awaited nor judged.
  */
-function adoptionEvents(ticketId: number, ticket: { createdAt: Date; firstResponseAt: Date | null; solvedAt: Date | null; status: TicketStatus }) {
+function adoptionEvents(ticketId: number, ticket: TicketFacts) {
   const after = (at: Date | null): at is Date => at !== null && at >= ticket.createdAt;
-  const solved = ticket.status === "solved" || ticket.status === "closed";
+  const solved = ticket.statusCategory === "solved" || ticket.statusCategory === "closed";
   return [
-    { ticketId, type: "ticket_created" as const, at: ticket.createdAt, data: { status: "open" } },
+    { ticketId, type: "ticket_created" as const, at: ticket.createdAt, data: { status: "open", category: "open" } },
     ...(after(ticket.firstResponseAt) ? [{ ticketId, type: "agent_public_reply" as const, at: ticket.firstResponseAt, data: null }] : []),
-    ...(solved && after(ticket.solvedAt) ? [{ ticketId, type: "status_changed" as const, at: ticket.solvedAt, data: { status: ticket.status } }] : []),
+    ...(solved && after(ticket.solvedAt) ? [{ ticketId, type: "status_changed" as const, at: ticket.solvedAt, data: statusData(ticket) }] : []),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
@@ -133,8 +130,9 @@ function firstPolicyClock(rows: readonly EventRow[]) {
 function slaEventsOf(rows: readonly EventRow[]): SlaEvent[] {
   let pausedStatuses: string[] = [];
   const behaviour = (data: Record<string, unknown> | null) => {
-    const status = data?.status as TicketStatus;
-    return { category: categoryOf(status), pausesResolution: pausedStatuses.includes(status) };
+    const status = data?.status as string;
+    // Events from before a workspace had its own statuses name only the status, which was its category.
+    return { category: (data?.category ?? status) as StatusCategory, pausesResolution: pausedStatuses.includes(status) };
   };
   return rows.map((row): SlaEvent => {
     switch (row.type) {
@@ -158,7 +156,8 @@ function slaEventsOf(rows: readonly EventRow[]): SlaEvent[] {
 async function ticketFacts(tx: TenantTransaction, t: TenantTables, ticketId: number) {
   const [ticket] = await tx
     .select({
-      status: t.tickets.status,
+      status: t.tickets.statusKey,
+      statusCategory: t.tickets.statusCategory,
       priority: t.tickets.priority,
       channel: t.tickets.channel,
       tags: t.tickets.tags,
@@ -174,7 +173,12 @@ async function ticketFacts(tx: TenantTransaction, t: TenantTables, ticketId: num
   return ticket ?? null;
 }
 
-async function policyFor(tx: TenantTransaction, t: TenantTables, ticket: NonNullable<Awaited<ReturnType<typeof ticketFacts>>>): Promise<PolicySnapshot> {
+type TicketFacts = NonNullable<Awaited<ReturnType<typeof ticketFacts>>>;
+
+/** A status event's data: the status key (what pause rules name) and its category (what stops clocks). */
+const statusData = (ticket: Pick<TicketFacts, "status" | "statusCategory">) => ({ status: ticket.status, category: ticket.statusCategory });
+
+async function policyFor(tx: TenantTransaction, t: TenantTables, ticket: TicketFacts): Promise<PolicySnapshot> {
   const policies = await tx.select().from(t.slaPolicies).where(eq(t.slaPolicies.active, true)).orderBy(asc(t.slaPolicies.position), asc(t.slaPolicies.id));
   const policy = matchingPolicy(policies, ticket);
   if (!policy) return NO_POLICY;

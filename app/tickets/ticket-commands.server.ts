@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
-import type { TenantTables, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
+import type { TenantTables, TicketChannel, TicketPriority, StatusCategory } from "../../db/tenant-tables";
 import { recordActivity } from "../activity/activity-log.server";
 import { actorColumns, type Actor } from "../activity/actor";
 import { AppError, fieldError, notFound } from "../app-error";
@@ -8,6 +8,8 @@ import { customerExists, findOrCreateCustomer } from "../customers/customers.ser
 import type { MailContext } from "../email/notifications.server";
 import { queueTicketMessageEmails } from "../email/ticket-emails.server";
 import { trackTicketSla, type SlaChange } from "../service-levels/ticket-sla.server";
+import { builtInStatusKey } from "../ticket-statuses/ticket-status-catalog";
+import { resolveStatusForChange } from "../ticket-statuses/ticket-statuses.server";
 import { forgetTicketCounters, moveTicketCount } from "./ticket-counters.server";
 import { MAX_TAGS_PER_TICKET } from "./ticket-schemas";
 import { bodyDocument, rebuiltDocument, subjectDocument } from "./ticket-search-document.server";
@@ -17,7 +19,8 @@ export type NewTicket = {
   subject: string;
   message: string;
   priority?: TicketPriority;
-  status?: TicketStatus;
+  /** A status key; by default a customer's ticket is new and an agent's is open. */
+  status?: string;
   channel: TicketChannel;
   assigneeId?: number | null;
   tags?: string[];
@@ -25,14 +28,17 @@ export type NewTicket = {
   category?: string | null;
 };
 
-/** The properties an agent can change; `undefined` leaves a field as it is. */
-export type TicketChanges = { subject?: string; status?: TicketStatus; priority?: TicketPriority; assigneeId?: number | null; tags?: string[] };
+/** The properties an agent can change (`status` is a status key); `undefined` leaves a field as it is. */
+export type TicketChanges = { subject?: string; status?: string; priority?: TicketPriority; assigneeId?: number | null; tags?: string[] };
 
 export type TicketProperties = {
   number: number;
   version: number;
   subject: string;
-  status: TicketStatus;
+  /** The workspace's status key. */
+  status: string;
+  /** Its category, which every rule reads. */
+  statusCategory: StatusCategory;
   priority: TicketPriority;
   assigneeId: number | null;
   tags: string[];
@@ -45,6 +51,7 @@ function versionConflict(row: TicketProperties): AppError {
     version: row.version,
     subject: row.subject,
     status: row.status,
+    statusCategory: row.statusCategory,
     priority: row.priority,
     assigneeId: row.assigneeId,
     tags: row.tags,
@@ -82,24 +89,25 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
     }
     const assigneeId = input.assigneeId ?? null;
     if (assigneeId !== null) await assertAssignable(tx, t, assigneeId);
-    const status = input.status ?? "open";
+    const status = await resolveStatusForChange(tx, t, input.status ?? builtInStatusKey(actor.type === "agent" ? "open" : "new"));
     const [ticket] = await tx
       .insert(t.tickets)
       .values({
         subject: input.subject,
-        status,
+        statusKey: status.key,
+        statusCategory: status.category,
         priority: input.priority ?? "normal",
         channel: input.channel,
         customerId,
         assigneeId,
         tags: input.tags ?? [],
         category: input.category ?? null,
-        solvedAt: status === "solved" || status === "closed" ? sql`now()` : null,
+        solvedAt: isSolved(status.category) ? sql`now()` : null,
         searchDocument: sql`${subjectDocument(input.subject)} || ${bodyDocument(input.message)}`,
       })
       .returning({ id: t.tickets.id, number: t.tickets.number });
     await tx.insert(t.ticketMessages).values({ ticketId: ticket!.id, authorType: "customer", authorCustomerId: customerId, body: input.message });
-    await moveTicketCount(tx, t, null, { status, assigneeId, priority: input.priority ?? "normal" });
+    await moveTicketCount(tx, t, null, { statusCategory: status.category, assigneeId, priority: input.priority ?? "normal" });
     await trackTicketSla(tx, t, ticket!.id, ["ticket_created"]);
     await recordActivity(tx, t, {
       ...actorColumns(actor),
@@ -109,7 +117,7 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
       ticketId: ticket!.id,
       changes: {
         subject: { from: null, to: input.subject },
-        status: { from: null, to: status },
+        status: { from: null, to: status.key },
         priority: { from: null, to: input.priority ?? "normal" },
         assigneeId: { from: null, to: assigneeId },
         tags: { from: null, to: input.tags ?? [] },
@@ -150,18 +158,24 @@ async function updateTicketInTransaction(
     if (next === undefined || JSON.stringify(next) === JSON.stringify(current[field])) continue;
     diff[field] = { from: current[field], to: next };
   }
+  // Someone took a new ticket on: it leaves New for Open unless they chose its status themselves.
+  if (!diff.status && current.statusCategory === "new" && diff.assigneeId && changes.assigneeId != null) {
+    diff.status = { from: current.status, to: builtInStatusKey("open") };
+  }
   if (Object.keys(diff).length === 0) return current;
   if (diff.assigneeId && changes.assigneeId != null) await assertAssignable(tx, t, changes.assigneeId);
   if (diff.tags) assertTagCount(changes.tags!, current.tags);
+  const status = diff.status ? await resolveStatusForChange(tx, t, diff.status.to as string) : { key: current.status, category: current.statusCategory };
 
-  const next: TicketProperties = { ...current, ...stripUndefined(changes), version: current.version + 1 };
-  const solvedNow = isSolved(next.status) && !isSolved(current.status);
-  const reopened = !isSolved(next.status) && isSolved(current.status);
+  const next: TicketProperties = { ...current, ...stripUndefined(changes), status: status.key, statusCategory: status.category, version: current.version + 1 };
+  const solvedNow = isSolved(next.statusCategory) && !isSolved(current.statusCategory);
+  const reopened = !isSolved(next.statusCategory) && isSolved(current.statusCategory);
   await tx
     .update(t.tickets)
     .set({
       subject: next.subject,
-      status: next.status,
+      statusKey: next.status,
+      statusCategory: next.statusCategory,
       priority: next.priority,
       assigneeId: next.assigneeId,
       tags: next.tags,
@@ -171,7 +185,7 @@ async function updateTicketInTransaction(
       ...(diff.subject ? { searchDocument: rebuiltDocument(t, next.subject) } : {}),
     })
     .where(eq(t.tickets.number, number));
-  if (diff.status || diff.assigneeId || diff.priority) await moveTicketCount(tx, t, current, next);
+  if (next.statusCategory !== current.statusCategory || diff.assigneeId || diff.priority) await moveTicketCount(tx, t, current, next);
   const slaChanges: SlaChange[] = [
     ...(diff.status ? (["status_changed"] as const) : []),
     ...(diff.priority || diff.tags ? (["properties_changed"] as const) : []),
@@ -193,8 +207,8 @@ async function updateTicketInTransaction(
 export type NewMessage = { body: string; internal?: boolean };
 
 /**
- * Adds a reply or an internal note. The first public agent reply stamps the first response; a
- * customer's reply reopens a solved or closed ticket so it is not missed. With `mail`, the emails
+ * Adds a reply or an internal note. The first public agent reply stamps the first response and
+ * moves a new ticket to Open; a customer's reply reopens a solved or closed ticket so it is not missed. With `mail`, the emails
  * the message causes (reply to the customer, notice to the assignee) are queued in the same
  * transaction; without it (imports, seeds) none are.
  */
@@ -223,37 +237,40 @@ export async function addMessage(
       })
       .returning({ id: t.ticketMessages.id, createdAt: t.ticketMessages.createdAt });
     const firstResponse = actor.type === "agent" && !internal && current.firstResponseAt === null;
-    const reopen = actor.type === "customer" && isSolved(current.status);
+    // A customer's reply reopens a solved ticket so it is not missed; an agent's public reply takes a new one on.
+    const reopen = actor.type === "customer" && isSolved(current.statusCategory);
+    const takenOn = actor.type === "agent" && !internal && current.statusCategory === "new";
+    const moveTo = reopen || takenOn ? await resolveBuiltIn(tx, t, "open") : null;
     await tx
       .update(t.tickets)
       .set({
         updatedAt: sql`now()`,
         searchDocument: sql`${t.tickets.searchDocument} || ${bodyDocument(input.body)}`,
         ...(firstResponse ? { firstResponseAt: sql`now()` } : {}),
-        ...(reopen ? { status: "open" as const, solvedAt: null, version: current.version + 1 } : {}),
+        ...(moveTo ? { statusKey: moveTo.key, statusCategory: moveTo.category, solvedAt: null, version: current.version + 1 } : {}),
       })
       .where(eq(t.tickets.id, current.id));
     const action = actor.type === "customer" ? "ticket.customer_replied" : internal ? "ticket.note_added" : "ticket.replied";
     await recordActivity(tx, t, { ...actorColumns(actor), action, entityType: "message", entityId: message!.id, ticketId: current.id });
-    if (reopen) {
-      await moveTicketCount(tx, t, current, { status: "open", assigneeId: current.assigneeId, priority: current.priority });
+    if (moveTo) {
+      await moveTicketCount(tx, t, current, { statusCategory: moveTo.category, assigneeId: current.assigneeId, priority: current.priority });
       await recordActivity(tx, t, {
         ...actorColumns(actor),
         action: "ticket.status_changed",
         entityType: "ticket",
         entityId: current.id,
         ticketId: current.id,
-        changes: { status: { from: current.status, to: "open" } },
+        changes: { status: { from: current.status, to: moveTo.key } },
       });
     }
     if (actor.type === "customer") await trackTicketSla(tx, t, current.id, reopen ? ["status_changed", "customer_message"] : ["customer_message"]);
-    else if (!internal) await trackTicketSla(tx, t, current.id, ["agent_public_reply"]);
+    else if (!internal) await trackTicketSla(tx, t, current.id, takenOn ? ["status_changed", "agent_public_reply"] : ["agent_public_reply"]);
     if (mail) await queueTicketMessageEmails(tx, handle, mail, { actor, ticket: current, message: { id: message!.id, body: input.body, internal } });
     return message!;
   });
 }
 
-export type BulkChange = { assigneeId: number | null } | { status: TicketStatus } | { priority: TicketPriority } | { addTag: string };
+export type BulkChange = { assigneeId: number | null } | { status: string } | { priority: TicketPriority } | { addTag: string };
 
 /**
  * One change to many tickets in one transaction: all of them or none. Missing numbers are a 404;
@@ -319,8 +336,8 @@ async function assertAssignable(tx: TenantTransaction, t: TenantTables, userId: 
 
 /** The columns of TicketProperties, plus the id. */
 export function ticketPropertyColumns(t: TenantTables) {
-  const { id, number, version, subject, status, priority, assigneeId, tags } = t.tickets;
-  return { id, number, version, subject, status, priority, assigneeId, tags };
+  const { id, number, version, subject, statusKey, statusCategory, priority, assigneeId, tags } = t.tickets;
+  return { id, number, version, subject, status: statusKey, statusCategory, priority, assigneeId, tags };
 }
 
 /** Runs a command's transaction; afterwards this process's cached counters are stale, committed or not. */
@@ -328,7 +345,10 @@ function countersChanged<T>(handle: TenantHandle, work: (tx: TenantTransaction) 
   return handle.transaction(work).finally(() => forgetTicketCounters(handle.tenant.schemaName));
 }
 
-const isSolved = (status: TicketStatus) => status === "solved" || status === "closed";
+const isSolved = (category: StatusCategory) => category === "solved" || category === "closed";
+
+/** A category's built-in status: it exists and is active in every workspace (ticket-statuses.server.ts keeps it so). */
+const resolveBuiltIn = (tx: TenantTransaction, t: TenantTables, category: StatusCategory) => resolveStatusForChange(tx, t, builtInStatusKey(category));
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
 import { LRUCache } from "lru-cache";
-import type { TenantTables, TicketPriority, TicketStatus } from "../../db/tenant-tables";
-import { UNSOLVED_STATUSES, type StatusTab } from "./ticket-schemas";
+import type { TenantTables, TicketPriority, StatusCategory } from "../../db/tenant-tables";
+import { UNSOLVED_CATEGORIES, type StatusTab } from "./ticket-schemas";
 
-type Bucket = { status: TicketStatus; assigneeId: number | null; priority: TicketPriority };
+type Bucket = { statusCategory: StatusCategory; assigneeId: number | null; priority: TicketPriority };
 type Executor = TenantTransaction | TenantHandle["db"];
 
 /**
@@ -12,12 +12,12 @@ type Executor = TenantTransaction | TenantHandle["db"];
  * Buckets are touched in key order so two concurrent changes cannot deadlock on each other's rows.
  */
 export async function moveTicketCount(tx: TenantTransaction, t: TenantTables, from: Bucket | null, to: Bucket | null): Promise<void> {
-  const deltas = new Map<string, { status: TicketStatus; assigneeId: number; priority: TicketPriority; delta: number }>();
+  const deltas = new Map<string, { status: StatusCategory; assigneeId: number; priority: TicketPriority; delta: number }>();
   const add = (bucket: Bucket | null, delta: number) => {
     if (!bucket) return;
     const assigneeId = bucket.assigneeId ?? 0;
-    const key = `${bucket.status}\u0000${String(assigneeId).padStart(20, "0")}\u0000${bucket.priority}`;
-    const entry = deltas.get(key) ?? { status: bucket.status, assigneeId, priority: bucket.priority, delta: 0 };
+    const key = `${bucket.statusCategory}\u0000${String(assigneeId).padStart(20, "0")}\u0000${bucket.priority}`;
+    const entry = deltas.get(key) ?? { status: bucket.statusCategory, assigneeId, priority: bucket.priority, delta: 0 };
     entry.delta += delta;
     deltas.set(key, entry);
   };
@@ -42,7 +42,7 @@ export async function recountTickets(db: Executor, t: TenantTables): Promise<voi
     select status, coalesce(assignee_id, 0), priority, count(*)::int from ${t.tickets} group by 1, 2, 3`);
 }
 
-export type TicketCounterRow = { status: TicketStatus; assigneeId: number; priority: TicketPriority; count: number };
+export type TicketCounterRow = { status: StatusCategory; assigneeId: number; priority: TicketPriority; count: number };
 
 /**
  * Every request of the console reads these (sidebar, tabs, dashboard), so each process keeps them
@@ -65,25 +65,27 @@ export function forgetTicketCounters(schemaName: string): void {
   countersCache.delete(schemaName);
 }
 
-const isUnsolved = (status: TicketStatus) => (UNSOLVED_STATUSES as readonly string[]).includes(status);
+const isUnsolved = (status: StatusCategory) => (UNSOLVED_CATEGORIES as readonly string[]).includes(status);
 
-/** The sidebar's numbers: open tickets, and unsolved tickets nobody or the viewer owns. */
+/** The sidebar's numbers: new and open tickets, and unsolved tickets nobody or the viewer owns. */
 export function sidebarCounts(rows: TicketCounterRow[], viewerId: number) {
+  let fresh = 0;
   let open = 0;
   let unassigned = 0;
   let mine = 0;
   for (const row of rows) {
+    if (row.status === "new") fresh += row.count;
     if (row.status === "open") open += row.count;
     if (!isUnsolved(row.status)) continue;
     if (row.assigneeId === 0) unassigned += row.count;
     if (row.assigneeId === viewerId) mine += row.count;
   }
-  return { open, unassigned, mine };
+  return { new: fresh, open, unassigned, mine };
 }
 
 /** Counts per status tab, for all tickets or only one assignee bucket (0 = unassigned) and/or one priority. */
 export function tabCounts(rows: TicketCounterRow[], only: { assigneeId?: number; priority?: TicketPriority } = {}): Record<StatusTab, number> {
-  const counts: Record<StatusTab, number> = { unsolved: 0, open: 0, pending: 0, on_hold: 0, solved: 0, closed: 0, all: 0 };
+  const counts: Record<StatusTab, number> = { unsolved: 0, new: 0, open: 0, pending: 0, on_hold: 0, solved: 0, closed: 0, all: 0 };
   for (const row of rows) {
     if (only.assigneeId !== undefined && row.assigneeId !== only.assigneeId) continue;
     if (only.priority !== undefined && row.priority !== only.priority) continue;

@@ -1,7 +1,7 @@
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { TenantHandle } from "../../tenancy/connection-router";
-import type { AuthorType, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
+import type { AuthorType, TicketChannel, TicketPriority, StatusCategory } from "../../db/tenant-tables";
 import { notFound } from "../app-error";
 import type { TicketSlaView } from "../service-levels/sla-display";
 import { ticketSlaColumns, withTicketSla } from "../service-levels/ticket-sla-view.server";
@@ -12,7 +12,9 @@ export type TicketDetail = {
   number: number;
   version: number;
   subject: string;
-  status: TicketStatus;
+  /** The status key, and its category. */
+  status: string;
+  statusCategory: StatusCategory;
   priority: TicketPriority;
   channel: TicketChannel;
   tags: string[];
@@ -79,7 +81,13 @@ export async function listTicketMessages(
 /** The customer's latest other tickets, for the customer card beside a ticket. */
 export async function otherTicketsOfCustomer({ db, t }: TenantHandle, customerId: number, exceptTicketId: number, limit = 5) {
   return db
-    .select({ number: t.tickets.number, subject: t.tickets.subject, status: t.tickets.status, updatedAt: t.tickets.updatedAt })
+    .select({
+      number: t.tickets.number,
+      subject: t.tickets.subject,
+      status: t.tickets.statusKey,
+      statusCategory: t.tickets.statusCategory,
+      updatedAt: t.tickets.updatedAt,
+    })
     .from(t.tickets)
     .where(and(eq(t.tickets.customerId, customerId), ne(t.tickets.id, exceptTicketId)))
     .orderBy(sql`${t.tickets.updatedAt} desc nulls last`) // as tickets_customer_idx is ordered

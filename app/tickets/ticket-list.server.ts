@@ -1,20 +1,22 @@
 import { and, arrayContains, eq, gte, inArray, isNotNull, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { TenantHandle } from "../../tenancy/connection-router";
-import type { TenantTables, TicketChannel, TicketPriority, TicketStatus } from "../../db/tenant-tables";
+import type { TenantTables, TicketChannel, TicketPriority, StatusCategory } from "../../db/tenant-tables";
 import { AppError } from "../app-error";
 import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
 import { SLA_SOON_MS, type TicketSlaView } from "../service-levels/sla-display";
 import { ticketSlaColumns, withTicketSla } from "../service-levels/ticket-sla-view.server";
 import { readTicketCounters, tabCounts } from "./ticket-counters.server";
-import { STATUS_TABS, UNSOLVED_STATUSES, type StatusTab, type TicketFilters, type TicketSort } from "./ticket-schemas";
+import { STATUS_TABS, UNSOLVED_CATEGORIES, type StatusTab, type TicketFilters, type TicketSort } from "./ticket-schemas";
 import { searchQuery } from "./ticket-search-document.server";
 
 export type TicketListItem = {
   id: number;
   number: number;
   subject: string;
-  status: TicketStatus;
+  /** The status key, and its category. */
+  status: string;
+  statusCategory: StatusCategory;
   priority: TicketPriority;
   channel: TicketChannel;
   tags: string[];
@@ -81,7 +83,8 @@ async function segmentRows(
         id: t.tickets.id,
         number: t.tickets.number,
         subject: t.tickets.subject,
-        status: t.tickets.status,
+        status: t.tickets.statusKey,
+        statusCategory: t.tickets.statusCategory,
         priority: t.tickets.priority,
         channel: t.tickets.channel,
         tags: t.tickets.tags,
@@ -125,13 +128,13 @@ export async function ticketTabCounts(
   now = new Date(),
 ): Promise<{ counts: Record<StatusTab, number>; capped: boolean }> {
   const { db, t } = handle;
-  const narrowed = filters.customer || filters.tag || filters.channel || filters.q || filters.sla;
+  const narrowed = filters.statusKey || filters.customer || filters.tag || filters.channel || filters.q || filters.sla;
   if (!narrowed) {
     const assigneeId = filters.assignee === "any" ? undefined : filters.assignee === "unassigned" ? 0 : filters.assignee === "me" ? viewerId : filters.assignee;
     return { counts: tabCounts(await readTicketCounters(handle), { assigneeId, priority: filters.priority }), capped: false };
   }
   const matching = db
-    .select({ status: t.tickets.status })
+    .select({ status: t.tickets.statusCategory })
     .from(t.tickets)
     .leftJoin(t.ticketSlas, eq(t.ticketSlas.ticketId, t.tickets.id))
     .where(and(...ticketConditions(t, filters, viewerId, now, { withStatus: false })))
@@ -145,7 +148,7 @@ export async function ticketTabCounts(
   for (const row of rows) {
     counts[row.status] += row.count;
     counts.all += row.count;
-    if ((UNSOLVED_STATUSES as readonly string[]).includes(row.status)) counts.unsolved += row.count;
+    if ((UNSOLVED_CATEGORIES as readonly string[]).includes(row.status)) counts.unsolved += row.count;
   }
   return { counts, capped: counts.all > COUNT_CAP };
 }
@@ -160,6 +163,7 @@ function ticketConditions(
 ): Array<SQL | undefined> {
   return [
     withStatus ? statusCondition(t, filters.status) : undefined,
+    filters.statusKey ? eq(t.tickets.statusKey, filters.statusKey) : undefined,
     filters.priority ? eq(t.tickets.priority, filters.priority) : undefined,
     filters.assignee === "me"
       ? eq(t.tickets.assigneeId, viewerId)
@@ -179,8 +183,8 @@ function ticketConditions(
 
 function statusCondition(t: TenantTables, tab: StatusTab): SQL | undefined {
   if (tab === "all") return undefined;
-  if (tab === "unsolved") return inArray(t.tickets.status, [...UNSOLVED_STATUSES]);
-  return eq(t.tickets.status, tab);
+  if (tab === "unsolved") return inArray(t.tickets.statusCategory, [...UNSOLVED_CATEGORIES]);
+  return eq(t.tickets.statusCategory, tab);
 }
 
 type SortKey = { expression: SQL; cast: string };

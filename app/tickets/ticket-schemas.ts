@@ -1,14 +1,17 @@
 import * as z from "zod";
 import { SLA_VIEWS } from "../service-levels/sla-display";
-import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/tenant-enums";
+import { TICKET_CHANNELS, TICKET_PRIORITIES } from "../../db/tenant-enums";
 import { POSTGRES_INTEGER_MAX, positiveDecimal, rowIdParam, ticketNumberParam } from "../route-params";
+import { statusKeySchema } from "../ticket-statuses/ticket-status-schema";
 import { STATUS_TABS, TICKET_SORTS } from "./ticket-labels";
 
 /** Shared by the screens (Conform, URL state) and the JSON API, so both accept exactly the same input. */
 
-export { STATUS_TABS, UNSOLVED_STATUSES, type StatusTab, type TicketSort } from "./ticket-labels";
+export { STATUS_TABS, type StatusTab, type TicketSort } from "./ticket-labels";
+export { UNSOLVED_CATEGORIES } from "../../db/tenant-enums";
 
-export const statusSchema = z.enum(TICKET_STATUSES);
+/** A workspace status's key (`waiting_on_vendor`); whether it exists is the domain's question. */
+export const statusSchema = statusKeySchema;
 export const prioritySchema = z.enum(TICKET_PRIORITIES);
 export const channelSchema = z.enum(TICKET_CHANNELS);
 
@@ -43,7 +46,10 @@ export const tagListSchema = z
 
 /** Filters of the ticket list, read from the URL (screen) or the query string (API). */
 export const ticketFilterFields = {
+  /** A tab: unsolved, all, or one category. */
   status: z.enum(STATUS_TABS).default("unsolved"),
+  /** One of the workspace's statuses (within the tab's category). */
+  statusKey: statusKeySchema.optional(),
   priority: prioritySchema.optional(),
   assignee: z
     .union([z.enum(["me", "unassigned", "any"]), positiveDecimal(Number.MAX_SAFE_INTEGER, "assignee is me, unassigned, any or a member id")])

@@ -244,8 +244,9 @@ function ticketsSql(t: TenantTables, { lo, hi, total, customerMin, customers, ag
                        then least(now() - interval '1 minute', coalesce(first_response_at, created_at) + exp(r_solve * ln(20160)) * interval '1 minute') end as solved_at
       from f
     )
-    insert into ${t.tickets} (subject, status, priority, channel, customer_id, assignee_id, tags, version, first_response_at, solved_at, created_at, updated_at)
+    insert into ${t.tickets} (subject, status, status_key, priority, channel, customer_id, assignee_id, tags, version, first_response_at, solved_at, created_at, updated_at)
     select subjects[1 + floor(r_subject * cardinality(subjects))::int] || case when r_suffix < .4 then ' (order #' || (100000 + (i * 7919) % 900000) || ')' else '' end,
+           status,
            status,
            case when r_priority < .20 then 'low' when r_priority < .70 then 'normal' when r_priority < .92 then 'high' else 'urgent' end,
            case when r_channel < .45 then 'email' when r_channel < .70 then 'web' when r_channel < .85 then 'portal' when r_channel < .95 then 'phone' else 'api' end,
