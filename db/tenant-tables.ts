@@ -339,6 +339,8 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       status: text("status").$type<OutboundEmailStatus>().notNull().default("pending"),
       attempts: integer("attempts").notNull().default(0),
       lastError: text("last_error"),
+      /** The RFC 5322 message exactly as the SMTP path would send it (headers and both parts), for the development mailbox. */
+      rawSource: text("raw_source"),
       sentAt: timestamp("sent_at", { withTimezone: true }),
       createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     },
@@ -546,6 +548,63 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ],
   );
 
+  /**
+   * A member's TOTP two-factor (RFC 6238). The secret is sealed with the deployment's SESSION_SECRET
+   * (auth/secret-box.server.ts); confirmedAt is null while enrolment waits for the first code.
+   * lastUsedStep refuses a code's replay: a step at or before it is never accepted again.
+   */
+  const memberTotp = table("member_totp", {
+    userId: bigint("user_id", { mode: "number" })
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    sealedSecret: text("sealed_secret").notNull(),
+    confirmedAt: timestamp("confirmed_at", { withTimezone: true }),
+    lastUsedStep: bigint("last_used_step", { mode: "number" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  });
+
+  /** Single-use recovery codes, stored as SHA-256 hashes; a new set replaces the old one. */
+  const memberRecoveryCodes = table(
+    "member_recovery_codes",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      userId: bigint("user_id", { mode: "number" })
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      codeHash: text("code_hash").notNull(),
+      usedAt: timestamp("used_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [uniqueIndex("member_recovery_codes_user_hash_key").on(t.userId, t.codeHash)],
+  );
+
+  /**
+   * Macros: a name, an optional reply or note body with placeholders, and property actions. Shared by
+   * the workspace (ownerUserId null) or one agent's own.
+   */
+  const macros = table(
+    "macros",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text("name").notNull(),
+      ownerUserId: bigint("owner_user_id", { mode: "number" }).references(() => users.id, { onDelete: "cascade" }),
+      /** "reply" or "note" when the macro writes in the composer; null when it only sets properties. */
+      bodyKind: text("body_kind").$type<"reply" | "note">(),
+      body: text("body"),
+      /** { status?: key, priority?, assigneeId?: number | null, addTags?: string[], removeTags?: string[] } */
+      actions: jsonb("actions").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+      usageCount: integer("usage_count").notNull().default(0),
+      lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+      ...timestamps,
+    },
+    (t) => [
+      // One name per owner (and one among the shared ones), in any case.
+      uniqueIndex("macros_owner_name_key").on(sql`coalesce(${t.ownerUserId}, 0)`, sql`lower(${t.name})`),
+      index("macros_usage_idx").on(t.usageCount.desc()),
+      check("macros_body_kind_check", sql`${t.bodyKind} is null or ${t.bodyKind} in ('reply', 'note')`),
+    ],
+  );
+
   /** SLA policies, tried in `position` order: the first whose conditions match a ticket applies. */
   const slaPolicies = table(
     "sla_policies",
@@ -668,6 +727,9 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ticketSlaEvents,
     ticketSlas,
     ticketSlaAlerts,
+    memberTotp,
+    memberRecoveryCodes,
+    macros,
   };
 }
 

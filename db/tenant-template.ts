@@ -28,4 +28,7 @@ export const {
   ticketSlaEvents,
   ticketSlas,
   ticketSlaAlerts,
+  memberTotp,
+  memberRecoveryCodes,
+  macros,
 } = templateTables();
