@@ -1,7 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../app/config.server";
+import type { JobHelpers } from "graphile-worker";
+import { createMailTransport } from "../app/email/mail-transport.server";
 import { mailSettingsFrom } from "../app/email/mail-settings.server";
+import { headerFields } from "../app/email/raw-message";
+import { sendEmailTask } from "../app/email/send-email-task.server";
 import { queueLoginCode, queueTicketConfirmation } from "../app/email/notifications.server";
 import { createTicket } from "../app/tickets/ticket-commands.server";
 import type { TenantRecord } from "../tenancy/tenant-record";
@@ -82,6 +86,41 @@ describe("/dev/mailbox without SMTP_URL", () => {
     expect(iframe).toContain(`sandbox=""`);
     expect(iframe).toMatch(/srcDoc="&lt;!doctype html&gt;/i);
     expect(html).not.toContain(`<script>alert("x")</script>`);
+  });
+
+  it("shows a sent email's header fields and raw source as built for SMTP: the reply address, threading, Auto-Submitted", async () => {
+    const before = await (await devServer.request(host(acme), `/dev/mailbox/${confirmationId}`)).text();
+    expect(before).toContain("The raw source appears once the message is sent.");
+    // The worker's own task, on the development mailbox's transport, with inbound replies configured.
+    const silent = { info: () => {}, warn: () => {}, error: () => {} };
+    const replyRouting = { sessionSecret: "s".repeat(40), inboundDomain: "in.conductor.test" };
+    const task = sendEmailTask({ platform, transport: createMailTransport(undefined), fromAddress: "support@localhost", log: silent, replyRouting });
+    await task({ tenantId: acme.id, emailId: confirmationId }, { job: { id: "1", attempts: 1, max_attempts: 25 } } as unknown as JobHelpers);
+
+    const { db, t } = platform.router.forTenant(acme);
+    const [row] = await db.select().from(t.outboundEmails).where(eq(t.outboundEmails.id, confirmationId));
+    expect(row!.status).toBe("sent");
+    const fields = new Map(headerFields(row!.rawSource!).map(([name, value]) => [name.toLowerCase(), value]));
+    expect(fields.get("reply-to")).toMatch(new RegExp(`^Acme Mail <${acme.slug}\\+[\\w-]+@in\\.conductor\\.test>$`));
+    expect(fields.get("message-id")).toBe(row!.messageId);
+    expect(fields.get("auto-submitted")).toBe("auto-replied");
+    expect(row!.rawSource).toContain("Content-Type: text/plain");
+    expect(row!.rawSource).toContain("Content-Type: text/html");
+
+    const html = await (await devServer.request(host(acme), `/dev/mailbox/${confirmationId}`)).text();
+    expect(html).toContain(escapeHtml(fields.get("reply-to")!));
+    expect(html).toContain("Auto-Submitted");
+    expect(html).toContain('data-testid="raw-source"');
+  });
+
+  it("reads header fields as written, folded lines joined, the body left out", () => {
+    const raw = "Subject: =?UTF-8?Q?Caf=C3=A9?=\r\nReferences: <a@x>\r\n <b@x>\r\n\tfolded\r\nX-Empty:\r\n\r\nBody: not a header\r\n";
+    expect(headerFields(raw)).toEqual([
+      ["Subject", "=?UTF-8?Q?Caf=C3=A9?="],
+      ["References", "<a@x> <b@x> folded"],
+      ["X-Empty", ""],
+    ]);
+    expect(headerFields("no headers at all")).toEqual([]);
   });
 
   it("is a 404 for an email that is not this workspace's or not a number", async () => {

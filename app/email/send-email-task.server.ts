@@ -43,8 +43,11 @@ export function sendEmailTask({ platform, transport, fromAddress, log, replyRout
     if (!row || row.status !== "pending") return;
 
     const stillPending = and(eq(t.outboundEmails.id, emailId), eq(t.outboundEmails.status, "pending"));
+    let rawSource: string | null = null;
     try {
-      await transport.send(outboundMessage(row, { name: tenant.name, address: fromAddress }, replyRouting && { ...replyRouting, tenant }));
+      rawSource =
+        (await transport.send(outboundMessage(row, { name: tenant.name, address: fromAddress }, replyRouting && { ...replyRouting, tenant })))?.rawSource ??
+        null;
     } catch (error) {
       const givingUp = helpers.job.attempts >= helpers.job.max_attempts;
       await db
@@ -59,7 +62,7 @@ export function sendEmailTask({ platform, transport, fromAddress, log, replyRout
     await recordSent(() =>
       db
         .update(t.outboundEmails)
-        .set({ status: "sent", sentAt: sql`now()`, attempts: sql`${t.outboundEmails.attempts} + 1` })
+        .set({ status: "sent", sentAt: sql`now()`, attempts: sql`${t.outboundEmails.attempts} + 1`, rawSource })
         .where(stillPending),
     ).catch((error) => {
       log.error({ tenant: tenant.slug, emailId, err: error }, "email sent, but marking it sent failed: a retry will send it again (same Message-ID)");

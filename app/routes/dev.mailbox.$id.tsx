@@ -3,6 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { format } from "date-fns";
 import { access } from "~/auth/access";
 import { getMailboxEmail, requireDevMailbox } from "~/email/dev-mailbox.server";
+import { headerFields } from "~/email/raw-message";
 import { rowIdParam } from "~/route-params";
 
 export const handle = access("public");
@@ -22,16 +23,21 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
       sentAt: email.sentAt,
       text: email.textBody,
       html: email.htmlBody,
+      rawSource: email.rawSource,
     },
-    headers: [
-      ["From", `${context.tenant.name} <${context.services.mail.fromAddress}>`],
-      ["To", to],
-      ["Subject", email.subject],
-      ["Date", format(email.createdAt, "PPpp")],
-      ["Message-ID", email.messageId],
-      ["In-Reply-To", email.inReplyTo],
-      ["References", email.references.join(" ") || null],
-    ].filter((header): header is [string, string] => Boolean(header[1])),
+    // Once sent, the header fields of the message as built for SMTP (the reply address, threading,
+    // Auto-Submitted…); before that, what the outbox row says.
+    headers: email.rawSource
+      ? headerFields(email.rawSource).filter(([name]) => !/^content-/i.test(name) && name.toLowerCase() !== "mime-version")
+      : [
+          ["From", `${context.tenant.name} <${context.services.mail.fromAddress}>`],
+          ["To", to],
+          ["Subject", email.subject],
+          ["Date", format(email.createdAt, "PPpp")],
+          ["Message-ID", email.messageId],
+          ["In-Reply-To", email.inReplyTo],
+          ["References", email.references.join(" ") || null],
+        ].filter((header): header is [string, string] => Boolean(header[1])),
   };
 }
 
@@ -42,9 +48,9 @@ export default function DevMailboxEmail() {
       <h2 id="email-subject" className="text-lg font-semibold text-slate-900">
         {email.subject}
       </h2>
-      <dl className="grid grid-cols-[6.5rem_minmax(0,1fr)] gap-x-3 gap-y-1 text-sm sm:grid-cols-[8rem_minmax(0,1fr)]">
-        {headers.map(([name, value]) => (
-          <div key={name} className="contents">
+      <dl className="grid grid-cols-[6.5rem_minmax(0,1fr)] gap-x-3 gap-y-1 text-sm sm:grid-cols-[8rem_minmax(0,1fr)]" data-testid="headers">
+        {headers.map(([name, value], index) => (
+          <div key={`${name}-${index}`} className="contents">
             <dt className="font-medium text-slate-500">{name}</dt>
             <dd className="break-all font-mono text-slate-900">{value}</dd>
           </div>
@@ -72,6 +78,16 @@ export default function DevMailboxEmail() {
         {/* sandbox="" : no scripts, no same-origin access, no navigation; the links above work instead. */}
         <iframe title="HTML part of the email" sandbox="" srcDoc={email.html} className="h-[28rem] w-full rounded-lg border border-slate-200 bg-white" />
       </section>
+      {email.rawSource ? (
+        <details className="rounded-lg border border-slate-200">
+          <summary className="cursor-pointer px-3 py-2 text-sm font-semibold text-slate-700">Raw source</summary>
+          <pre data-testid="raw-source" className="max-h-[32rem] overflow-auto whitespace-pre-wrap break-all bg-slate-50 p-3 font-mono text-xs text-slate-900">
+            {email.rawSource}
+          </pre>
+        </details>
+      ) : (
+        <p className="text-sm text-slate-600">The raw source appears once the message is sent.</p>
+      )}
     </article>
   );
 }
