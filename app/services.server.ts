@@ -5,7 +5,6 @@ import type { AppConfig } from "./config.server";
 import { mailSettingsFrom } from "./email/mail-settings.server";
 import { createPortalRateLimits } from "./portal/portal-rate-limits.server";
 import { inboundSettingsFrom } from "./inbound/inbound-routing.server";
-import type { OutboundPolicy } from "./net/outbound-http.server";
 import type { AppServices } from "./load-context";
 
 export function createAppServices(config: AppConfig, platform: Platform): AppServices {
@@ -26,6 +25,6 @@ export function createAppServices(config: AppConfig, platform: Platform): AppSer
     inbound: inboundSettingsFrom(config),
     control: platform.control.db,
     requestLimits: { maxBodyBytes: config.MAX_BODY_BYTES },
-    outbound: { allowList: config.OUTBOUND_ALLOWED_HOSTS, requireHttps: config.NODE_ENV === "production" } satisfies OutboundPolicy,
+    outbound: mail.outbound,
   };
 }

@@ -605,6 +605,59 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ],
   );
 
+  /**
+   * Outbound webhooks: an endpoint and the events it wants. The signing secret (Standard Webhooks'
+   * whsec_…) is sealed with SESSION_SECRET, since the admin reads it back to configure the receiver.
+   */
+  const webhooks = table(
+    "webhooks",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      url: text("url").notNull(),
+      description: text("description").notNull().default(""),
+      events: text("events").array().notNull(),
+      sealedSecret: text("sealed_secret").notNull(),
+      active: boolean("active").notNull().default(true),
+      /** Why the webhook was switched off by Conductor (sustained failure); null when an admin did it or it is on. */
+      disabledReason: text("disabled_reason"),
+      ...timestamps,
+    },
+    (t) => [index("webhooks_active_idx").on(t.active)],
+  );
+
+  /**
+   * Each event to each webhook: written in the transaction of the change (the durable outbox), sent
+   * by the `deliver_webhook` job with retries, and kept as the webhook's delivery log.
+   */
+  const webhookDeliveries = table(
+    "webhook_deliveries",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      webhookId: bigint("webhook_id", { mode: "number" })
+        .notNull()
+        .references(() => webhooks.id, { onDelete: "cascade" }),
+      /** Standard Webhooks' webhook-id: the same on every attempt, so receivers can de-duplicate. */
+      messageId: text("message_id").notNull(),
+      event: text("event").notNull(),
+      payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+      status: text("status").$type<"pending" | "delivered" | "failed">().notNull().default("pending"),
+      attempts: integer("attempts").notNull().default(0),
+      lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+      responseStatus: integer("response_status"),
+      durationMs: integer("duration_ms"),
+      /** The start of the response body (at most 2 KB) or what went wrong. */
+      responseExcerpt: text("response_excerpt"),
+      lastError: text("last_error"),
+      deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      index("webhook_deliveries_webhook_idx").on(t.webhookId, t.id.desc()),
+      uniqueIndex("webhook_deliveries_message_id_key").on(t.messageId),
+      check("webhook_deliveries_status_check", sql`${t.status} in ('pending', 'delivered', 'failed')`),
+    ],
+  );
+
   /** SLA policies, tried in `position` order: the first whose conditions match a ticket applies. */
   const slaPolicies = table(
     "sla_policies",
@@ -730,6 +783,8 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     memberTotp,
     memberRecoveryCodes,
     macros,
+    webhooks,
+    webhookDeliveries,
   };
 }
 

@@ -31,4 +31,6 @@ export const {
   memberTotp,
   memberRecoveryCodes,
   macros,
+  webhooks,
+  webhookDeliveries,
 } = templateTables();

@@ -68,6 +68,8 @@ const SCREEN_URLS: Record<string, (data: ScreenData) => string[]> = {
   "routes/_app.settings.email_.verify.$token": () => [`/settings/email/verify/${"A".repeat(43)}`],
   // The same form creates (/settings/sla/new) and edits a policy; the demo workspace has no policy to edit.
   "routes/_app.settings.sla_.$id": () => ["/settings/sla/new"],
+  // The same page creates (/settings/webhooks/new) and shows a webhook; the demo workspace has none.
+  "routes/_app.settings.webhooks_.$id": () => ["/settings/webhooks/new"],
   "routes/dev.mailbox.$id": ({ mailboxEmailId }) => [`/dev/mailbox/${mailboxEmailId}`],
   "routes/invite.$token": ({ inviteToken }) => [`/invite/${inviteToken}`],
   "routes/reset-password.$token": ({ resetToken }) => [`/reset-password/${resetToken}`],

@@ -2,6 +2,8 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-router";
 import type { TenantTables } from "../../db/tenant-tables";
 import { recordActivity } from "../activity/activity-log.server";
+import { queueWebhookEvent } from "../webhooks/webhook-outbox.server";
+import { customerEventData } from "../webhooks/webhook-payloads.server";
 import { actorColumns, type Actor } from "../activity/actor";
 import { AppError, fieldError, notFound } from "../app-error";
 import { isUniqueViolation } from "../db-errors.server";
@@ -105,6 +107,7 @@ export async function createCustomer(handle: TenantHandle, actor: Actor, input: 
       entityId: row.id,
       changes: { name: { from: null, to: input.name }, email: { from: null, to: input.email } },
     });
+    await queueWebhookEvent({ tx, handle }, "customer.created", () => customerEventData(tx, t, row.id));
     return row.id;
   });
   return getCustomer(handle, id);
@@ -160,10 +163,11 @@ export async function updateCustomer(handle: TenantHandle, actor: Actor, id: num
 /** The customer with this email (matched case-insensitively), created when new: one request, one customer. */
 export async function findOrCreateCustomer(
   tx: TenantTransaction,
-  t: TenantTables,
+  handle: Pick<TenantHandle, "t" | "tenant">,
   actor: Actor,
   input: { name: string; email: string },
 ): Promise<{ id: number; created: boolean }> {
+  const { t } = handle;
   const [inserted] = await tx.insert(t.customers).values({ name: input.name, email: input.email }).onConflictDoNothing().returning({ id: t.customers.id });
   if (inserted) {
     await recordActivity(tx, t, {
@@ -173,6 +177,7 @@ export async function findOrCreateCustomer(
       entityId: inserted.id,
       changes: { name: { from: null, to: input.name }, email: { from: null, to: input.email } },
     });
+    await queueWebhookEvent({ tx, handle }, "customer.created", () => customerEventData(tx, t, inserted.id));
     return { id: inserted.id, created: true };
   }
   const [existing] = await tx

@@ -12,6 +12,8 @@ import { processInboundEmailTask, type ProcessInboundDeps } from "../inbound/pro
 import { SLA_ALERT_SCAN_TASK, slaAlertScanTask } from "../service-levels/sla-alert-job.server";
 import type { TenantRecord } from "../../tenancy/tenant-record";
 import { sendEmailTask, type SendEmailDeps } from "./send-email-task.server";
+import { DELIVER_WEBHOOK_TASK } from "../webhooks/webhook-outbox.server";
+import { deliverWebhookTask, type DeliverWebhookDeps } from "../webhooks/deliver-webhook-task.server";
 import { superviseRunner, type RunnerBackoff, type SupervisedRunner } from "./supervised-runner.server";
 
 export type EmailWorkerOptions = {
@@ -30,6 +32,8 @@ export type EmailWorkerOptions = {
   slaAlerts?: { originFor: (tenant: TenantRecord) => string };
   /** With it, the same runners also process inbound emails. */
   inbound?: Pick<ProcessInboundDeps, "sessionSecret" | "originFor">;
+  /** With it, the runners also deliver outbound webhooks. */
+  webhooks?: Pick<DeliverWebhookDeps, "outbound" | "sessionSecret" | "originFor">;
   /** With it, emails that belong to a ticket carry its signed reply address. */
   replyRouting?: SendEmailDeps["replyRouting"];
   /** How soon a runner that stopped after a database failure is started again. */
@@ -53,12 +57,14 @@ export async function startEmailWorker({
   replyRouting,
   runnerBackoff,
   slaAlerts,
+  webhooks,
 }: EmailWorkerOptions): Promise<EmailWorker> {
   const log = logger.child({ component: "email-worker" });
   const task = sendEmailTask({ platform, transport, fromAddress, log, replyRouting });
   const inboundTask = inbound
     ? { [PROCESS_INBOUND_EMAIL_TASK]: processInboundEmailTask({ platform, ...inbound, log: log.child({ component: "inbound-email" }) }) }
     : {};
+  const webhookTask = webhooks ? { [DELIVER_WEBHOOK_TASK]: deliverWebhookTask({ platform, ...webhooks, log: log.child({ component: "webhooks" }) }) } : {};
   const runners: SupervisedRunner[] = [];
   const pools: pg.Pool[] = [];
   const closeAll = async () => {
@@ -87,7 +93,7 @@ export async function startEmailWorker({
           concurrency,
           pollInterval: pollIntervalMs,
           noHandleSignals: true,
-          taskList: { [SEND_EMAIL_TASK]: task, ...inboundTask, ...slaTask },
+          taskList: { [SEND_EMAIL_TASK]: task, ...inboundTask, ...slaTask, ...webhookTask },
           parsedCronItems: parseCronItems(cron),
           // Batched (with no delay), a job's completion is flushed when the worker stops; unbatched, a
           // completion still in flight at stop is lost and the job stays locked for graphile-worker's 4 hours.
@@ -140,6 +146,7 @@ export function startEmailWorkerFromSettings(
     logger,
     inbound: { sessionSecret: mail.replyTokenSecret, originFor: mail.originFor },
     slaAlerts: { originFor: mail.originFor },
+    webhooks: { outbound: mail.outbound, sessionSecret: mail.replyTokenSecret, originFor: mail.originFor },
     replyRouting: mail.inboundDomain ? { sessionSecret: mail.replyTokenSecret, inboundDomain: mail.inboundDomain } : undefined,
   });
 }

@@ -1,5 +1,6 @@
 import { authSettingsFrom } from "../auth/auth-settings.server";
 import type { AppConfig } from "../config.server";
+import type { OutboundPolicy } from "../net/outbound-http.server";
 
 export type MailSettings = {
   /** Without it, emails are "delivered" to the development mailbox (/dev/mailbox) instead of SMTP. */
@@ -14,6 +15,8 @@ export type MailSettings = {
   inboundDomain: string | null;
   /** A workspace's own address, for links in emails written by the worker (no request to take it from). */
   originFor: (tenant: { slug: string }) => string;
+  /** The rules of every request to a tenant-given URL; the worker's webhook deliveries follow them too. */
+  outbound: OutboundPolicy;
 };
 
 export function mailSettingsFrom(config: AppConfig): MailSettings {
@@ -24,6 +27,7 @@ export function mailSettingsFrom(config: AppConfig): MailSettings {
     worker: { mode: config.WORKER_MODE, concurrency: config.WORKER_CONCURRENCY, pollIntervalMs: config.WORKER_POLL_INTERVAL_MS },
     replyTokenSecret: authSettingsFrom(config).sessionSecret,
     inboundDomain: config.INBOUND_DOMAIN ?? null,
+    outbound: { allowList: config.OUTBOUND_ALLOWED_HOSTS, requireHttps: config.NODE_ENV === "production" },
     originFor: ({ slug }) =>
       config.NODE_ENV === "production"
         ? `https://${slug}.${config.APP_DOMAIN}`

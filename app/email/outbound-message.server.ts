@@ -15,6 +15,7 @@ const AUTOMATIC_KINDS: Record<string, string> = {
   team_invite: "auto-generated",
   account_locked: "auto-generated",
   address_confirmation: "auto-generated",
+  webhook_disabled: "auto-generated",
 };
 
 // The emails a customer answers; agents' notices and sign-in codes are not part of a ticket's thread.

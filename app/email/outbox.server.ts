@@ -23,7 +23,8 @@ export type OutboundEmail = {
     | "email_changed"
     | "address_confirmation"
     | "sla_warning_notice"
-    | "sla_breach_notice";
+    | "sla_breach_notice"
+    | "webhook_disabled";
   to: { address: string; name?: string | null };
   subject: string;
   text: string;

@@ -110,7 +110,7 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
         ticketId = existingTicket.id;
         messageId = message.id;
       } else {
-        const customer = await findOrCreateCustomer(tx, t, { type: "system" }, { name: sender.name, email: sender.address });
+        const customer = await findOrCreateCustomer(tx, handle, { type: "system" }, { name: sender.name, email: sender.address });
         const ticket = await createTicket(
           joined,
           { type: "customer", customerId: customer.id },

@@ -33,7 +33,7 @@ export async function submitPortalRequest(
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${handle.tenant.schemaName}:${input.idempotencyKey}`}, 0))`);
       const existing = await findByKey(tx, t, input.idempotencyKey);
       if (existing) return retried(existing, input.email);
-      const customer = await findOrCreateCustomer(tx, t, { type: "system" }, { name: input.name, email: input.email });
+      const customer = await findOrCreateCustomer(tx, handle, { type: "system" }, { name: input.name, email: input.email });
       const ticket = await createTicket(
         joinTransaction(handle, tx),
         { type: "customer", customerId: customer.id },

@@ -8,6 +8,8 @@ import { customerExists, findOrCreateCustomer } from "../customers/customers.ser
 import type { MailContext } from "../email/notifications.server";
 import { queueTicketMessageEmails } from "../email/ticket-emails.server";
 import { trackTicketSla, type SlaChange } from "../service-levels/ticket-sla.server";
+import { queueWebhookEvent } from "../webhooks/webhook-outbox.server";
+import { ticketEventData } from "../webhooks/webhook-payloads.server";
 import { builtInStatusKey } from "../ticket-statuses/ticket-status-catalog";
 import { resolveStatusForChange } from "../ticket-statuses/ticket-statuses.server";
 import { forgetTicketCounters, moveTicketCount } from "./ticket-counters.server";
@@ -85,7 +87,7 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
       if (!(await customerExists(tx, t, input.customer.id))) throw fieldError("customerId", "That customer does not exist in this workspace.");
       customerId = input.customer.id;
     } else {
-      customerId = (await findOrCreateCustomer(tx, t, actor, input.customer)).id;
+      customerId = (await findOrCreateCustomer(tx, handle, actor, input.customer)).id;
     }
     const assigneeId = input.assigneeId ?? null;
     if (assigneeId !== null) await assertAssignable(tx, t, assigneeId);
@@ -123,6 +125,7 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
         tags: { from: null, to: input.tags ?? [] },
       },
     });
+    await queueWebhookEvent({ tx, handle }, "ticket.created", () => ticketEventData(tx, t, ticket!.id));
     return { id: ticket!.id, number: ticket!.number, customerId };
   });
 }
@@ -138,17 +141,18 @@ export async function updateTicket(
   changes: TicketChanges,
   expectedVersion?: number,
 ): Promise<TicketProperties> {
-  return countersChanged(handle, (tx) => updateTicketInTransaction(tx, handle.t, actor, number, changes, expectedVersion));
+  return countersChanged(handle, (tx) => updateTicketInTransaction(tx, handle, actor, number, changes, expectedVersion));
 }
 
 async function updateTicketInTransaction(
   tx: TenantTransaction,
-  t: TenantTables,
+  handle: Pick<TenantHandle, "t" | "tenant">,
   actor: Actor,
   number: number,
   changes: TicketChanges,
   expectedVersion?: number,
 ): Promise<TicketProperties> {
+  const { t } = handle;
   const current = await lockTicket(tx, t, number);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw versionConflict(current);
 
@@ -201,6 +205,7 @@ async function updateTicketInTransaction(
       changes: { [field]: change },
     });
   }
+  await queueWebhookEvent({ tx, handle }, "ticket.updated", async () => ({ ...(await ticketEventData(tx, t, current.id)), changes: diff }));
   return next;
 }
 
@@ -266,6 +271,10 @@ export async function addMessage(
     if (actor.type === "customer") await trackTicketSla(tx, t, current.id, reopen ? ["status_changed", "customer_message"] : ["customer_message"]);
     else if (!internal) await trackTicketSla(tx, t, current.id, takenOn ? ["status_changed", "agent_public_reply"] : ["agent_public_reply"]);
     if (mail) await queueTicketMessageEmails(tx, handle, mail, { actor, ticket: current, message: { id: message!.id, body: input.body, internal } });
+    await queueWebhookEvent({ tx, handle }, "message.created", async () => ({
+      ticket: await ticketEventData(tx, t, current.id),
+      message: { id: message!.id, authorType: actor.type, internal, body: input.body, createdAt: message!.createdAt.toISOString() },
+    }));
     return message!;
   });
 }
@@ -301,7 +310,7 @@ export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numb
     for (const ticket of found) {
       const changes: TicketChanges =
         "addTag" in change ? { tags: ticket.tags.includes(change.addTag) ? ticket.tags : [...ticket.tags, change.addTag] } : change;
-      await updateTicketInTransaction(tx, t, actor, ticket.number, changes);
+      await updateTicketInTransaction(tx, handle, actor, ticket.number, changes);
     }
     return found.length;
   });
