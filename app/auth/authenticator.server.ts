@@ -4,10 +4,10 @@ import { Authenticator } from "remix-auth";
 import { FormStrategy } from "remix-auth-form";
 import { fieldError } from "../app-error";
 import { loginSchema } from "./login-schema";
-import type { CurrentUser } from "./current-user";
-import { signInWithPassword } from "./password-sign-in.server";
+import { signInWithPassword, type PasswordSignInOutcome } from "./password-sign-in.server";
 
-export type SignedIn = { user: CurrentUser; token: string; redirectTo?: string };
+/** A session opened, or (two-factor on) the challenge of the second step; with the form's redirect target. */
+export type SignedIn = PasswordSignInOutcome & { redirectTo?: string };
 
 /**
  * remix-auth v4 with the form strategy; built per request because it needs the tenant's context.

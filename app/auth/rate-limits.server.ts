@@ -26,6 +26,13 @@ export type RateLimits = {
   /** Password reset requests, per address asked for (known or not) and per client key: each request takes a point. */
   passwordResetsByEmail: RateLimiterAbstract;
   passwordResetsByIp: RateLimiterAbstract;
+  /**
+   * Second-factor codes (sign-in, and the profile actions that ask for one), counted like passwords: a
+   * point per attempt, given back when the code was right. Per member (the password is already known
+   * to whoever is guessing) and per client key.
+   */
+  twoFactorFailuresByAccount: RateLimiterAbstract;
+  twoFactorFailuresByIp: RateLimiterAbstract;
   /** Every request, per client key; in memory, per process. */
   global: RateLimiterAbstract;
 };
@@ -56,6 +63,8 @@ export function createRateLimits(controlPool: pg.Pool, settings: RateLimitSettin
     accountLockNotices: postgres("login_account_notice", 1, settings.loginAccountWindowMinutes),
     passwordResetsByEmail: postgres("password_reset_email", PASSWORD_RESET_LIMITS.perEmail, PASSWORD_RESET_LIMITS.windowMinutes),
     passwordResetsByIp: postgres("password_reset_ip", PASSWORD_RESET_LIMITS.perIp, PASSWORD_RESET_LIMITS.windowMinutes),
+    twoFactorFailuresByAccount: postgres("two_factor_account", settings.loginMaxFailuresPerEmail, settings.loginWindowMinutes),
+    twoFactorFailuresByIp: postgres("two_factor_ip", settings.loginMaxFailuresPerIp, settings.loginWindowMinutes),
     global: new RateLimiterMemory({ keyPrefix: "global", points: settings.globalPerMinute, duration: 60 }),
   };
 }

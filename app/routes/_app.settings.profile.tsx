@@ -3,14 +3,27 @@ import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { formatDistanceToNow } from "date-fns";
+import { useState } from "react";
 import * as z from "zod";
 import { rowIdParam } from "~/route-params";
 import { access } from "~/auth/access";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/auth/api-tokens.server";
 import { currentSessionId, requireUser } from "~/auth/guards.server";
+import {
+  cancelTwoFactorEnrolment,
+  confirmTwoFactorEnrolment,
+  disableTwoFactor,
+  regenerateRecoveryCodes,
+  startTwoFactorEnrolment,
+  twoFactorStatus,
+  type TwoFactorStatus,
+} from "~/auth/two-factor.server";
+import { RECOVERY_CODE_COUNT, confirmTwoFactorSchema, disableTwoFactorSchema, regenerateRecoveryCodesSchema } from "~/auth/two-factor-schema";
 import { Button, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
+import { LocalTime } from "~/components/local-time";
 import { Notice, Section } from "~/components/section";
-import { replyOnAppError } from "~/http/route-errors.server";
+import { useHydrated } from "~/hooks/use-hydrated";
+import { onAppError, replyOnAppError } from "~/http/route-errors.server";
 import { cancelEmailChange, pendingEmailChange, requestEmailChange } from "~/team/email-change.server";
 import { emailChangeSchema } from "~/team/email-change-schema";
 import { changePassword, renameUser } from "~/team/profile.server";
@@ -23,8 +36,12 @@ const revokeTokenSchema = z.object({ tokenId: rowIdParam });
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const user = requireUser(context);
-  const [tokens, pendingEmail] = await Promise.all([listApiTokens(context.db, user.id), pendingEmailChange(context.db, user.id)]);
-  return { user, tokens, pendingEmail };
+  const [tokens, pendingEmail, twoFactor] = await Promise.all([
+    listApiTokens(context.db, user.id),
+    pendingEmailChange(context.db, user.id),
+    twoFactorStatus(context, user),
+  ]);
+  return { user, tokens, pendingEmail, twoFactor };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -76,6 +93,59 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: cancelled ? 200 : 404 },
     );
   }
+  if (intent === "two-factor-start") {
+    return onAppError(
+      async () => {
+        await startTwoFactorEnrolment(context, user);
+        return { intent, result: null };
+      },
+      (error) => ({ intent, result: null, error: error.message }),
+    );
+  }
+  if (intent === "two-factor-cancel") {
+    await cancelTwoFactorEnrolment(context.db, user.id);
+    return { intent, result: null, notice: "The set-up is cancelled." };
+  }
+  if (intent === "two-factor-confirm") {
+    const submission = parseWithZod(form, { schema: confirmTwoFactorSchema });
+    if (submission.status !== "success") return data({ intent, result: submission.reply({ hideFields: ["code"] }) }, { status: 400 });
+    const { code } = submission.value;
+    return replyOnAppError(
+      submission,
+      async () => {
+        const recoveryCodes = await confirmTwoFactorEnrolment(context, user, code);
+        return { intent, result: submission.reply({ resetForm: true }), notice: "Two-factor sign-in is on.", recoveryCodes };
+      },
+      { hideFields: ["code"], body: (result) => ({ intent, result }) },
+    );
+  }
+  if (intent === "recovery-codes") {
+    const submission = parseWithZod(form, { schema: regenerateRecoveryCodesSchema });
+    if (submission.status !== "success") return data({ intent, result: submission.reply({ hideFields: ["code"] }) }, { status: 400 });
+    const { code } = submission.value;
+    return replyOnAppError(
+      submission,
+      async () => {
+        const recoveryCodes = await regenerateRecoveryCodes(context, user, code);
+        return { intent, result: submission.reply({ resetForm: true }), notice: "New recovery codes: the earlier ones no longer work.", recoveryCodes };
+      },
+      { hideFields: ["code"], body: (result) => ({ intent, result }) },
+    );
+  }
+  if (intent === "two-factor-disable") {
+    const hideFields = ["currentPassword", "code"];
+    const submission = parseWithZod(form, { schema: disableTwoFactorSchema });
+    if (submission.status !== "success") return data({ intent, result: submission.reply({ hideFields }) }, { status: 400 });
+    const { currentPassword = "", code } = submission.value;
+    return replyOnAppError(
+      submission,
+      async () => {
+        await disableTwoFactor(context, user, { currentPassword, code });
+        return { intent, result: submission.reply({ resetForm: true }), notice: "Two-factor sign-in is off. Your password alone signs you in." };
+      },
+      { hideFields, body: (result) => ({ intent, result }) },
+    );
+  }
   if (intent === "create-token") {
     const submission = parseWithZod(form, { schema: createTokenSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
@@ -92,10 +162,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return data({ intent: null, result: null }, { status: 400 });
 }
 
-type ActionData = { intent: unknown; result: SubmissionResult<string[]> | null; notice?: string; createdToken?: string };
+type ActionData = {
+  intent: unknown;
+  result: SubmissionResult<string[]> | null;
+  notice?: string;
+  createdToken?: string;
+  recoveryCodes?: string[];
+  error?: string;
+};
 
 export default function Profile() {
-  const { user, tokens, pendingEmail } = useLoaderData<typeof loader>();
+  const { user, tokens, pendingEmail, twoFactor } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const resultFor = (intent: string) => (actionData?.intent === intent ? (actionData.result ?? undefined) : undefined);
   const noticeFor = (intent: string) => (actionData?.intent === intent ? actionData.notice : undefined);
@@ -203,6 +280,14 @@ export default function Profile() {
         ) : null}
       </Section>
 
+      <TwoFactorSection
+        status={twoFactor}
+        resultFor={resultFor}
+        noticeFor={noticeFor}
+        recoveryCodes={actionData?.recoveryCodes}
+        startError={actionData?.intent === "two-factor-start" ? actionData.error : undefined}
+      />
+
       <Section
         title="Personal API tokens"
         description={
@@ -256,6 +341,203 @@ export default function Profile() {
           </ul>
         )}
       </Section>
+    </div>
+  );
+}
+
+function TwoFactorSection({
+  status,
+  resultFor,
+  noticeFor,
+  recoveryCodes,
+  startError,
+}: {
+  status: TwoFactorStatus;
+  resultFor: (intent: string) => SubmissionResult<string[]> | undefined;
+  noticeFor: (intent: string) => string | undefined;
+  recoveryCodes?: string[];
+  startError?: string;
+}) {
+  const [confirmForm, confirmFields] = useForm({
+    id: "two-factor-confirm",
+    lastResult: resultFor("two-factor-confirm"),
+    constraint: getZodConstraint(confirmTwoFactorSchema),
+    shouldValidate: "onBlur",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: confirmTwoFactorSchema }),
+  });
+  const [codesForm, codesFields] = useForm({
+    id: "recovery-codes",
+    lastResult: resultFor("recovery-codes"),
+    constraint: getZodConstraint(regenerateRecoveryCodesSchema),
+    shouldValidate: "onBlur",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: regenerateRecoveryCodesSchema }),
+  });
+  const [disableForm, disableFields] = useForm({
+    id: "two-factor-disable",
+    lastResult: resultFor("two-factor-disable"),
+    constraint: getZodConstraint(disableTwoFactorSchema),
+    shouldValidate: "onBlur",
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: disableTwoFactorSchema }),
+  });
+  const notice = ["two-factor-start", "two-factor-cancel", "two-factor-confirm", "recovery-codes", "two-factor-disable"].map(noticeFor).find(Boolean);
+  const codeHint = "The 6-digit code your authenticator app shows now.";
+
+  return (
+    <Section
+      title="Two-factor sign-in"
+      description="After your password, sign-in also asks for a code from an authenticator app on your phone (such as 1Password, Google Authenticator or Authy)."
+    >
+      <p className="mb-4 text-sm text-slate-700" data-testid="two-factor-status">
+        {status.enabled ? (
+          <>
+            <strong className="text-emerald-700">On</strong>
+            {status.enabledAt ? (
+              <>
+                {" "}
+                since <LocalTime iso={status.enabledAt.toISOString()} />
+              </>
+            ) : null}{" "}
+            · {status.recoveryCodesLeft} of {RECOVERY_CODE_COUNT} recovery codes left
+          </>
+        ) : (
+          <>
+            <strong>Off</strong>: your password alone signs you in.
+          </>
+        )}
+      </p>
+      {notice ? (
+        <div className="mb-4">
+          <Notice>{notice}</Notice>
+        </div>
+      ) : null}
+      {startError ? (
+        <div className="mb-4">
+          <FormErrors id="two-factor-start-error" errors={[startError]} />
+        </div>
+      ) : null}
+      {recoveryCodes ? <RecoveryCodes codes={recoveryCodes} /> : null}
+
+      {status.enabled ? (
+        <div className="grid gap-8 lg:grid-cols-2">
+          <Form method="post" {...getFormProps(codesForm)} className="grid content-start gap-4">
+            <CsrfInput />
+            <input type="hidden" name="intent" value="recovery-codes" />
+            <h3 className="font-semibold text-slate-900">Recovery codes</h3>
+            <p className="text-sm text-slate-600">Each works once when you do not have your phone. New codes replace every earlier one.</p>
+            <FormErrors id={codesForm.errorId} errors={codesForm.errors} />
+            <TextField field={codesFields.code} label="Code from your app" autoComplete="one-time-code" hint={codeHint} />
+            <div>
+              <Button variant="secondary">Generate new recovery codes</Button>
+            </div>
+          </Form>
+          <Form method="post" {...getFormProps(disableForm)} className="grid content-start gap-4">
+            <CsrfInput />
+            <input type="hidden" name="intent" value="two-factor-disable" />
+            <h3 className="font-semibold text-slate-900">Turn off two-factor sign-in</h3>
+            <FormErrors id={disableForm.errorId} errors={disableForm.errors} />
+            {status.passwordRequired ? (
+              <TextField field={disableFields.currentPassword} label="Current password" type="password" autoComplete="current-password" />
+            ) : null}
+            <TextField field={disableFields.code} label="Code" autoComplete="one-time-code" hint="A code from your app, or an unused recovery code." />
+            <div>
+              <Button variant="danger">Turn off</Button>
+            </div>
+          </Form>
+        </div>
+      ) : status.enrolment ? (
+        <div className="grid gap-6 sm:grid-cols-[auto_1fr]">
+          <svg
+            role="img"
+            aria-label="QR code to scan with your authenticator app"
+            viewBox={`0 0 ${status.enrolment.qrCode.size} ${status.enrolment.qrCode.size}`}
+            shapeRendering="crispEdges"
+            className="h-48 w-48 rounded-lg border border-slate-200"
+            data-testid="two-factor-qr"
+          >
+            <rect width="100%" height="100%" fill="#fff" />
+            <path d={status.enrolment.qrCode.path} fill="#000" />
+          </svg>
+          <div className="grid content-start gap-4">
+            <ol className="list-decimal space-y-1 pl-5 text-sm text-slate-700">
+              <li>Scan the QR code with your authenticator app.</li>
+              <li>
+                Or type this key in the app instead:{" "}
+                <code data-testid="two-factor-secret" className="break-all rounded bg-slate-100 px-1 font-mono text-slate-900">
+                  {status.enrolment.secret.replace(/(.{4})/g, "$1 ").trim()}
+                </code>
+              </li>
+              <li>
+                On the phone that has the app?{" "}
+                <a href={status.enrolment.uri} data-testid="two-factor-uri" className="font-medium text-brand-700 hover:underline">
+                  Open the key in your authenticator app
+                </a>
+                .
+              </li>
+              <li>Enter the code the app shows to turn two-factor sign-in on.</li>
+            </ol>
+            <Form method="post" {...getFormProps(confirmForm)} className="grid gap-4 sm:max-w-xs">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="two-factor-confirm" />
+              <FormErrors id={confirmForm.errorId} errors={confirmForm.errors} />
+              <TextField field={confirmFields.code} label="Code from your app" autoComplete="one-time-code" hint={codeHint} />
+              <div>
+                <Button>Turn on</Button>
+              </div>
+            </Form>
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="two-factor-cancel" />
+              <Button variant="ghost">Cancel the set-up</Button>
+            </Form>
+          </div>
+        </div>
+      ) : (
+        <Form method="post">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="two-factor-start" />
+          <Button>Set up two-factor sign-in</Button>
+        </Form>
+      )}
+    </Section>
+  );
+}
+
+/** Shown once, right after they are made: only their hashes are kept. */
+function RecoveryCodes({ codes }: { codes: string[] }) {
+  const hydrated = useHydrated();
+  const [copied, setCopied] = useState(false);
+  const text = `${codes.join("\n")}\n`;
+  return (
+    <div className="mb-6 rounded-lg border border-amber-200 bg-amber-50 p-4">
+      <h3 className="font-semibold text-amber-900">Your recovery codes</h3>
+      <p className="mt-1 text-sm text-amber-900">
+        Keep them somewhere safe, away from your phone. Each signs you in once if you lose your phone. They will not be shown again.
+      </p>
+      <ol data-testid="recovery-codes" className="mt-3 grid grid-cols-2 gap-x-6 gap-y-1 font-mono text-sm text-slate-900 sm:max-w-sm">
+        {codes.map((code) => (
+          <li key={code}>{code}</li>
+        ))}
+      </ol>
+      <div className="mt-3 flex flex-wrap gap-3">
+        <a
+          href={`data:text/plain;charset=utf-8,${encodeURIComponent(text)}`}
+          download="conductor-recovery-codes.txt"
+          className="inline-flex items-center rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-800 hover:bg-slate-50"
+        >
+          Download
+        </a>
+        {hydrated ? (
+          <Button
+            type="button"
+            variant="secondary"
+            onClick={() => {
+              void navigator.clipboard.writeText(text).then(() => setCopied(true));
+            }}
+          >
+            {copied ? "Copied" : "Copy"}
+          </Button>
+        ) : null}
+      </div>
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { access } from "~/auth/access";
 import { passwordAuthenticator } from "~/auth/authenticator.server";
 import { loginSchema } from "~/auth/login-schema";
+import { startPendingSignIn } from "~/auth/password-sign-in.server";
 import { safeRedirectTarget } from "~/auth/redirect-target";
 import { sessionCookie } from "~/auth/session-cookie.server";
 import { ssoErrorMessage } from "~/auth/sso-errors";
@@ -28,6 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     ssoEnabled: await isSsoEnabled(context.db),
     ssoError: ssoErrorMessage(url.searchParams.get("sso_error")),
     passwordReset: url.searchParams.get("reset") === "done",
+    secondStepExpired: url.searchParams.get("two_factor") === "expired",
   };
 }
 
@@ -38,18 +40,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return replyOnAppError(
     submission,
     async () => {
-      const { token, redirectTo } = await passwordAuthenticator(context, {
+      const outcome = await passwordAuthenticator(context, {
         userAgent: request.headers.get("user-agent"),
         origin: new URL(request.url).origin,
       }).authenticate("password", request);
-      return redirect(safeRedirectTarget(redirectTo), { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(token) } });
+      const redirectTo = safeRedirectTarget(outcome.redirectTo);
+      if ("secondFactor" in outcome) {
+        return redirect("/login/two-factor", { headers: { "Set-Cookie": await startPendingSignIn(context, outcome.secondFactor, redirectTo) } });
+      }
+      return redirect(redirectTo, { headers: { "Set-Cookie": await sessionCookie(context.services.auth).serialize(outcome.token) } });
     },
     { hideFields: ["password"], formErrorsOutside: true, body: (result, error) => ({ result, error: error.message }) },
   );
 }
 
 export default function Login() {
-  const { redirectTo, ssoEnabled, ssoError, passwordReset } = useLoaderData<typeof loader>();
+  const { redirectTo, ssoEnabled, ssoError, passwordReset, secondStepExpired } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const [form, fields] = useForm({
@@ -62,6 +68,9 @@ export default function Login() {
     <AuthCard title="Sign in" subtitle="Agents and admins of this workspace">
       {passwordReset ? <Notice>Your password is changed and every session of your account is signed out. Sign in with the new password.</Notice> : null}
       {ssoError ? <FormErrors id="sso-error" errors={[ssoError]} /> : null}
+      {secondStepExpired ? (
+        <FormErrors id="two-factor-expired" errors={["Your sign-in was not finished in time. Enter your email and password again."]} />
+      ) : null}
       <Form method="post" {...getFormProps(form)} className="space-y-4">
         {/* Server-side refusals stay outside Conform: a form-level error in its result would block the next submit. */}
         <FormErrors id={form.errorId} errors={actionData && "error" in actionData ? [String(actionData.error)] : form.errors} />
