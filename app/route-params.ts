@@ -23,10 +23,11 @@ export function positiveDecimal(max: number, message = NOT_A_NUMBER) {
     .pipe(z.number().max(max, message));
 }
 
+// Pure: a screen that imports these only for its loader does not ship zod to the browser.
 /** A ticket's number. */
-export const ticketNumberParam = positiveDecimal(POSTGRES_INTEGER_MAX);
+export const ticketNumberParam = /* @__PURE__ */ positiveDecimal(POSTGRES_INTEGER_MAX);
 /** A row id (PostgreSQL `bigint`), as far as a JavaScript number holds it exactly. */
-export const rowIdParam = positiveDecimal(Number.MAX_SAFE_INTEGER);
+export const rowIdParam = /* @__PURE__ */ positiveDecimal(Number.MAX_SAFE_INTEGER);
 
 /**
  * Parses a route parameter; one that is not well-formed names nothing, so it gets the caller's

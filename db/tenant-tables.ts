@@ -592,7 +592,10 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       bodyKind: text("body_kind").$type<"reply" | "note">(),
       body: text("body"),
       /** { status?: key, priority?, assigneeId?: number | null, addTags?: string[], removeTags?: string[] } */
-      actions: jsonb("actions").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+      actions: jsonb("actions")
+        .$type<Record<string, unknown>>()
+        .notNull()
+        .default(sql`'{}'::jsonb`),
       usageCount: integer("usage_count").notNull().default(0),
       lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
       ...timestamps,

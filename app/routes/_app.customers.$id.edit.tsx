@@ -10,7 +10,7 @@ import { PanelErrorBoundary } from "~/components/route-error";
 import { customerFormSchema } from "~/customers/customer-schemas";
 import { getCustomer, updateCustomer } from "~/customers/customers.server";
 import { replyOnAppError } from "~/http/route-errors.server";
-import { routeParam, rowIdParam } from "~/route-params";
+import { routeParam, rowIdParam } from "~/http/route-params.server";
 
 export const handle = access("agent");
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Edit ${data.customer.name} · Conductor` : "Customer · Conductor" }];

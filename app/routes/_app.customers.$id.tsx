@@ -10,7 +10,7 @@ import { CustomerAvatar } from "~/components/customer-avatar";
 import { CustomerTicketList } from "~/components/customer-ticket-list";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { getCustomer } from "~/customers/customers.server";
-import { routeParam, rowIdParam } from "~/route-params";
+import { routeParam, rowIdParam } from "~/http/route-params.server";
 import { listTickets } from "~/tickets/ticket-list.server";
 import { ticketFiltersSchema } from "~/tickets/ticket-schemas";
 

@@ -10,7 +10,7 @@ import { requireUser } from "~/auth/guards.server";
 import { Button, CsrfInput, FieldErrors, FormErrors, SelectField, TextField } from "~/components/form-fields";
 import { Notice, Section } from "~/components/section";
 import { onAppError, replyOnAppError } from "~/http/route-errors.server";
-import { routeParam, rowIdParam } from "~/route-params";
+import { routeParam, rowIdParam } from "~/http/route-params.server";
 import { businessHoursSchema, MAX_HOLIDAYS, MAX_PERIODS_PER_WEEKDAY, WEEKDAY_NAMES } from "~/service-levels/business-hours-schema";
 import { weeklySummary } from "~/service-levels/business-hours-summary";
 import {

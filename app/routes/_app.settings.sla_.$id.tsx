@@ -8,11 +8,12 @@ import { agentActor } from "~/activity/actor";
 import { notFound } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
-import { Button, Checkbox, CheckboxGroup, CsrfInput, FieldErrors, FormErrors, SelectField, TextField } from "~/components/form-fields";
+import { CheckboxGroup } from "~/components/checkbox-group";
+import { Button, Checkbox, CsrfInput, FieldErrors, FormErrors, SelectField, TextField } from "~/components/form-fields";
 import { Section } from "~/components/section";
 import { replyOnAppError } from "~/http/route-errors.server";
 import { getPortalSettings } from "~/portal/portal-settings.server";
-import { routeParam, rowIdParam } from "~/route-params";
+import { routeParam, rowIdParam } from "~/http/route-params.server";
 import { createSlaPolicy, deleteSlaPolicy, getSlaPolicy, listScheduleChoices, updateSlaPolicy } from "~/service-levels/sla-policies.server";
 import {
   CALENDAR_CLOCK,

@@ -20,12 +20,13 @@ export default function SettingsLayout() {
     { to: "/settings/business-hours", label: "Business hours", show: isAdmin },
     { to: "/settings/sla", label: "Service levels", show: isAdmin },
     { to: "/settings/statuses", label: "Statuses", show: isAdmin },
+    { to: "/settings/macros", label: "Macros", show: true },
     { to: "/settings/webhooks", label: "Webhooks", show: isAdmin },
   ];
   return (
     <div className="mx-auto max-w-4xl">
       <h1 className="text-2xl font-bold text-slate-900">Settings</h1>
-      {/* Nine tabs are wider than a phone: the row scrolls sideways instead of the page. */}
+      {/* Ten tabs are wider than a phone: the row scrolls sideways instead of the page. */}
       <nav aria-label="Settings" className="mt-4 flex gap-2 overflow-x-auto border-b border-slate-200">
         {tabs
           .filter((tab) => tab.show)

@@ -6,11 +6,12 @@ import { agentActor } from "~/activity/actor";
 import { notFound } from "~/app-error";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
-import { Button, Checkbox, CheckboxGroup, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
+import { CheckboxGroup } from "~/components/checkbox-group";
+import { Button, Checkbox, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { RelativeTime } from "~/components/relative-time";
 import { Notice, Section } from "~/components/section";
 import { onAppError, replyOnAppError } from "~/http/route-errors.server";
-import { routeParam, rowIdParam } from "~/route-params";
+import { routeParam, rowIdParam } from "~/http/route-params.server";
 import { WEBHOOK_EVENT_LABELS, WEBHOOK_EVENTS } from "~/webhooks/webhook-events";
 import { webhookSchema } from "~/webhooks/webhook-schema";
 import {

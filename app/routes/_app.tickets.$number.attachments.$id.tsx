@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { notFound } from "~/app-error";
 import { access } from "~/auth/access";
 import { attachmentForAgent, attachmentResponse } from "~/inbound/attachments.server";
-import { routeParam, rowIdParam, ticketNumberParam } from "~/route-params";
+import { routeParam, rowIdParam, ticketNumberParam } from "~/http/route-params.server";
 
 export const handle = access("agent");
 

@@ -1,8 +1,8 @@
 import { getFormProps, getTextareaProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation, useRouteLoaderData, type ShouldRevalidateFunction } from "@remix-run/react";
 import { differenceInSeconds } from "date-fns";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { listActivity } from "~/activity/activity-feed.server";
 import { agentActor } from "~/activity/actor";
 import { AppError, notFound } from "~/app-error";
@@ -15,12 +15,15 @@ import { StatusBadge, TagChip } from "~/components/badges";
 import { Button, CsrfInput, FieldErrors, FormErrors } from "~/components/form-fields";
 import { normalizePropertySelects, PropertySelect } from "~/components/property-select";
 import { LocalTime } from "~/components/local-time";
+import { MacroOptions, MacroPicker } from "~/components/macro-menus";
+import { filterMacros, listKeys, type MacroChoice } from "~/macros/macro-choice";
 import { RelativeTime } from "~/components/relative-time";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { SlaPanel } from "~/components/sla-panel";
 import { formatDuration } from "~/dashboard/format-duration";
 import { onAppError } from "~/http/route-errors.server";
 import { emailPartsOfTicket } from "~/inbound/attachments.server";
+import { listMacros, previewMacro, recordMacroUse, type MacroPreview } from "~/macros/macros.server";
 import { addMessage, updateTicket, type TicketProperties } from "~/tickets/ticket-commands.server";
 import { slaPolicyHistory } from "~/service-levels/ticket-sla-view.server";
 import { getTicket, listAssignees, listTicketMessages, otherTicketsOfCustomer } from "~/tickets/ticket-detail.server";
@@ -28,7 +31,7 @@ import { useTicketStatuses } from "~/hooks/use-ticket-statuses";
 import { agentStatusLabel, statusOptions } from "~/ticket-statuses/ticket-status-catalog";
 import { CHANNEL_LABELS, PRIORITY_LABELS } from "~/tickets/ticket-labels";
 import { parseWithZod, replyFormSchema, ticketPropertiesFormSchema } from "~/tickets/ticket-input.server";
-import { routeParam, ticketNumberParam } from "~/route-params";
+import { routeParam, rowIdParam, ticketNumberParam } from "~/http/route-params.server";
 import { TICKET_PRIORITIES } from "../../db/tenant-enums";
 
 export const handle = access("agent");
@@ -38,17 +41,46 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 const parseNumber = (raw: string | undefined) => routeParam(ticketNumberParam, raw, () => notFound("That ticket"));
 
+/** A macro id from a form; one that is not well-formed names no macro. */
+const parseMacroId = (raw: FormDataEntryValue | null) => routeParam(rowIdParam, typeof raw === "string" ? raw : undefined, () => notFound("That macro"));
+
 export async function loader({ params, context }: LoaderFunctionArgs) {
+  const user = requireUser(context);
   const ticket = await getTicket(context.db, parseNumber(params.number));
-  const [messages, emailParts, otherTickets, activity, assignees, slaHistory] = await Promise.all([
+  const [messages, emailParts, otherTickets, activity, assignees, slaHistory, macros] = await Promise.all([
     listTicketMessages(context.db, ticket.id, { includeInternal: true }),
     emailPartsOfTicket(context.db, ticket.id),
     otherTicketsOfCustomer(context.db, ticket.customer.id, ticket.id),
     listActivity(context.db, { ticketId: ticket.id }, { limit: 30 }),
     listAssignees(context.db),
     slaPolicyHistory(context.db, ticket.id),
+    listMacros(context.db, user),
   ]);
-  return { ticket, messages, emailParts, otherTickets, activity: activity.items, assignees, slaHistory, now: new Date().toISOString() };
+  return {
+    ticket,
+    messages,
+    emailParts,
+    otherTickets,
+    activity: activity.items,
+    assignees,
+    slaHistory,
+    macros: macros.map((macro): MacroChoice => ({ id: macro.id, name: macro.name, shared: macro.shared, bodyKind: macro.bodyKind })),
+    now: new Date().toISOString(),
+  };
+}
+
+/** A macro's preview reads and writes nothing the page shows: no need to reload it. */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultShouldRevalidate }) =>
+  formData?.get("intent") === "preview-macro" ? false : defaultShouldRevalidate;
+
+/** The agent sent or saved with a macro applied: count the use (a macro deleted meanwhile is no reason to fail the send). */
+async function countMacroUse(context: ActionFunctionArgs["context"], user: { id: number; role: "admin" | "agent" }, raw: FormDataEntryValue | null) {
+  if (raw === null || raw === "") return;
+  try {
+    await recordMacroUse(context.db, user, parseMacroId(raw));
+  } catch (error) {
+    if (!AppError.is(error, "not_found")) throw error;
+  }
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -56,6 +88,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const number = parseNumber(params.number);
   const form = normalizePropertySelects(await request.formData());
   const intent = form.get("intent");
+  if (intent === "preview-macro") {
+    const macroId = parseMacroId(form.get("macroId"));
+    return onAppError(
+      async () => ({ intent, preview: await previewMacro(context.db, macroId, number, user) }),
+      (error) => ({ intent, error: error.message }),
+    );
+  }
   if (intent === "reply") {
     const submission = parseWithZod(form, { schema: replyFormSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
@@ -66,6 +105,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       { body: submission.value.body, internal: submission.value.kind === "internal" },
       { origin: new URL(request.url).origin },
     );
+    await countMacroUse(context, user, form.get("macroId"));
     return { intent, result: submission.reply({ resetForm: true }), sent: submission.value.kind };
   }
   if (intent === "properties") {
@@ -73,10 +113,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (submission.status !== "success") return data({ intent, error: "Those values are not valid; check the fields and try again." }, { status: 400 });
     const { version, ...changes } = submission.value;
     return onAppError(
-      async () => ({
-        intent,
-        updated: pickProperties(await updateTicket(context.db, agentActor(user), number, { ...changes, assigneeId: changes.assigneeId ?? null }, version)),
-      }),
+      async () => {
+        const updated = pickProperties(
+          await updateTicket(context.db, agentActor(user), number, { ...changes, assigneeId: changes.assigneeId ?? null }, version),
+        );
+        await countMacroUse(context, user, form.get("macroId"));
+        return { intent, updated };
+      },
       // A conflict carries the ticket as it is now, for the panel to show beside the refused change.
       (error) => ({
         intent,
@@ -98,9 +141,101 @@ const pickProperties = (p: TicketProperties) => ({
 });
 type Properties = ReturnType<typeof pickProperties>;
 
+type Kind = "public" | "internal";
+type Draft = { values: Partial<Properties>; key: number };
+/** What applying a macro replaced, for "Undo"; a part already sent or saved is no longer there to restore. */
+type Applied = { macroId: number; name: string; skipped: string[]; recorded: boolean; previous: { body?: string; kind?: Kind; draft?: Draft | null } };
+
+/**
+ * Applying a macro: the server previews it (placeholders filled in, properties after its actions),
+ * and the page puts that in the composer and the properties form. Nothing is saved until the agent
+ * sends or saves; until then "Undo" puts back what was there.
+ */
+function useMacroApplication(kind: Kind, setKind: (kind: Kind) => void, textarea: React.RefObject<HTMLTextAreaElement>, draftKey: string) {
+  const fetcher = useFetcher<typeof action>();
+  const csrf = useRouteLoaderData<{ csrfToken: string | null }>("root")?.csrfToken ?? "";
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [applied, setApplied] = useState<Applied | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const range = useRef<[number, number] | null>(null);
+  const handled = useRef<unknown>(null);
+  const counter = useRef(0);
+  const nextKey = () => (counter.current += 1);
+
+  const setBody = (value: string) => {
+    if (!textarea.current) return;
+    textarea.current.value = value;
+    sessionStorage.setItem(draftKey, value);
+  };
+
+  const apply = (macro: MacroChoice, replace: [number, number] | null = null) => {
+    range.current = replace;
+    setError(null);
+    fetcher.submit({ intent: "preview-macro", macroId: String(macro.id), csrf }, { method: "post" });
+  };
+
+  const result = fetcher.state === "idle" ? fetcher.data : undefined;
+  useEffect(() => {
+    if (!result || handled.current === result) return;
+    handled.current = result;
+    if ("error" in result && result.error) return setError(result.error);
+    if (!("preview" in result) || !result.preview) return;
+    const preview: MacroPreview = result.preview;
+    const body = textarea.current?.value ?? "";
+    const changes = Object.keys(preview.changes).length > 0;
+    const writes = preview.body !== null || range.current !== null;
+    const previous: Applied["previous"] = { ...(writes ? { body, kind } : {}), ...(changes ? { draft } : {}) };
+    const [start, end] = range.current ?? [0, body.length];
+    if (preview.body !== null) {
+      setBody(range.current ? body.slice(0, start) + preview.body + body.slice(end) : preview.body);
+      setKind(preview.bodyKind === "note" ? "internal" : "public");
+    } else if (range.current) {
+      setBody(body.slice(0, start) + body.slice(end));
+    }
+    if (changes) setDraft({ values: { ...draft?.values, ...preview.changes }, key: nextKey() });
+    setApplied({ macroId: preview.macroId, name: preview.name, skipped: preview.skipped, recorded: false, previous });
+    textarea.current?.focus();
+    // Once per preview that arrives (handled.current guards); the rest is read as it is then.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [result]);
+
+  const undo = () => {
+    if (!applied) return;
+    const { previous } = applied;
+    if (previous.body !== undefined) setBody(previous.body);
+    if (previous.kind) setKind(previous.kind);
+    if (previous.draft !== undefined) setDraft(previous.draft && { ...previous.draft, key: nextKey() });
+    setApplied(null);
+  };
+
+  /** The reply was sent, or the properties saved: that part can no longer be undone, and the use is counted. */
+  const sent = (part: "reply" | "properties") => {
+    if (part === "properties") setDraft(null);
+    setApplied((current) => {
+      if (!current) return null;
+      const { body, kind: previousKind, draft: previousDraft } = current.previous;
+      const previous: Applied["previous"] = part === "reply" ? { draft: previousDraft } : { body, kind: previousKind };
+      const left = part === "reply" ? previousDraft !== undefined : body !== undefined;
+      return left ? { ...current, recorded: true, previous } : null;
+    });
+  };
+
+  return { apply, undo, sent, draft, applied, error, busy: fetcher.state !== "idle", macroId: applied && !applied.recorded ? applied.macroId : null };
+}
+
 export default function TicketPage() {
-  const { ticket, messages, emailParts, otherTickets, activity, assignees, slaHistory, now } = useLoaderData<typeof loader>();
+  const { ticket, messages, emailParts, otherTickets, activity, assignees, slaHistory, macros, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
+  const [kind, setKind] = useState<Kind>("public");
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const macro = useMacroApplication(kind, setKind, textarea, `conductor:draft:${ticket.number}`);
+  const { sent } = macro;
+  useEffect(() => {
+    if (actionData?.intent === "reply" && "sent" in actionData && actionData.sent) sent("reply");
+    if (actionData?.intent === "properties" && "updated" in actionData && actionData.updated) sent("properties");
+    // Once per answer of the page's action.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [actionData]);
   const firstResponse = ticket.firstResponseAt ? differenceInSeconds(new Date(ticket.firstResponseAt), new Date(ticket.createdAt)) : null;
   return (
     <div className="mx-auto max-w-7xl">
@@ -152,7 +287,15 @@ export default function TicketPage() {
               </article>
             ))}
           </section>
-          <Composer ticketNumber={ticket.number} actionData={actionData?.intent === "reply" ? (actionData as ReplyActionData) : undefined} />
+          <Composer
+            ticketNumber={ticket.number}
+            actionData={actionData?.intent === "reply" ? (actionData as ReplyActionData) : undefined}
+            kind={kind}
+            setKind={setKind}
+            textarea={textarea}
+            macros={macros}
+            macro={macro}
+          />
         </div>
 
         <aside className="space-y-6" aria-label="Ticket details">
@@ -167,6 +310,8 @@ export default function TicketPage() {
             }}
             assignees={assignees}
             actionData={actionData?.intent === "properties" ? (actionData as PropertiesActionData) : undefined}
+            draft={macro.draft}
+            macroId={macro.macroId}
           />
           <SlaPanel sla={ticket.sla} history={slaHistory} serverNow={now} />
           <section className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="customer-heading">
@@ -222,12 +367,43 @@ export default function TicketPage() {
 
 type ReplyActionData = { result?: SubmissionResult<string[]>; sent?: string };
 
-/** Public reply or internal note. A failed submit keeps the text (Conform), and so does a reload (session storage). */
-function Composer({ ticketNumber, actionData }: { ticketNumber: number; actionData?: ReplyActionData }) {
+/** Where a `::` search starts before the caret: at the start of the text or after white space, on the same line, at most 40 characters back. */
+function inlineQueryAt(value: string, caret: number): { start: number; query: string } | null {
+  const start = value.lastIndexOf("::", caret - 2);
+  if (start === -1 || caret - start - 2 > 40) return null;
+  const query = value.slice(start + 2, caret);
+  if (query.includes("\n")) return null;
+  const before = start === 0 ? " " : value[start - 1]!;
+  return before === " " || before === "\n" || before === "\t" ? { start, query } : null;
+}
+
+type MacroTools = ReturnType<typeof useMacroApplication>;
+
+/**
+ * Public reply or internal note. A failed submit keeps the text (Conform), and so does a reload
+ * (session storage). Macros come from the picker above it, or from typing `::` and a name.
+ */
+function Composer({
+  ticketNumber,
+  actionData,
+  kind,
+  setKind,
+  textarea,
+  macros,
+  macro,
+}: {
+  ticketNumber: number;
+  actionData?: ReplyActionData;
+  kind: Kind;
+  setKind: (kind: Kind) => void;
+  textarea: React.RefObject<HTMLTextAreaElement>;
+  macros: MacroChoice[];
+  macro: MacroTools;
+}) {
   const navigation = useNavigation();
-  const [kind, setKind] = useState<"public" | "internal">("public");
   const draftKey = `conductor:draft:${ticketNumber}`;
-  const textarea = useRef<HTMLTextAreaElement>(null);
+  const [inline, setInline] = useState<{ start: number; end: number; query: string } | null>(null);
+  const [active, setActive] = useState(0);
   const [form, fields] = useForm<{ body: string; kind: string }>({
     id: `reply-${ticketNumber}`,
     lastResult: actionData?.result,
@@ -237,57 +413,119 @@ function Composer({ ticketNumber, actionData }: { ticketNumber: number; actionDa
   useEffect(() => {
     const saved = sessionStorage.getItem(draftKey);
     if (saved && textarea.current && !textarea.current.value) textarea.current.value = saved;
-  }, [draftKey]);
+  }, [draftKey, textarea]);
   useEffect(() => {
     if (actionData?.sent) sessionStorage.removeItem(draftKey);
   }, [actionData, draftKey]);
   const submitting = navigation.state === "submitting" && navigation.formData?.get("intent") === "reply";
   const { key, ...textareaProps } = getTextareaProps(fields.body);
+  const suggestions = inline ? filterMacros(macros, inline.query) : [];
+  const listId = `inline-macros-${ticketNumber}`;
+  const chooseInline = (choice: MacroChoice) => {
+    if (!inline) return;
+    setInline(null);
+    macro.apply(choice, [inline.start, inline.end]);
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (inline)
+      listKeys(
+        event,
+        suggestions.length,
+        active,
+        setActive,
+        () => chooseInline(suggestions[active]!),
+        () => setInline(null),
+      );
+  };
   return (
-    <Form
-      method="post"
-      {...getFormProps(form)}
-      className={`rounded-2xl border p-4 shadow-sm ${kind === "internal" ? "border-amber-300 bg-amber-50" : "border-slate-200 bg-white"}`}
-    >
-      <CsrfInput />
-      <input type="hidden" name="intent" value="reply" />
-      <fieldset className="mb-3 flex gap-2 text-sm">
-        <legend className="sr-only">Kind of message</legend>
-        {(["public", "internal"] as const).map((value) => (
-          <label
-            key={value}
-            className={`cursor-pointer rounded-full px-3 py-1 font-medium ${kind === value ? (value === "internal" ? "bg-amber-200 text-amber-900" : "bg-gradient-primary text-white") : "border border-slate-300 text-slate-700"}`}
-          >
-            <input type="radio" name="kind" value={value} checked={kind === value} onChange={() => setKind(value)} className="sr-only" />
-            {value === "public" ? "Public reply" : "Internal note"}
-          </label>
-        ))}
-      </fieldset>
-      <label htmlFor={fields.body.id} className="sr-only">
-        {kind === "public" ? "Reply to the customer" : "Internal note for your team"}
-      </label>
-      <textarea
-        key={key}
-        {...textareaProps}
-        ref={textarea}
-        rows={5}
-        onInput={(event) => sessionStorage.setItem(draftKey, event.currentTarget.value)}
-        placeholder={kind === "public" ? "Write a reply the customer will see…" : "Write a note only your team will see…"}
-        className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 outline-none focus:border-brand-500 focus:ring-2 focus:ring-brand-500/30"
-      />
-      <FieldErrors id={fields.body.errorId} errors={fields.body.errors} />
-      <FormErrors id={form.errorId} errors={form.errors} />
-      <div className="mt-3 flex items-center justify-between">
-        {actionData?.sent ? (
-          <p role="status" className="text-sm text-emerald-700">
-            {actionData.sent === "internal" ? "Note added." : "Reply sent."}
-          </p>
-        ) : (
-          <span />
-        )}
-        <Button disabled={submitting}>{submitting ? "Sending…" : kind === "public" ? "Send reply" : "Add note"}</Button>
+    <div className="space-y-2">
+      <div className="flex items-center justify-between gap-2">
+        <p className="text-xs text-slate-500">
+          Type <kbd className="rounded border border-slate-300 px-1">::</kbd> in the message to search macros.
+        </p>
+        <MacroPicker macros={macros} onChoose={(choice) => macro.apply(choice)} busy={macro.busy} />
       </div>
-    </Form>
+      {macro.error ? <FormErrors id="macro-apply-error" errors={[macro.error]} /> : null}
+      {macro.applied ? (
+        <div
+          role="status"
+          data-testid="macro-applied"
+          className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-sky-200 bg-sky-50 px-3 py-2 text-sm text-sky-900"
+        >
+          <span>
+            {macro.applied.recorded
+              ? `“${macro.applied.name}”: the properties it filled in are not saved yet.`
+              : `Applied “${macro.applied.name}”. Nothing is saved until you send or save.`}
+            {macro.applied.skipped.map((reason) => ` ${reason}`).join("")}
+          </span>
+          <button type="button" onClick={macro.undo} className="font-semibold underline">
+            Undo
+          </button>
+        </div>
+      ) : null}
+      <Form
+        method="post"
+        {...getFormProps(form)}
+        className={`rounded-2xl border p-4 shadow-sm ${kind === "internal" ? "border-amber-300 bg-amber-50" : "border-slate-200 bg-white"}`}
+      >
+        <CsrfInput />
+        <input type="hidden" name="intent" value="reply" />
+        {macro.macroId ? <input type="hidden" name="macroId" value={macro.macroId} /> : null}
+        <fieldset className="mb-3 flex gap-2 text-sm">
+          <legend className="sr-only">Kind of message</legend>
+          {(["public", "internal"] as const).map((value) => (
+            <label
+              key={value}
+              className={`cursor-pointer rounded-full px-3 py-1 font-medium ${kind === value ? (value === "internal" ? "bg-amber-200 text-amber-900" : "bg-gradient-primary text-white") : "border border-slate-300 text-slate-700"}`}
+            >
+              <input type="radio" name="kind" value={value} checked={kind === value} onChange={() => setKind(value)} className="sr-only" />
+              {value === "public" ? "Public reply" : "Internal note"}
+            </label>
+          ))}
+        </fieldset>
+        <label htmlFor={fields.body.id} className="sr-only">
+          {kind === "public" ? "Reply to the customer" : "Internal note for your team"}
+        </label>
+        <div className="relative">
+          <textarea
+            key={key}
+            {...textareaProps}
+            ref={textarea}
+            rows={5}
+            aria-controls={inline ? listId : undefined}
+            aria-activedescendant={inline && suggestions[active] ? `${listId}-${suggestions[active].id}` : undefined}
+            onInput={(event) => {
+              const element = event.currentTarget;
+              sessionStorage.setItem(draftKey, element.value);
+              const found = macros.length > 0 ? inlineQueryAt(element.value, element.selectionStart) : null;
+              setInline(found && { start: found.start, end: element.selectionStart, query: found.query });
+              if (!found || found.query !== inline?.query) setActive(0);
+            }}
+            onKeyDown={onKeyDown}
+            onBlur={() => setInline(null)}
+            placeholder={kind === "public" ? "Write a reply the customer will see…" : "Write a note only your team will see…"}
+            className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 outline-none focus:border-brand-500 focus:ring-2 focus:ring-brand-500/30"
+          />
+          {inline ? (
+            <div className="absolute left-0 right-0 top-full z-20 mt-1 rounded-xl border border-slate-200 bg-white shadow-lg" data-testid="inline-macros">
+              <MacroOptions id={listId} macros={suggestions} active={active} onChoose={chooseInline} label="Macros matching what you typed" />
+            </div>
+          ) : null}
+        </div>
+        <FieldErrors id={fields.body.errorId} errors={fields.body.errors} />
+        <FormErrors id={form.errorId} errors={form.errors} />
+        <div className="mt-3 flex items-center justify-between">
+          {actionData?.sent ? (
+            <p role="status" className="text-sm text-emerald-700">
+              {actionData.sent === "internal" ? "Note added." : "Reply sent."}
+            </p>
+          ) : (
+            <span />
+          )}
+          <Button disabled={submitting}>{submitting ? "Sending…" : kind === "public" ? "Send reply" : "Add note"}</Button>
+        </div>
+      </Form>
+    </div>
   );
 }
 
@@ -301,10 +539,15 @@ function PropertiesPanel({
   ticket,
   assignees,
   actionData,
+  draft,
+  macroId,
 }: {
   ticket: Properties;
   assignees: Array<{ id: number; name: string }>;
   actionData?: PropertiesActionData;
+  /** Values a macro filled in, not saved yet. */
+  draft: Draft | null;
+  macroId: number | null;
 }) {
   const navigation = useNavigation();
   const statuses = useTicketStatuses();
@@ -321,6 +564,7 @@ function PropertiesPanel({
     setFormKey((k) => k + 1);
   };
   const stale = ticket.version !== base.version && !actionData?.conflict;
+  const shown = { ...base, ...draft?.values };
   const nameOf = (id: number | null) => (id === null ? "Unassigned" : (assignees.find((a) => a.id === id)?.name ?? "a former member"));
   const saving = navigation.state === "submitting" && navigation.formData?.get("intent") === "properties";
   return (
@@ -354,23 +598,29 @@ function PropertiesPanel({
           Saved.
         </p>
       ) : null}
-      <Form method="post" key={formKey} className="mt-3 space-y-3">
+      {draft ? (
+        <p className="mt-2 text-sm text-sky-800" data-testid="properties-draft">
+          Filled in by a macro: review and save.
+        </p>
+      ) : null}
+      <Form method="post" key={`${formKey}-${draft?.key ?? 0}`} className="mt-3 space-y-3">
         <CsrfInput />
         <input type="hidden" name="intent" value="properties" />
         <input type="hidden" name="version" value={base.version} />
-        <PropertySelect id="prop-status" name="status" label="Status" defaultValue={base.status} options={statusOptions(statuses, base.status)} />
+        {macroId ? <input type="hidden" name="macroId" value={macroId} /> : null}
+        <PropertySelect id="prop-status" name="status" label="Status" defaultValue={shown.status} options={statusOptions(statuses, shown.status)} />
         <PropertySelect
           id="prop-priority"
           name="priority"
           label="Priority"
-          defaultValue={base.priority}
+          defaultValue={shown.priority}
           options={TICKET_PRIORITIES.map((value) => ({ value, label: PRIORITY_LABELS[value] }))}
         />
         <PropertySelect
           id="prop-assignee"
           name="assigneeId"
           label="Assignee"
-          defaultValue={base.assigneeId === null ? "" : String(base.assigneeId)}
+          defaultValue={shown.assigneeId === null ? "" : String(shown.assigneeId)}
           options={[{ value: "", label: "Unassigned" }, ...assignees.map((member) => ({ value: String(member.id), label: member.name }))]}
         />
         <div className="space-y-1">
@@ -380,7 +630,7 @@ function PropertiesPanel({
           <input
             id="prop-tags"
             name="tags"
-            defaultValue={base.tags.join(", ")}
+            defaultValue={shown.tags.join(", ")}
             placeholder="billing, vip"
             className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
           />

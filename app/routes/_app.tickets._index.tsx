@@ -14,6 +14,8 @@ import { EmptyState, PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
 import { SlaCountdown, useTickingNow } from "~/components/sla-countdown";
 import { findCustomer } from "~/customers/customers.server";
+import { bulkMacroFormSchema, hasActions } from "~/macros/macro-input.server";
+import { applyMacroToTickets, listMacros } from "~/macros/macros.server";
 import { onAppError } from "~/http/route-errors.server";
 import { countdownTargets, SLA_VIEW_LABELS, SLA_VIEWS } from "~/service-levels/sla-display";
 import { bulkUpdateTickets, type BulkChange } from "~/tickets/ticket-commands.server";
@@ -33,19 +35,23 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const filters = ticketFiltersFromSearchParams(new URL(request.url).searchParams);
   // One instant for the SLA views and the clocks the page renders.
   const now = new Date();
-  const [page, tabs, assignees, customer] = await Promise.all([
+  const [page, tabs, assignees, customer, macros] = await Promise.all([
     listTickets(context.db, filters, user.id, undefined, now),
     ticketTabCounts(context.db, filters, user.id, now),
     listAssignees(context.db),
     filters.customer ? findCustomer(context.db, filters.customer).then((c) => (c ? { id: c.id, name: c.name } : null)) : null,
+    listMacros(context.db, user),
   ]);
   const items = page.items.map(({ sla, ...item }) => ({ ...item, sla: countdownTargets(sla) }));
-  return { filters, sort: effectiveSort(filters), page: { ...page, items }, tabs, assignees, customer, viewerId: user.id, now: now.toISOString() };
+  // Bulk applies a macro's actions, never its text: only macros with actions are offered.
+  const bulkMacros = macros.filter((macro) => hasActions(macro.actions)).map((macro) => ({ value: String(macro.id), label: macro.name }));
+  return { filters, sort: effectiveSort(filters), page: { ...page, items }, tabs, assignees, customer, bulkMacros, viewerId: user.id, now: now.toISOString() };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireUser(context);
   const form = await request.formData();
+  if (form.get("bulk") === "macro") return applyMacro(request, context, user, form);
   const parsed = bulkFormSchema.safeParse({ ...Object.fromEntries(form), numbers: form.getAll("numbers") });
   if (!parsed.success) {
     const noneSelected = parsed.error.issues.some((issue) => issue.path[0] === "numbers");
@@ -72,8 +78,28 @@ export async function action({ request, context }: ActionFunctionArgs) {
   );
 }
 
+/** "Apply macro": the macro's actions on every selected ticket, in one transaction. */
+async function applyMacro(request: Request, context: ActionFunctionArgs["context"], user: { id: number; role: "admin" | "agent" }, form: FormData) {
+  const parsed = bulkMacroFormSchema.safeParse({ numbers: form.getAll("numbers"), macroId: form.get("macroId") });
+  if (!parsed.success) {
+    const noneSelected = parsed.error.issues.some((issue) => issue.path[0] === "numbers");
+    return data({ error: noneSelected ? "Select at least one ticket first." : "Choose a macro to apply." }, { status: 400 });
+  }
+  const { numbers, macroId } = parsed.data;
+  return onAppError(
+    async () => {
+      const count = await applyMacroToTickets(context.db, user, macroId, numbers);
+      const back = new URL(request.url);
+      back.searchParams.delete("index");
+      back.searchParams.set("updated", String(count));
+      return redirect(back.pathname + back.search);
+    },
+    (error) => ({ error: error.message }),
+  );
+}
+
 export default function Tickets() {
-  const { filters, sort, page, tabs, assignees, customer, now: serverNow } = useLoaderData<typeof loader>();
+  const { filters, sort, page, tabs, assignees, customer, bulkMacros, now: serverNow } = useLoaderData<typeof loader>();
   const now = useTickingNow(serverNow);
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
@@ -280,6 +306,7 @@ export default function Tickets() {
             Add tag
           </button>
         </span>
+        {bulkMacros.length ? <BulkControl name="macro" label="Apply macro" field="macroId" options={bulkMacros} /> : null}
       </Form>
 
       {items.length === 0 ? (

@@ -4,7 +4,7 @@ import { format } from "date-fns";
 import { access } from "~/auth/access";
 import { getMailboxEmail, requireDevMailbox } from "~/email/dev-mailbox.server";
 import { headerFields } from "~/email/raw-message";
-import { rowIdParam } from "~/route-params";
+import { rowIdParam } from "~/http/route-params.server";
 
 export const handle = access("public");
 

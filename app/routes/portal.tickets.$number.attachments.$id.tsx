@@ -3,7 +3,7 @@ import { AppError } from "~/app-error";
 import { access } from "~/auth/access";
 import { attachmentForCustomer, attachmentResponse } from "~/inbound/attachments.server";
 import { requireCustomer } from "~/portal/customer-sessions.server";
-import { routeParam, rowIdParam, ticketNumberParam } from "~/route-params";
+import { routeParam, rowIdParam, ticketNumberParam } from "~/http/route-params.server";
 
 export const handle = access("public");
 

@@ -14,7 +14,7 @@ import { usePollingRevalidation } from "~/hooks/use-polling-revalidation";
 import { requireCustomer } from "~/portal/customer-sessions.server";
 import { portalReplySchema } from "~/portal/portal-schemas";
 import { getCustomerTicket, replyAsCustomer } from "~/portal/portal-tickets.server";
-import { routeParam, ticketNumberParam } from "~/route-params";
+import { routeParam, ticketNumberParam } from "~/http/route-params.server";
 
 export const handle = access("public");
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `#${data.ticket.number} ${data.ticket.subject}` : "Request" }];
