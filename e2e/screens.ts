@@ -54,6 +54,12 @@ const NOT_SCREENS: Record<string, string> = {
   "routes/api.openapi[.]json": "API",
   "routes/api.tickets": "API",
   "routes/api.ticket-statuses": "API",
+  "routes/api.webhooks": "API",
+  "routes/api.webhooks.$id": "API",
+  "routes/api.webhooks.$id.secret": "API",
+  "routes/api.webhooks.$id.deliveries": "API",
+  "routes/api.webhooks.$id.[test]": "API",
+  "routes/api.webhooks.$id.deliveries.$deliveryId.redeliver": "API",
   "routes/api.tickets.$number": "API",
   "routes/api.tickets.$number.messages": "API",
 };

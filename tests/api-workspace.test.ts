@@ -242,7 +242,30 @@ describe("GET /api/openapi.json", () => {
     "patch /api/tickets/{number}",
     "get /api/tickets/{number}/messages",
     "post /api/tickets/{number}/messages",
+    "get /api/webhooks",
+    "post /api/webhooks",
+    "get /api/webhooks/{id}",
+    "patch /api/webhooks/{id}",
+    "delete /api/webhooks/{id}",
+    "post /api/webhooks/{id}/secret",
+    "get /api/webhooks/{id}/deliveries",
+    "post /api/webhooks/{id}/test",
+    "post /api/webhooks/{id}/deliveries/{deliveryId}/redeliver",
     "get /api/openapi.json",
+  ];
+  /** Operations that answer something other than 200 (GET, PATCH) or 201 (POST). */
+  const successOf: Record<string, string> = {
+    "delete /api/webhooks/{id}": "204",
+    "post /api/webhooks/{id}/secret": "200",
+    "post /api/webhooks/{id}/test": "202",
+    "post /api/webhooks/{id}/deliveries/{deliveryId}/redeliver": "202",
+  };
+  /** Operations that change something without a request body: no 400 or 415 to answer. */
+  const bodiless = [
+    "delete /api/webhooks/{id}",
+    "post /api/webhooks/{id}/secret",
+    "post /api/webhooks/{id}/test",
+    "post /api/webhooks/{id}/deliveries/{deliveryId}/redeliver",
   ];
   let document: any;
   beforeAll(async () => {
@@ -286,20 +309,29 @@ describe("GET /api/openapi.json", () => {
           `${endpoint} path parameter ${name}`,
         ).toMatchObject({ required: true });
       }
-      const success = method === "post" ? "201" : "200";
-      expect(operation.responses[success]?.content?.["application/json"]?.schema, `${endpoint} ${success}`).toBeDefined();
-      if (method === "post") expect(operation.responses["201"].headers.Location, endpoint).toBeDefined();
-      const errors = method === "get" ? ["400", "401", "429"] : ["400", "401", "403", "413", "415", "429"];
+      const success = successOf[endpoint] ?? (method === "post" ? "201" : "200");
+      if (success === "204") expect(operation.responses["204"], endpoint).toBeDefined();
+      else expect(operation.responses[success]?.content?.["application/json"]?.schema, `${endpoint} ${success}`).toBeDefined();
+      if (success === "201") expect(operation.responses["201"].headers.Location, endpoint).toBeDefined();
+      const admin = path.startsWith("/api/webhooks");
+      expect(operation.tags, endpoint).toEqual([admin ? "Webhooks" : expect.any(String)]);
+      const errors =
+        method === "get" ? ["400", "401", "429"] : bodiless.includes(endpoint) ? ["401", "403", "413", "429"] : ["400", "401", "403", "413", "415", "429"];
       if (path.includes("{")) errors.push("404");
+      if (admin) errors.push("403");
       for (const status of errors) {
         expect(operation.responses[status]?.content?.["application/json"]?.schema?.$ref, `${endpoint} ${status}`).toMatch(
           /^#\/components\/schemas\/(Error|VersionConflictError)$/,
         );
       }
-      if (method === "get") {
+      if (admin) expect(operation.responses["403"].description, endpoint).toContain("`forbidden`");
+      if (bodiless.includes(endpoint)) expect(operation.responses["400"], endpoint).toBeUndefined();
+      if (method === "get" || bodiless.includes(endpoint)) {
         expect(operation.requestBody, endpoint).toBeUndefined();
       } else {
         expect(operation.requestBody).toMatchObject({ required: true, content: { "application/json": { schema: { $ref: expect.any(String) } } } });
+      }
+      if (method !== "get") {
         expect(
           parameters.find((p) => p.in === "header" && p.name === "x-csrf-token"),
           endpoint,
@@ -309,13 +341,17 @@ describe("GET /api/openapi.json", () => {
     expect(document.paths["/api/tickets/{number}"].patch.responses["409"]).toBeDefined();
     expect(document.paths["/api/customers"].post.responses["409"]).toBeDefined();
     expect(document.paths["/api/customers/{id}"].patch.responses["409"]).toBeDefined();
+    expect(document.paths["/api/webhooks"].post.responses["409"]).toBeDefined();
+    expect(document.paths["/api/webhooks/{id}/test"].post.responses["409"]).toBeDefined();
+    expect(document.paths["/api/webhooks/{id}/deliveries/{deliveryId}/redeliver"].post.responses["409"]).toBeDefined();
+    expect(document.paths["/api/webhooks/{id}/deliveries"].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(["cursor", "id", "limit"]);
     const listParameters = document.paths["/api/tickets"].get.parameters.map((p: { name: string }) => p.name);
     expect(listParameters.sort()).toEqual(["assignee", "channel", "cursor", "customer", "limit", "priority", "q", "sla", "sort", "status", "statusKey", "tag"]);
   });
 
   it("is generated from the schemas the routes validate with: strict bodies, the error shape, resolvable references", () => {
     const schemas = document.components.schemas;
-    for (const name of ["NewTicket", "TicketChanges", "NewMessage", "NewCustomer", "CustomerChanges"]) {
+    for (const name of ["NewTicket", "TicketChanges", "NewMessage", "NewCustomer", "CustomerChanges", "NewWebhook", "WebhookChanges"]) {
       expect(schemas[name]?.additionalProperties, name).toBe(false);
     }
     const generated = createSchema(newTicketBody, { io: "input" });
@@ -324,6 +360,11 @@ describe("GET /api/openapi.json", () => {
     expect(schemas.NewTicket.oneOf).toEqual([{ required: ["customerId"] }, { required: ["customer"] }]);
     expect(schemas.Error).toMatchObject({ type: "object", required: ["error"], properties: { error: { required: ["code", "message", "details"] } } });
     expect(schemas.Ticket.properties.createdAt).toMatchObject({ type: "string", format: "date-time" });
+    // A webhook's secret is only in the answers that create or rotate it.
+    expect(schemas.Webhook.properties.secret).toBeUndefined();
+    expect(schemas.WebhookWithSecret.required).toContain("secret");
+    expect(schemas.NewWebhook.required).toEqual(["url", "events"]);
+    expect(schemas.NewWebhook.properties.events.items.enum).toEqual(["ticket.created", "ticket.updated", "message.created", "customer.created"]);
 
     const references = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(references.length).toBeGreaterThan(20);

@@ -9,7 +9,7 @@ import { apiError } from "./api-error.server";
  */
 export const JSON_BODY_LIMIT = 1024 * 1024;
 
-export type ApiMethod = "GET" | "POST" | "PATCH";
+export type ApiMethod = "GET" | "POST" | "PATCH" | "DELETE";
 
 /**
  * Remix hands GET, HEAD and OPTIONS to the loader and every other method to the action. Each

@@ -12,6 +12,8 @@ import {
   ticketFilterFields,
   ticketNumberSchema,
 } from "../tickets/ticket-schemas";
+import { WEBHOOK_EVENTS } from "../webhooks/webhook-events";
+import { webhookSchema as webhookFormSchema } from "../webhooks/webhook-schema";
 
 /**
  * What `/api/*` accepts and returns. The routes validate with these schemas and the OpenAPI
@@ -33,6 +35,9 @@ export const ticketNumberPath = z.object({
   number: ticketNumberSchema.meta({ description: "The ticket's number in this workspace, e.g. 1042.", example: "1042" }),
 });
 export const customerIdPath = z.object({ id: rowIdParam.meta({ description: "The customer's id.", example: "17" }) });
+const webhookId = rowIdParam.meta({ description: "The webhook's id.", example: "3" });
+export const webhookIdPath = z.object({ id: webhookId });
+export const webhookDeliveryPath = z.object({ id: webhookId, deliveryId: rowIdParam.meta({ description: "The delivery's id.", example: "1207" }) });
 
 // ---- query strings ---------------------------------------------------------------------------
 
@@ -128,6 +133,35 @@ export const customerChangesBody = z
   .partial()
   .refine((value) => Object.values(value).some((field) => field !== undefined), { message: "Send at least one of name, email, company, phone." })
   .meta({ id: "CustomerChanges", description: "The fields to change; `company` or `phone` null (or empty) clears it." });
+
+const webhookFields = {
+  url: webhookFormSchema.shape.url.meta({
+    description: "Where events are POSTed: a full URL (https in production) without credentials, at a public address.",
+    format: "uri",
+  }),
+  description: webhookFormSchema.shape.description.unwrap().meta({ description: "A note for people, up to 200 characters." }),
+  events: webhookFormSchema.shape.events.meta({ description: "The events to send, at least one; the order does not matter." }),
+};
+
+export const newWebhookBody = z
+  .strictObject({
+    ...webhookFields,
+    description: webhookFields.description.default(""),
+    active: z.boolean().default(true).meta({ description: "Whether events are sent; default true." }),
+  })
+  .meta({ id: "NewWebhook" });
+
+const webhookChangeFields = ["url", "description", "events", "active"] as const;
+
+export const webhookChangesBody = z
+  .strictObject({
+    url: webhookFields.url.optional(),
+    description: webhookFields.description.optional(),
+    events: webhookFields.events.optional().meta({ description: "The complete new list of events." }),
+    active: z.boolean().optional().meta({ description: "Switches sending on or off; switching on clears `disabledReason`." }),
+  })
+  .refine((value) => webhookChangeFields.some((field) => value[field] !== undefined), { message: `Send at least one of ${webhookChangeFields.join(", ")}.` })
+  .meta({ id: "WebhookChanges", override: { anyOf: webhookChangeFields.map((field) => ({ required: [field] })) } });
 
 // ---- responses -------------------------------------------------------------------------------
 
@@ -303,3 +337,59 @@ export const dashboardStatsSchema = z
     generatedAt: timestamp,
   })
   .meta({ id: "DashboardStats" });
+
+const webhookEvent = z.enum(WEBHOOK_EVENTS);
+const deliveryStatus = z.enum(["pending", "delivered", "failed"]).meta({
+  description: "`pending` while being sent or retried, `delivered` once the endpoint answered 2xx, `failed` once every attempt failed.",
+});
+
+export const webhookSchema = z
+  .object({
+    id: entityId,
+    url: z.string(),
+    description: z.string(),
+    events: z.array(webhookEvent),
+    active: z.boolean().meta({ description: "Whether events are sent to it." }),
+    disabledReason: z.string().nullable().meta({ description: "Why Conductor switched it off after sustained failure; null when an admin did (or it is on)." }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    lastDelivery: z
+      .object({ status: deliveryStatus, responseStatus: z.number().int().nullable(), createdAt: timestamp })
+      .nullable()
+      .meta({ description: "The latest delivery's outcome; null before the first." }),
+  })
+  .meta({ id: "Webhook" });
+export const webhookListSchema = z
+  .object({ data: z.array(webhookSchema).meta({ description: "Every webhook (at most 20), oldest first." }) })
+  .meta({ id: "WebhookList" });
+
+export const webhookWithSecretSchema = webhookSchema
+  .extend({
+    secret: z.string().meta({
+      description: "The signing secret (`whsec_…`): configure it in the receiver. Only creating the webhook and rotating the secret answer it.",
+    }),
+  })
+  .meta({ id: "WebhookWithSecret" });
+
+export const webhookDeliverySchema = z
+  .object({
+    id: entityId,
+    messageId: z.string().meta({ description: "The `webhook-id` header: the same on every attempt and redelivery, for receivers to de-duplicate on." }),
+    event: z.string().meta({ description: "One of the webhook's events, or `webhook.test`." }),
+    status: deliveryStatus,
+    attempts: z.number().int().meta({ description: "Requests made so far (up to 10 per run of attempts)." }),
+    responseStatus: z.number().int().nullable().meta({ description: "The HTTP status of the latest answer; null if none came." }),
+    durationMs: z.number().int().nullable().meta({ description: "How long the latest attempt took." }),
+    responseExcerpt: z.string().nullable().meta({ description: "The start of the latest answer's body (up to 2,000 characters)." }),
+    lastError: z.string().nullable().meta({ description: "Why the latest attempt failed, if it did." }),
+    lastAttemptAt: timestamp.nullable(),
+    deliveredAt: timestamp.nullable(),
+    createdAt: timestamp,
+    payload: z.record(z.string(), z.unknown()).meta({ description: "The JSON body sent: `type`, `timestamp` and `data`." }),
+  })
+  .meta({ id: "WebhookDelivery" });
+export const webhookDeliveryPageSchema = page(webhookDeliverySchema, "WebhookDeliveryPage");
+
+export const queuedDeliverySchema = z
+  .object({ deliveryId: entityId.meta({ description: "The delivery to follow in `GET /api/webhooks/{id}/deliveries`." }) })
+  .meta({ id: "QueuedDelivery" });

@@ -16,8 +16,10 @@ import {
   newCustomerBody,
   newMessageBody,
   newTicketBody,
+  newWebhookBody,
   noQuery,
   pageQuery,
+  queuedDeliverySchema,
   ticketChangesBody,
   ticketListQuery,
   ticketNumberPath,
@@ -25,6 +27,13 @@ import {
   ticketSchema,
   ticketStatusListSchema,
   ticketVersionSchema,
+  webhookChangesBody,
+  webhookDeliveryPageSchema,
+  webhookDeliveryPath,
+  webhookIdPath,
+  webhookListSchema,
+  webhookSchema,
+  webhookWithSecretSchema,
 } from "./api-schemas";
 
 const ERRORS = {
@@ -50,6 +59,8 @@ const created = (description: string, schema: z.ZodType, location: string) => ({
   201: { description, content: json(schema), headers: z.object({ Location: z.string().meta({ description: `Where it lives, e.g. \`${location}\`.` }) }) },
 });
 
+const accepted = (description: string, schema: z.ZodType) => ({ 202: { description, content: json(schema) } });
+
 const csrfHeader = z.object({
   "x-csrf-token": z.string().optional().meta({ description: "Required with a browser session (cookie), not with a bearer token." }),
 });
@@ -69,6 +80,23 @@ const write = (
   responses: { ...operation.responses, ...errors([400, 401, 403, ...extra, 413, 415, 429], descriptions) },
 });
 
+/** Admin-only operations also answer 403 `forbidden` to an agent, and 404 for an unknown webhook. */
+const ADMIN_403 = "`forbidden`: only admins may manage webhooks; or, for a browser session, `csrf_failed` / `bad_origin`.";
+const WEBHOOK_404 = "`not_found`: no such webhook in this workspace (ids are plain decimal digits).";
+const adminRead = (operation: ZodOpenApiOperationObject, extra: ErrorStatus[] = [], descriptions: Partial<Record<ErrorStatus, string>> = {}) => {
+  const operated = read(operation, extra);
+  return { ...operated, responses: { ...operated.responses, ...errors([403, ...extra], { 403: ADMIN_403, 404: WEBHOOK_404, ...descriptions }) } };
+};
+const adminWrite = (operation: ZodOpenApiOperationObject, extra: ErrorStatus[] = [], descriptions: Partial<Record<ErrorStatus, string>> = {}) =>
+  write(operation, extra, { 403: ADMIN_403, 404: WEBHOOK_404, ...descriptions });
+/** An admin operation without a request body: no 400 or 415 to answer. */
+const adminCommand = (operation: ZodOpenApiOperationObject, extra: ErrorStatus[] = [], descriptions: Partial<Record<ErrorStatus, string>> = {}) => ({
+  ...operation,
+  requestParams: { ...operation.requestParams, header: csrfHeader },
+  responses: { ...operation.responses, ...errors([401, 403, ...extra, 413, 429], { 403: ADMIN_403, 404: WEBHOOK_404, ...descriptions }) },
+});
+const NOT_SENT_409 = "`conflict`: the webhook is switched off (switch it on with `PATCH` first: deliveries to a switched-off webhook are not sent).";
+
 function apiDocument(cookieName: string): ZodOpenApiObject {
   return {
     openapi: "3.1.0",
@@ -82,7 +110,13 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
         'Errors always look like `{ "error": { "code", "message", "details" } }`. Paged lists are `{ "data": [...], "nextCursor" }`: pass `nextCursor` as `cursor` for the next page.',
       ].join("\n\n"),
     },
-    tags: [{ name: "Tickets" }, { name: "Customers" }, { name: "Dashboard" }, { name: "Account" }],
+    tags: [
+      { name: "Tickets" },
+      { name: "Customers" },
+      { name: "Dashboard" },
+      { name: "Webhooks", description: "Outbound webhooks and their delivery logs. Admins only: an agent's token or session gets 403 `forbidden`." },
+      { name: "Account" },
+    ],
     security: [{ bearerAuth: [] }, { sessionCookie: [] }],
     components: {
       securitySchemes: {
@@ -255,6 +289,119 @@ function apiDocument(cookieName: string): ZodOpenApiObject {
           },
           [404, 409],
           { 409: "`email_taken`: another customer has this email (`details.field` is `email`)." },
+        ),
+      },
+      "/api/webhooks": {
+        get: adminRead({
+          operationId: "listWebhooks",
+          tags: ["Webhooks"],
+          summary: "List webhooks",
+          description: "Every webhook of the workspace (at most 20), oldest first, with its latest delivery's outcome. Not paged; never shows secrets.",
+          requestParams: { query: noQuery },
+          responses: ok("Every webhook.", webhookListSchema),
+        }),
+        post: adminWrite(
+          {
+            operationId: "createWebhook",
+            tags: ["Webhooks"],
+            summary: "Create a webhook",
+            description:
+              "Answers the webhook with its signing `secret` (`whsec_…`), which no other answer shows but rotating it. A URL written with an address that is not public (loopback, private ranges, `localhost`) is refused with 400 `invalid_field` (`details.field` is `url`).",
+            requestBody: { required: true, content: json(newWebhookBody) },
+            responses: created("The new webhook, with its secret.", webhookWithSecretSchema, "/api/webhooks/3"),
+          },
+          [409],
+          { 409: "`conflict`: the workspace already has 20 webhooks." },
+        ),
+      },
+      "/api/webhooks/{id}": {
+        get: adminRead(
+          {
+            operationId: "getWebhook",
+            tags: ["Webhooks"],
+            summary: "Get a webhook",
+            requestParams: { path: webhookIdPath, query: noQuery },
+            responses: ok("The webhook (without its secret).", webhookSchema),
+          },
+          [404],
+        ),
+        patch: adminWrite(
+          {
+            operationId: "updateWebhook",
+            tags: ["Webhooks"],
+            summary: "Change a webhook",
+            description: "Changes the given fields and keeps the others; each change is recorded in the activity log.",
+            requestParams: { path: webhookIdPath },
+            requestBody: { required: true, content: json(webhookChangesBody) },
+            responses: ok("The webhook as it is now.", webhookSchema),
+          },
+          [404],
+        ),
+        delete: adminCommand(
+          {
+            operationId: "deleteWebhook",
+            tags: ["Webhooks"],
+            summary: "Delete a webhook",
+            description: "Deletes the webhook and its delivery log; deliveries still queued are not sent.",
+            requestParams: { path: webhookIdPath },
+            responses: { 204: { description: "Deleted." } },
+          },
+          [404],
+        ),
+      },
+      "/api/webhooks/{id}/secret": {
+        post: adminCommand(
+          {
+            operationId: "rotateWebhookSecret",
+            tags: ["Webhooks"],
+            summary: "Rotate the signing secret",
+            description: "Makes a new signing secret and answers it; the old one stops verifying at once. No request body.",
+            requestParams: { path: webhookIdPath },
+            responses: ok("The webhook with its new secret.", webhookWithSecretSchema),
+          },
+          [404],
+        ),
+      },
+      "/api/webhooks/{id}/deliveries": {
+        get: adminRead(
+          {
+            operationId: "listWebhookDeliveries",
+            tags: ["Webhooks"],
+            summary: "A webhook's delivery log",
+            description: "Deliveries newest first: status, attempts, the latest answer, and the payload sent.",
+            requestParams: { path: webhookIdPath, query: pageQuery },
+            responses: ok("One page of deliveries.", webhookDeliveryPageSchema),
+          },
+          [404],
+        ),
+      },
+      "/api/webhooks/{id}/test": {
+        post: adminCommand(
+          {
+            operationId: "sendWebhookTest",
+            tags: ["Webhooks"],
+            summary: "Send a test event",
+            description: "Queues a `webhook.test` event to this webhook alone. No request body.",
+            requestParams: { path: webhookIdPath },
+            responses: accepted("Queued: follow it in the delivery log.", queuedDeliverySchema),
+          },
+          [404, 409],
+          { 409: NOT_SENT_409 },
+        ),
+      },
+      "/api/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        post: adminCommand(
+          {
+            operationId: "redeliverWebhookDelivery",
+            tags: ["Webhooks"],
+            summary: "Redeliver",
+            description:
+              "Sends a delivered or failed delivery again, with the same `webhook-id` (receivers de-duplicate on it) and a fresh run of attempts. No request body.",
+            requestParams: { path: webhookDeliveryPath },
+            responses: accepted("Queued again.", queuedDeliverySchema),
+          },
+          [404, 409],
+          { 404: "`not_found`: no such webhook in this workspace, or no such delivery of it.", 409: `${NOT_SENT_409} Or the delivery is still being sent.` },
         ),
       },
       "/api/openapi.json": {

@@ -9,6 +9,7 @@ import { liveTarget, type SlaTargetView, type TicketSlaView } from "../service-l
 import type { TicketDetail, TicketMessage } from "../tickets/ticket-detail.server";
 import type { TicketListItem } from "../tickets/ticket-list.server";
 import type { TicketStatusRecord } from "../ticket-statuses/ticket-status-catalog";
+import type { WebhookDelivery, WebhookSummary } from "../webhooks/webhooks.server";
 import type {
   activitySchema,
   customerSchema,
@@ -18,6 +19,9 @@ import type {
   ticketSchema,
   ticketStatusSchema,
   ticketSummarySchema,
+  webhookDeliverySchema,
+  webhookSchema,
+  webhookWithSecretSchema,
 } from "./api-schemas";
 
 /**
@@ -152,6 +156,43 @@ export function dashboardStatsJson(stats: DashboardStats): Json<typeof dashboard
     medianResolutionSeconds: trend(stats.medianResolutionSeconds),
     volume: stats.volume.map(({ day, created, solved }) => ({ day, created, solved })),
     generatedAt: iso(stats.generatedAt),
+  };
+}
+
+/** A webhook without its secret: only creating it and rotating the secret answer that (see webhookWithSecretJson). */
+export function webhookJson(webhook: WebhookSummary): Json<typeof webhookSchema> {
+  return {
+    id: webhook.id,
+    url: webhook.url,
+    description: webhook.description,
+    events: webhook.events,
+    active: webhook.active,
+    disabledReason: webhook.disabledReason,
+    createdAt: iso(webhook.createdAt),
+    updatedAt: iso(webhook.updatedAt),
+    lastDelivery: webhook.lastDelivery
+      ? { status: webhook.lastDelivery.status, responseStatus: webhook.lastDelivery.responseStatus, createdAt: iso(webhook.lastDelivery.createdAt) }
+      : null,
+  };
+}
+
+export const webhookWithSecretJson = (webhook: WebhookSummary, secret: string): Json<typeof webhookWithSecretSchema> => ({ ...webhookJson(webhook), secret });
+
+export function webhookDeliveryJson(delivery: WebhookDelivery): Json<typeof webhookDeliverySchema> {
+  return {
+    id: delivery.id,
+    messageId: delivery.messageId,
+    event: delivery.event,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    responseStatus: delivery.responseStatus,
+    durationMs: delivery.durationMs,
+    responseExcerpt: delivery.responseExcerpt,
+    lastError: delivery.lastError,
+    lastAttemptAt: isoOrNull(delivery.lastAttemptAt),
+    deliveredAt: isoOrNull(delivery.deliveredAt),
+    createdAt: iso(delivery.createdAt),
+    payload: delivery.payload,
   };
 }
 

@@ -74,7 +74,7 @@ export async function listWebhooks({ db, t }: Pick<TenantHandle, "db" | "t">): P
       ...summaryColumns(t),
       latest: sql<{ status: DeliveryStatus; responseStatus: number | null; createdAt: string } | null>`(
         select json_build_object('status', d.status, 'responseStatus', d.response_status, 'createdAt', d.created_at)
-        from ${t.webhookDeliveries} d where d.webhook_id = ${t.webhooks.id} order by d.id desc limit 1)`,
+        from ${t.webhookDeliveries} d where d.webhook_id = ${t.webhooks}.id order by d.id desc limit 1)`,
     })
     .from(t.webhooks)
     .orderBy(t.webhooks.id);
