@@ -10,6 +10,8 @@ import { checkSlug } from "../tenancy/slug";
 import { latestTenantVersion } from "../tenancy/tenant-migrations";
 import { MigrationLeaseHeldError, migrateAllTenants } from "../tenancy/tenant-migrator";
 import { listTenants } from "../tenancy/tenant-registry";
+import { CONTROL_POOL_MAX } from "../tenancy/control-plane";
+import { dropOrphanSchemas, examineTenants, hasProblems, type DoctorReport } from "../tenancy/tenant-doctor";
 
 /** Thrown for operator mistakes: printed without a stack, exit code 2. */
 class UsageError extends Error {}
@@ -32,7 +34,7 @@ function requireSlug(input: string): string {
 }
 
 const program = new Command("tenant")
-  .description("Manage Conductor tenants (workspaces): create, list, show, migrate, suspend, resume, drop.")
+  .description("Manage Conductor tenants (workspaces): create, list, show, migrate, suspend, resume, drop, doctor.")
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 
@@ -156,6 +158,79 @@ program
     const tenant = await dropTenant(p.control, p.router, slug);
     console.log(`Dropped ${tenant.slug} (schema ${tenant.schemaName} on shard ${tenant.shard}).`);
   });
+
+program
+  .command("doctor")
+  .description(
+    "Check the tenants: schemas without a registry row (orphans), registry rows without a schema, tenants behind on migrations, and the connection budget. Exits 1 when it finds a problem.",
+  )
+  .option("--fix", "drop the orphan schemas (asks first; see --yes)")
+  .option("--yes", "with --fix: do not ask")
+  .option("--json", "print the report as JSON for monitoring")
+  .action(async (options: { fix?: boolean; yes?: boolean; json?: boolean }) => {
+    const config = loadConfig();
+    const p = await platform();
+    const report = await examineTenants(p, {
+      subPools: config.DB_SUBPOOLS,
+      subPoolMax: config.DB_SUBPOOL_MAX,
+      workerConcurrency: config.WORKER_CONCURRENCY,
+      inlineWorker: config.WORKER_MODE === "inline",
+      controlMax: CONTROL_POOL_MAX,
+    });
+    if (options.json) console.log(JSON.stringify(report, null, 2));
+    else printReport(report);
+    if (options.fix && report.orphanSchemas.length > 0) {
+      if (!options.yes && !(await confirm(`Drop ${report.orphanSchemas.length} orphan schema(s) and all their tables? Type "drop" to confirm: `, "drop"))) {
+        throw new UsageError("nothing dropped. Run with --fix --yes to drop without asking (e.g. from a script).");
+      }
+      const dropped = await dropOrphanSchemas(p, report.orphanSchemas);
+      console.log(
+        `Dropped ${dropped.length} orphan schema(s)${dropped.length < report.orphanSchemas.length ? "; the others gained a registry row meanwhile and were kept" : ""}.`,
+      );
+      report.orphanSchemas = report.orphanSchemas.filter((orphan) => !dropped.includes(orphan));
+    }
+    if (hasProblems(report)) process.exitCode = 1;
+  });
+
+function printReport(report: DoctorReport): void {
+  const section = (title: string, lines: string[], ok: string) =>
+    console.log(`${title}\n${(lines.length ? lines : [ok]).map((line) => `  ${line}`).join("\n")}\n`);
+  section(
+    "Orphan schemas (no registry row):",
+    report.orphanSchemas.map((orphan) => `${orphan.schema} on shard ${orphan.shard}`),
+    "none",
+  );
+  section(
+    "Registry rows whose schema is missing:",
+    report.missingSchemas.map((missing) => `${missing.slug}: ${missing.schema} is not on shard ${missing.shard}`),
+    "none",
+  );
+  section(
+    "Tenants behind on migrations:",
+    report.behind.map((tenant) => `${tenant.slug}: version ${tenant.version} of ${tenant.latest} (npm run tenant -- migrate --all)`),
+    "none",
+  );
+  section(
+    "Connection budget (per process):",
+    report.budget.perProcess.map((row) => {
+      const server = report.budget.shards.find((shard) => shard.shard === row.shard)!;
+      return `shard ${row.shard}: up to ${row.connections} (${row.detail}); max_connections ${server.maxConnections} − ${server.reserved} reserved, ${server.inUse} in use now: ${server.processesThatFit} more such process(es) fit`;
+    }),
+    "no shards",
+  );
+  if (report.orphanSchemas.length > 0) console.log("Drop the orphans with: npm run tenant -- doctor --fix");
+}
+
+async function confirm(question: string, expected: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const { createInterface } = await import("node:readline/promises");
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await prompt.question(question)).trim() === expected;
+  } finally {
+    prompt.close();
+  }
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
