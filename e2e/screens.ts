@@ -29,6 +29,7 @@ export type ScreenData = {
   resetToken: string;
   mailboxEmailId: number;
   receipt: string;
+  agentId: number;
 };
 
 export type Screen = { routeId: string; path: string; audience: Audience; urls(data: ScreenData): string[] };
@@ -76,6 +77,7 @@ const SCREEN_URLS: Record<string, (data: ScreenData) => string[]> = {
   "routes/_app.settings.sla_.$id": () => ["/settings/sla/new"],
   // The same page creates (/settings/webhooks/new) and shows a webhook; the demo workspace has none.
   "routes/_app.settings.webhooks_.$id": () => ["/settings/webhooks/new"],
+  "routes/_app.settings.team_.$id.sessions": ({ agentId }) => [`/settings/team/${agentId}/sessions`],
   "routes/dev.mailbox.$id": ({ mailboxEmailId }) => [`/dev/mailbox/${mailboxEmailId}`],
   "routes/invite.$token": ({ inviteToken }) => [`/invite/${inviteToken}`],
   "routes/reset-password.$token": ({ resetToken }) => [`/reset-password/${resetToken}`],
@@ -156,5 +158,6 @@ export async function prepareScreenData({ handle, server }: DemoWorkspace): Prom
     resetToken,
     mailboxEmailId: (await newestEmail()).id,
     receipt: requestReceipt(server.sessionSecret, tenant.id, ticket.number),
+    agentId: agent!.id,
   };
 }

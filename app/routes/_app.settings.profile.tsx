@@ -8,7 +8,9 @@ import * as z from "zod";
 import { rowIdParam } from "~/route-params";
 import { access } from "~/auth/access";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/auth/api-tokens.server";
+import { agentActor } from "~/activity/actor";
 import { currentSessionId, requireUser } from "~/auth/guards.server";
+import { endMemberSession, endMemberSessions, listMemberSessions } from "~/auth/member-sessions.server";
 import {
   cancelTwoFactorEnrolment,
   confirmTwoFactorEnrolment,
@@ -21,6 +23,7 @@ import {
 import { RECOVERY_CODE_COUNT, confirmTwoFactorSchema, disableTwoFactorSchema, regenerateRecoveryCodesSchema } from "~/auth/two-factor-schema";
 import { Button, CsrfInput, FormErrors, TextField } from "~/components/form-fields";
 import { LocalTime } from "~/components/local-time";
+import { SessionsList } from "~/components/sessions-list";
 import { Notice, Section } from "~/components/section";
 import { useHydrated } from "~/hooks/use-hydrated";
 import { onAppError, replyOnAppError } from "~/http/route-errors.server";
@@ -36,12 +39,13 @@ const revokeTokenSchema = z.object({ tokenId: rowIdParam });
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const user = requireUser(context);
-  const [tokens, pendingEmail, twoFactor] = await Promise.all([
+  const [tokens, pendingEmail, twoFactor, sessions] = await Promise.all([
     listApiTokens(context.db, user.id),
     pendingEmailChange(context.db, user.id),
     twoFactorStatus(context, user),
+    listMemberSessions(context.db, user.id, currentSessionId(context)),
   ]);
-  return { user, tokens, pendingEmail, twoFactor };
+  return { user, tokens, pendingEmail, twoFactor, sessions };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -146,6 +150,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { hideFields, body: (result) => ({ intent, result }) },
     );
   }
+  if (intent === "end-session") {
+    return onAppError(
+      async () => {
+        await endMemberSession(context.db, agentActor(user), user.id, String(form.get("session") ?? ""));
+        return { intent, result: null, notice: "That session is signed out." };
+      },
+      (error) => ({ intent, result: null, notice: error.message }),
+    );
+  }
+  if (intent === "end-other-sessions") {
+    const ended = await endMemberSessions(context.db, agentActor(user), user.id, currentSessionId(context));
+    return { intent, result: null, notice: ended === 1 ? "1 other session is signed out." : `${ended} other sessions are signed out.` };
+  }
   if (intent === "create-token") {
     const submission = parseWithZod(form, { schema: createTokenSchema });
     if (submission.status !== "success") return data({ intent, result: submission.reply() }, { status: 400 });
@@ -172,7 +189,7 @@ type ActionData = {
 };
 
 export default function Profile() {
-  const { user, tokens, pendingEmail, twoFactor } = useLoaderData<typeof loader>();
+  const { user, tokens, pendingEmail, twoFactor, sessions } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const resultFor = (intent: string) => (actionData?.intent === intent ? (actionData.result ?? undefined) : undefined);
   const noticeFor = (intent: string) => (actionData?.intent === intent ? actionData.notice : undefined);
@@ -287,6 +304,11 @@ export default function Profile() {
         recoveryCodes={actionData?.recoveryCodes}
         startError={actionData?.intent === "two-factor-start" ? actionData.error : undefined}
       />
+
+      <Section title="Sessions" description="Where you are signed in. Signing a session out takes effect at its next request.">
+        {(noticeFor("end-session") ?? noticeFor("end-other-sessions")) ? <Notice>{noticeFor("end-session") ?? noticeFor("end-other-sessions")}</Notice> : null}
+        <SessionsList sessions={sessions} ownerLabel="your account" />
+      </Section>
 
       <Section
         title="Personal API tokens"

@@ -1,7 +1,7 @@
 import { getFormProps, getSelectProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { formatDistanceToNow } from "date-fns";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
@@ -168,7 +168,14 @@ export default function Team() {
                   <td className="py-3 pr-4 text-slate-600">
                     {member.lastSeenAt ? formatDistanceToNow(new Date(member.lastSeenAt), { addSuffix: true }) : "Never"}
                   </td>
-                  <td className="py-3 text-right">
+                  <td className="flex items-center justify-end gap-2 py-3">
+                    <Link
+                      to={`/settings/team/${member.id}/sessions`}
+                      className="rounded-lg border border-slate-300 bg-white px-3 py-1 font-semibold text-slate-800 hover:bg-slate-50"
+                      aria-label={`Sessions of ${member.name}`}
+                    >
+                      Sessions
+                    </Link>
                     <Form method="post">
                       <CsrfInput />
                       <input type="hidden" name="intent" value={member.active ? "deactivate" : "reactivate"} />
