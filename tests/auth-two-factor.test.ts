@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -226,7 +226,7 @@ describe("signing in with a code", () => {
     expect(await signedIn(acme, done)).toBe(true);
     expect(await sessionCount(acme, member.id)).toBe(sessionsBefore + 1);
     const entries = await activity(acme, member.id, "user.signed_in");
-    expect(entries.at(-1)?.changes).toEqual({ method: { from: null, to: "password" } });
+    expect(entries.at(-1)?.changes).toMatchObject({ method: { from: null, to: "password" }, device: { from: null, to: "Unknown device" } });
   });
 
   it("refuses the same code twice (replay), and an older code after a newer one", async () => {
@@ -464,5 +464,44 @@ describe("turning two-factor off", () => {
     expect(signIn.status).toBe(302);
     expect(signIn.headers.get("location")).toBe("/dashboard");
     expect(await signedIn(acme, signIn)).toBe(true);
+    // Each change was emailed to the member (issue 20 item 6).
+    expect((await securityEmails(acme, "off@acme.test")).map((email) => email.subject)).toEqual([
+      "Two-factor sign-in was turned on (Acme)",
+      "Two-factor sign-in was turned off (Acme)",
+    ]);
+  });
+});
+
+async function securityEmails(tenant: TenantRecord, to: string) {
+  const { db, t } = platform.router.forTenant(tenant);
+  return db
+    .select({ kind: t.outboundEmails.kind, subject: t.outboundEmails.subject, text: t.outboundEmails.textBody })
+    .from(t.outboundEmails)
+    .where(and(eq(t.outboundEmails.toAddress, to), inArray(t.outboundEmails.kind, ["two_factor_changed", "new_device_sign_in"])))
+    .orderBy(t.outboundEmails.id);
+}
+
+describe("new-device notices", () => {
+  it("emails a sign-in from a device the member has not used for 90 days, never the first sign-in or a known device", async () => {
+    await createMember(platform, acme, { email: "roamer@acme.test", password: PASSWORD });
+    const signInWith = async (userAgent: string) => {
+      const response = await server.request(host(acme), "/login", {
+        method: "POST",
+        body: form({ email: "roamer@acme.test", password: PASSWORD }),
+        headers: postHeaders(origin(acme), { "x-forwarded-for": freshIp(), "user-agent": userAgent }),
+      });
+      expect(response.status).toBe(302);
+    };
+    const windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    const android = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36";
+    await signInWith(windows);
+    await signInWith(windows);
+    expect(await securityEmails(acme, "roamer@acme.test")).toEqual([]);
+    await signInWith(android);
+    await signInWith(android);
+    const emails = await securityEmails(acme, "roamer@acme.test");
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ kind: "new_device_sign_in", subject: expect.stringContaining("from Chrome on Android") });
+    expect(emails[0]!.text).toContain("/settings/profile");
   });
 });

@@ -5,7 +5,9 @@ import { recordActivity } from "../activity/activity-log.server";
 import { memberColumns } from "../team/member-queries.server";
 import type { AuthSettings } from "./auth-settings.server";
 import type { CurrentUser } from "./current-user";
+import { queueSecurityNotice } from "../email/account-security-emails.server";
 import { hashToken, randomToken } from "./tokens.server";
+import { describeUserAgent } from "./user-agent-summary";
 
 type SessionMeta = { authMethod: "password" | "sso" | "invite"; ipAddress?: string | null; userAgent?: string | null };
 
@@ -73,7 +75,11 @@ export async function findActiveSession(
   return { sessionId, user };
 }
 
-/** Opens a session for a member who just proved who they are, and logs the sign-in. */
+/**
+ * Opens a session for a member who just proved who they are and logs the sign-in with its device.
+ * A sign-in from a device the member has not signed in with for 90 days is emailed to them (not the
+ * first sign-in ever: there is nothing to compare it with).
+ */
 export async function signInSession(
   context: AppLoadContext,
   user: CurrentUser,
@@ -81,14 +87,38 @@ export async function signInSession(
   userAgent: string | null,
 ): Promise<{ user: CurrentUser; token: string }> {
   const { token } = await createSession(context.db, user.id, { authMethod: method, ipAddress: context.clientIp, userAgent }, context.services.auth);
-  const { db, t } = context.db;
-  await recordActivity(db, t, {
-    actorType: "agent",
-    actorUserId: user.id,
-    action: "user.signed_in",
-    entityType: "user",
-    entityId: user.id,
-    changes: { method: { from: null, to: method } },
+  const handle = context.db;
+  const { t } = handle;
+  const device = describeUserAgent(userAgent);
+  await handle.transaction(async (tx) => {
+    const signIns = and(eq(t.activityLogs.entityType, "user"), eq(t.activityLogs.entityId, user.id), eq(t.activityLogs.action, "user.signed_in"));
+    const [earlier] = await tx.select({ id: t.activityLogs.id }).from(t.activityLogs).where(signIns).limit(1);
+    const [sameDevice] = await tx
+      .select({ id: t.activityLogs.id })
+      .from(t.activityLogs)
+      .where(and(signIns, sql`${t.activityLogs.changes}->'device'->>'to' = ${device}`, sql`${t.activityLogs.createdAt} > now() - interval '90 days'`))
+      .limit(1);
+    await recordActivity(tx, t, {
+      actorType: "agent",
+      actorUserId: user.id,
+      action: "user.signed_in",
+      entityType: "user",
+      entityId: user.id,
+      changes: { method: { from: null, to: method }, device: { from: null, to: device }, ipAddress: { from: null, to: context.clientIp } },
+    });
+    if (earlier && !sameDevice) {
+      await queueSecurityNotice(
+        { tx, handle, origin: context.services.mail.originFor(context.tenant) },
+        {
+          member: user,
+          kind: "new_device_sign_in",
+          subject: `New sign-in to ${context.tenant.name} from ${device}`,
+          lines: [
+            `Your account (${user.email}) just signed in to ${context.tenant.name} from ${device} at ${context.clientIp}, which it has not used for at least 90 days.`,
+          ],
+        },
+      );
+    }
   });
   return { user, token };
 }

@@ -6,6 +6,7 @@ import type { TenantHandle, TenantTransaction } from "../../tenancy/connection-r
 import type { TenantTables } from "../../db/tenant-tables";
 import { AppError, fieldError } from "../app-error";
 import { recordActivity } from "../activity/activity-log.server";
+import { queueSecurityNotice } from "../email/account-security-emails.server";
 import type { CurrentUser } from "./current-user";
 import { verifyPassword } from "./password.server";
 import { refundAttempt, takeAttempt, type LimitCheck } from "./rate-limits.server";
@@ -117,6 +118,13 @@ export async function confirmTwoFactorEnrolment(context: AppLoadContext, user: C
     if (confirmed.length === 0) throw noEnrolment();
     const codes = await replaceRecoveryCodes(tx, t, user.id);
     await recordActivity(tx, t, { actorType: "agent", actorUserId: user.id, action: "user.two_factor_enabled", entityType: "user", entityId: user.id });
+    await notifyTwoFactorChange(
+      context,
+      tx,
+      user,
+      "Two-factor sign-in was turned on",
+      "two-factor sign-in was turned on: signing in now also asks for a code from an authenticator app.",
+    );
     return codes;
   });
 }
@@ -136,6 +144,7 @@ export async function regenerateRecoveryCodes(context: AppLoadContext, user: Cur
       entityType: "user",
       entityId: user.id,
     });
+    await notifyTwoFactorChange(context, tx, user, "New recovery codes were made", "a new set of recovery codes was made; the earlier codes no longer work.");
     return codes;
   });
 }
@@ -157,7 +166,27 @@ export async function disableTwoFactor(context: AppLoadContext, user: CurrentUse
     await tx.delete(t.memberRecoveryCodes).where(eq(t.memberRecoveryCodes.userId, user.id));
     await tx.delete(t.memberTotp).where(eq(t.memberTotp.userId, user.id));
     await recordActivity(tx, t, { actorType: "agent", actorUserId: user.id, action: "user.two_factor_disabled", entityType: "user", entityId: user.id });
+    await notifyTwoFactorChange(
+      context,
+      tx,
+      user,
+      "Two-factor sign-in was turned off",
+      "two-factor sign-in was turned off: your password alone signs you in again.",
+    );
   });
+}
+
+/** The member hears of every change to their second factor, in the change's transaction. */
+function notifyTwoFactorChange(context: AppLoadContext, tx: TenantTransaction, user: CurrentUser, subject: string, what: string) {
+  return queueSecurityNotice(
+    { tx, handle: context.db, origin: context.services.mail.originFor(context.tenant) },
+    {
+      member: user,
+      kind: "two_factor_changed",
+      subject: `${subject} (${context.tenant.name})`,
+      lines: [`On your account (${user.email}) in ${context.tenant.name}, ${what}`],
+    },
+  );
 }
 
 /**

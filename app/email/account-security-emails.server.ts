@@ -97,3 +97,23 @@ export async function queueEmailChangedNotice({ tx, handle, origin }: Queue, inp
     domainOf(origin),
   );
 }
+
+/** Tells a member about a change to how their account signs in (a new device, two-factor on or off, new recovery codes). */
+export async function queueSecurityNotice(
+  { tx, handle, origin }: Queue,
+  input: { member: Member; kind: "new_device_sign_in" | "two_factor_changed"; subject: string; lines: string[] },
+) {
+  const workspace = handle.tenant.name;
+  const rendered = renderEmail({
+    workspace,
+    greeting: `Hello ${input.member.name ?? "there"},`,
+    paragraphs: [...input.lines, "If that was not you, change your password at once and tell an admin of the workspace."],
+    action: { label: "Review your sessions", href: new URL("/settings/profile", origin).toString() },
+  });
+  return queueEmail(
+    tx,
+    handle,
+    { kind: input.kind, to: { address: input.member.email, name: input.member.name }, subject: input.subject, ...rendered },
+    domainOf(origin),
+  );
+}

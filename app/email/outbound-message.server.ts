@@ -16,6 +16,8 @@ const AUTOMATIC_KINDS: Record<string, string> = {
   account_locked: "auto-generated",
   address_confirmation: "auto-generated",
   webhook_disabled: "auto-generated",
+  new_device_sign_in: "auto-generated",
+  two_factor_changed: "auto-generated",
 };
 
 // The emails a customer answers; agents' notices and sign-in codes are not part of a ticket's thread.

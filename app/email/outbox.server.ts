@@ -24,7 +24,9 @@ export type OutboundEmail = {
     | "address_confirmation"
     | "sla_warning_notice"
     | "sla_breach_notice"
-    | "webhook_disabled";
+    | "webhook_disabled"
+    | "new_device_sign_in"
+    | "two_factor_changed";
   to: { address: string; name?: string | null };
   subject: string;
   text: string;
