@@ -135,6 +135,11 @@ const envSchema = z.object({
     .default(1024 * 1024),
   /** Private hosts and ranges that outbound fetches (SSO) may reach: names, addresses or CIDRs. */
   OUTBOUND_ALLOWED_HOSTS: outboundAllowListSetting,
+  /** `/metrics` (Prometheus) is served on this port of its own only when it is set; `0` picks a free one. */
+  METRICS_PORT: optionalSetting(z.string().regex(/^\d+$/, "must be a port number").transform(Number).pipe(z.number().int().min(0).max(65535))),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** With it, a scrape must send `Authorization: Bearer <token>`; required when METRICS_HOST is not loopback. */
+  METRICS_TOKEN: optionalSetting(z.string().min(16, "must be at least 16 characters")),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
@@ -152,6 +157,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
+  const metricsProblem = metricsSettingsProblem(parsed.data);
+  if (metricsProblem) throw new ConfigError([metricsProblem]);
   if (parsed.data.NODE_ENV === "production") {
     const missing = REQUIRED_IN_PRODUCTION.filter((name) => !env[name]);
     if (missing.length > 0) {
@@ -159,4 +166,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   return parsed.data;
+}
+
+/** Metrics are never public by default: off unless METRICS_PORT is set, loopback unless a token guards them. */
+function metricsSettingsProblem({ METRICS_PORT, METRICS_HOST, METRICS_TOKEN }: AppConfig): string | null {
+  if (METRICS_PORT === undefined) return METRICS_TOKEN ? "METRICS_TOKEN: metrics are served only on METRICS_PORT, which is not set" : null;
+  const loopback = METRICS_HOST === "localhost" || METRICS_HOST === "::1" || /^127(\.\d{1,3}){3}$/.test(METRICS_HOST);
+  if (!loopback && !METRICS_TOKEN)
+    return `METRICS_HOST: ${METRICS_HOST} is reachable from other machines; set METRICS_TOKEN too, or keep the default 127.0.0.1`;
+  return null;
 }

@@ -20,12 +20,25 @@ type Callback = (error: unknown, result: unknown) => void;
 type QueryConfig = { text?: unknown; name?: unknown; submit?: unknown; callback?: unknown };
 type QueryResult = { rowCount?: number | null; rows?: unknown[] };
 
+/** Hears every timed statement: the pool or client that ran it, how long it took, and its error (SQLSTATE) if it failed. */
+export type StatementObserver = (source: string, durationMs: number, error: { code?: string } | null) => void;
+
+let statementObserver: StatementObserver | null = null;
+
+/**
+ * Statement metrics (app/metrics): from now on every pool or client opened is timed and reported to
+ * `observer`, whatever the log level. Pools opened earlier stay as they were, so call it before the platform opens.
+ */
+export function observeStatements(observer: StatementObserver | null): void {
+  statementObserver = observer;
+}
+
 /**
  * Whether statements on connections opened with `log` are timed. Asked once per pool or client:
- * at info and above nothing is installed, so production runs pg's own query untouched.
+ * at info and above, without a statement observer, nothing is installed, so production runs pg's own query untouched.
  */
 export function timesQueries(log: Logger): boolean {
-  return log.isLevelEnabled("debug");
+  return statementObserver !== null || log.isLevelEnabled("debug");
 }
 
 /**
@@ -46,7 +59,11 @@ export function timeQueries(client: pg.Client, source: string, log: Logger): voi
     if (typeof (config as QueryConfig | undefined)?.submit === "function") return query.apply(this, args);
     const statementLog = scopedLog.getStore() ?? log;
     const started = performance.now();
-    const finished: Callback = (error, result) => logStatement(statementLog, source, config, performance.now() - started, error, result);
+    const finished: Callback = (error, result) => {
+      const durationMs = performance.now() - started;
+      statementObserver?.(source, durationMs, error ? (error as { code?: string }) : null);
+      if (statementLog.isLevelEnabled("debug")) logStatement(statementLog, source, config, durationMs, error, result);
+    };
     const callbackAt = typeof args[1] === "function" ? 1 : typeof args[2] === "function" ? 2 : -1;
     if (callbackAt >= 0) {
       const callback = args[callbackAt] as Callback;

@@ -6,6 +6,7 @@ import "dotenv/config";
 import { Command, CommanderError } from "commander";
 import { ConfigError, loadConfig } from "../app/config.server";
 import { startEmailWorkerFromSettings } from "../app/email/email-worker.server";
+import { observeDatabaseStatements, startMetricsServer } from "../app/metrics/metrics-server.server";
 import { mailSettingsFrom } from "../app/email/mail-settings.server";
 import { createProcessLogger } from "../app/server/process-logger.server";
 import { openPlatform } from "../tenancy/platform";
@@ -32,7 +33,13 @@ each job is taken by one of them. SIGTERM or Ctrl-C lets the email being sent fi
 async function runWorker() {
   const config = loadConfig();
   const logger = createProcessLogger(config);
+  // As in the web process: statements are timed from the pools' creation, and /metrics has its own port.
+  if (config.METRICS_PORT !== undefined) observeDatabaseStatements();
   const platform = await openPlatform(config, logger);
+  const metrics =
+    config.METRICS_PORT === undefined
+      ? null
+      : await startMetricsServer({ settings: { port: config.METRICS_PORT, host: config.METRICS_HOST, token: config.METRICS_TOKEN }, platform, logger });
   const worker = await startEmailWorkerFromSettings(mailSettingsFrom(config), platform, logger);
 
   let stoppingSince = 0;
@@ -42,8 +49,7 @@ async function runWorker() {
     if (stoppingSince) return;
     stoppingSince = Date.now();
     logger.info(`${signal} received: finishing the email being sent, then stopping`);
-    worker
-      .stop()
+    Promise.all([worker.stop(), metrics?.stop()])
       .then(() => platform.close())
       .then(
         () => process.exit(0),

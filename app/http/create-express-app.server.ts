@@ -13,6 +13,7 @@ import type { AppServices, ConductorLoadContext } from "../load-context";
 import { authentication } from "./authentication.server";
 import { clientKey, trustedForwardedHeaders, type TrustProxy } from "../net/client-address.server";
 import { globalRateLimit } from "./global-rate-limit.server";
+import { httpMetrics, routeIdFor } from "../metrics/http-metrics.server";
 import { healthz, readyz } from "./health.server";
 import { INBOUND_EMAIL_PATH, inboundEndpoint } from "./inbound-endpoint.server";
 import { originCheck } from "./origin-check.server";
@@ -37,9 +38,21 @@ export type ExpressAppOptions = {
   build: ServerBuild;
   /** The client assets of `build` (`public/build`, or a side-by-side build's own: see remix.config.js). */
   assetsDir?: string;
+  /** Time requests for /metrics (METRICS_PORT set); off, requests pay nothing for it. */
+  metrics?: boolean;
 };
 
-export function createExpressApp({ platform, services, logger, appDomain, trustProxy, mode, build, assetsDir = "public/build" }: ExpressAppOptions) {
+export function createExpressApp({
+  platform,
+  services,
+  logger,
+  appDomain,
+  trustProxy,
+  mode,
+  build,
+  assetsDir = "public/build",
+  metrics = false,
+}: ExpressAppOptions) {
   const app = express();
   app.disable("x-powered-by");
   // req.ip is taken from X-Forwarded-For only through trusted hops, counted from the right.
@@ -48,6 +61,7 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   // Express reads the left-most entries; links in emails come from that URL, so keep only a trusted proxy's value.
   app.use(trustedForwardedHeaders());
 
+  if (metrics) app.use(httpMetrics());
   app.use(requestLogging(logger, platform));
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
@@ -89,11 +103,12 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(platform.control));
 
-  app.use("/build", express.static(assetsDir, { immutable: true, maxAge: "1y" }));
+  const assets = express.static(assetsDir, { immutable: true, maxAge: "1y" });
+  app.use("/build", (req, res, next) => servedAsStaticFile(assets, req, res, next));
   // Only paths that name a file go to the disk: a stat() per page or data request costs real throughput.
   const publicFiles = express.static("public", { maxAge: "1h", index: false });
   app.use((req, res, next) => {
-    if (/\/[^/]+\.[a-z0-9]+$/i.test(requestPathOf(res).pathname) && !isApiRequest(res)) publicFiles(req, res, next);
+    if (/\/[^/]+\.[a-z0-9]+$/i.test(requestPathOf(res).pathname) && !isApiRequest(res)) servedAsStaticFile(publicFiles, req, res, next);
     else next();
   });
 
@@ -122,7 +137,15 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
       };
     },
   });
-  app.all("*", remix);
+  if (metrics) {
+    const routeId = routeIdFor(build);
+    app.all("*", (req, res, next) => {
+      res.locals.metricsRoute = routeId(req.method, new URL(req.originalUrl, "http://localhost"));
+      remix(req, res, next);
+    });
+  } else {
+    app.all("*", remix);
+  }
 
   app.use(missingTenantSchemaHandler(platform));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -132,4 +155,13 @@ export function createExpressApp({ platform, services, logger, appDomain, trustP
     res.status(500).type("text/plain").send("Something went wrong. Please try again.");
   });
   return app;
+}
+
+/** A file that `serve` answers is labelled `static` in the request metrics; one it passes on is not. */
+function servedAsStaticFile(serve: express.RequestHandler, req: Request, res: Response, next: NextFunction) {
+  res.locals.metricsRoute = "static";
+  serve(req, res, (error?: unknown) => {
+    delete res.locals.metricsRoute;
+    next(error);
+  });
 }

@@ -31,5 +31,15 @@ export function createConductorApp({
   appDomain = config.APP_DOMAIN,
   assetsDir,
 }: ConductorAppOptions) {
-  return createExpressApp({ platform, services: createAppServices(config, platform), logger, appDomain, trustProxy, mode, build, assetsDir });
+  return createExpressApp({
+    platform,
+    services: createAppServices(config, platform),
+    logger,
+    appDomain,
+    trustProxy,
+    mode,
+    build,
+    assetsDir,
+    metrics: config.METRICS_PORT !== undefined,
+  });
 }

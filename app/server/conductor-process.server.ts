@@ -10,6 +10,7 @@ import { mailSettingsFrom } from "../email/mail-settings.server";
 import { inboundSettingsFrom } from "../inbound/inbound-routing.server";
 import { startSmtpReceiver, type SmtpReceiver } from "../inbound/smtp-receiver.server";
 import { smtpReceiverLimitsFrom } from "../inbound/smtp-receiver-limits.server";
+import { observeDatabaseStatements, startMetricsServer, type MetricsServer } from "../metrics/metrics-server.server";
 import { createProcessLogger } from "./process-logger.server";
 
 /** The long-lived parts of a server process, started once; `server.ts` puts an Express app in front. */
@@ -17,9 +18,11 @@ type ConductorProcess = {
   config: AppConfig;
   logger: Logger;
   platform: OpenedPlatform;
+  /** Where `/metrics` listens (METRICS_PORT), or null when metrics are off. */
+  metricsPort: number | null;
   /** What to print once the server listens: where to sign in to the demo workspace, when there is one. */
   readyBanner(port: number): string | null;
-  /** Stops the email worker and the SMTP receiver (each finishes what it is doing), then, once `requestsDone` settles, the database. */
+  /** Stops the email worker, the SMTP receiver (each finishes what it is doing) and the metrics listener, then, once `requestsDone` settles, the database. */
   stop(requestsDone: Promise<unknown>): Promise<void>;
 };
 
@@ -31,8 +34,14 @@ export async function startConductor(env: Record<string, string | undefined> = p
   const config = loadConfig(env);
   const logger = createProcessLogger(config);
 
+  // Before the platform opens its pools: they time their statements for the metrics from the start.
+  if (config.METRICS_PORT !== undefined) observeDatabaseStatements();
   logger.info(config.DATABASE_URL ? "connecting to DATABASE_URL" : `starting the embedded PostgreSQL (data in ${path.resolve(config.DATA_DIR)})`);
   const platform = await openPlatform(config, logger);
+  const metrics: MetricsServer | null =
+    config.METRICS_PORT === undefined
+      ? null
+      : await startMetricsServer({ settings: { port: config.METRICS_PORT, host: config.METRICS_HOST, token: config.METRICS_TOKEN }, platform, logger });
 
   const migration = await migrateAllTenants(platform.control.db, (tenant) => platform.router.poolFor(tenant), {
     onProgress: ({ done, total, failed }) => {
@@ -66,6 +75,7 @@ export async function startConductor(env: Record<string, string | undefined> = p
     config,
     logger,
     platform,
+    metricsPort: metrics?.port ?? null,
     readyBanner: (port) => {
       if (!demo) return null;
       const origin = (slug: string) => `http://${slug}.${config.APP_DOMAIN}${port === 80 ? "" : `:${port}`}`;
@@ -82,7 +92,7 @@ export async function startConductor(env: Record<string, string | undefined> = p
     // The worker finishes its current job first; it still needs the database for that.
     // The receiver stops taking new connections; a message being stored finishes before the database closes.
     stop: async (requestsDone) => {
-      await Promise.all([requestsDone, worker?.stop(), smtpReceiver?.stop()]);
+      await Promise.all([requestsDone, worker?.stop(), smtpReceiver?.stop(), metrics?.stop()]);
       await platform.close();
     },
   };
