@@ -1,14 +1,18 @@
 import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
 import { Form, Link, useNavigation } from "@remix-run/react";
-import { customerFormSchema, type CustomerInput } from "~/customers/customer-schemas";
+import { useEffect, useState } from "react";
+import type { CustomerInput } from "~/customers/customer-schemas";
+import type { validateCustomerForm } from "~/customers/customer-form-validation";
 import { Button, CsrfInput, FormErrors, TextField } from "./form-fields";
+
+type Constraint = NonNullable<Parameters<typeof useForm>[0]["constraint"]>;
 
 type CustomerFormValues = { name: string; email: string; company: string; phone: string };
 
 /**
  * The create and edit form of a customer. The server parses the same schema, so the field errors
- * the browser shows on blur are the ones a submit without JavaScript gets back.
+ * the browser shows on blur (once the checks have loaded, just after hydration) are the ones a submit
+ * without JavaScript gets back. `constraint` comes from the loader (customerFormConstraint).
  */
 export function CustomerForm({
   id,
@@ -16,22 +20,28 @@ export function CustomerForm({
   defaultValue,
   submitLabel,
   cancelTo,
+  constraint,
 }: {
+  constraint: Constraint;
   id: string;
   lastResult?: SubmissionResult<string[]>;
   defaultValue?: CustomerFormValues;
   submitLabel: string;
   cancelTo: string;
 }) {
+  const [validate, setValidate] = useState<typeof validateCustomerForm | null>(null);
+  useEffect(() => {
+    void import("~/customers/customer-form-validation").then((module) => setValidate(() => module.validateCustomerForm));
+  }, []);
   // The schema preprocesses empty optional fields, which types them as unknown; every field is a text input.
   const [form, fields] = useForm<{ name: string; email: string; company?: string; phone?: string }, CustomerInput>({
     id,
     lastResult,
     defaultValue,
-    constraint: getZodConstraint(customerFormSchema),
+    constraint,
     shouldValidate: "onBlur",
     shouldRevalidate: "onInput",
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: customerFormSchema }),
+    onValidate: validate ? ({ formData }) => validate(formData) : undefined,
   });
   const submitting = useNavigation().state === "submitting";
   return (

@@ -1,22 +1,25 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useActionData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { agentActor } from "~/activity/actor";
 import { access } from "~/auth/access";
 import { requireUser } from "~/auth/guards.server";
 import { CustomerForm } from "~/components/customer-form";
 import { PageHeader } from "~/components/page-header";
 import { PanelErrorBoundary } from "~/components/route-error";
-import { customerFormSchema } from "~/customers/customer-schemas";
+import { customerFormConstraint, validateCustomerForm } from "~/customers/customer-form.server";
 import { createCustomer } from "~/customers/customers.server";
 import { replyOnAppError } from "~/http/route-errors.server";
 
 export const handle = access("agent");
 export const meta: MetaFunction = () => [{ title: "New customer · Conductor" }];
 
+export function loader() {
+  return { constraint: customerFormConstraint() };
+}
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireUser(context);
-  const submission = parseWithZod(await request.formData(), { schema: customerFormSchema });
+  const submission = validateCustomerForm(await request.formData());
   if (submission.status !== "success") return data(submission.reply(), { status: 400 });
   return replyOnAppError(submission, async () => {
     const customer = await createCustomer(context.db, agentActor(user), submission.value);
@@ -26,6 +29,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function NewCustomer() {
   const lastResult = useActionData<typeof action>();
+  const { constraint } = useLoaderData<typeof loader>();
   return (
     <div className="mx-auto max-w-3xl">
       <nav aria-label="Breadcrumb" className="mb-2 text-sm">
@@ -37,7 +41,7 @@ export default function NewCustomer() {
       <section aria-label="Customer details" className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
         <div className="h-1.5 bg-gradient-primary" />
         <div className="p-6">
-          <CustomerForm id="new-customer" lastResult={lastResult} submitLabel="Add customer" cancelTo="/customers" />
+          <CustomerForm id="new-customer" constraint={constraint} lastResult={lastResult} submitLabel="Add customer" cancelTo="/customers" />
         </div>
       </section>
     </div>
