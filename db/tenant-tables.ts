@@ -272,6 +272,8 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       entityId: bigint("entity_id", { mode: "number" }),
       ticketId: bigint("ticket_id", { mode: "number" }).references(() => tickets.id, { onDelete: "cascade" }),
       changes: jsonb("changes").$type<Record<string, { from: unknown; to: unknown }>>(),
+      /** Who acted when it was an automation rather than a person ("Trigger: Escalate VIP"); null otherwise. */
+      actorLabel: text("actor_label"),
       createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     },
     (t) => [
@@ -661,6 +663,42 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ],
   );
 
+  /**
+   * Triggers (issue 14 item 2): rules run in `position` order inside the transaction of the ticket change
+   * that fires them. Conditions and actions are validated by app/triggers/trigger-schema.ts.
+   */
+  const triggers = table(
+    "triggers",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text("name").notNull(),
+      position: integer("position").notNull(),
+      active: boolean("active").notNull().default(true),
+      /** ticket_created, ticket_updated, customer_replied, agent_replied. */
+      events: text("events").array().notNull(),
+      /** "all": every condition must hold; "any": one is enough. */
+      match: text("match").$type<"all" | "any">().notNull().default("all"),
+      conditions: jsonb("conditions")
+        .$type<unknown[]>()
+        .notNull()
+        .default(sql`'[]'::jsonb`),
+      actions: jsonb("actions")
+        .$type<unknown[]>()
+        .notNull()
+        .default(sql`'[]'::jsonb`),
+      ...timestamps,
+    },
+    (t) => [
+      uniqueIndex("triggers_name_key").on(sql`lower(${t.name})`),
+      index("triggers_position_idx").on(t.position),
+      check("triggers_match_check", sql`${t.match} in ('all', 'any')`),
+      check(
+        "triggers_events_check",
+        sql`${t.events} <@ array['ticket_created', 'ticket_updated', 'customer_replied', 'agent_replied']::text[] and cardinality(${t.events}) > 0`,
+      ),
+    ],
+  );
+
   /** SLA policies, tried in `position` order: the first whose conditions match a ticket applies. */
   const slaPolicies = table(
     "sla_policies",
@@ -788,6 +826,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     macros,
     webhooks,
     webhookDeliveries,
+    triggers,
   };
 }
 

@@ -33,4 +33,5 @@ export const {
   macros,
   webhooks,
   webhookDeliveries,
+  triggers,
 } = templateTables();

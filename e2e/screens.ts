@@ -77,6 +77,7 @@ const SCREEN_URLS: Record<string, (data: ScreenData) => string[]> = {
   "routes/_app.settings.sla_.$id": () => ["/settings/sla/new"],
   // The same page creates (/settings/webhooks/new) and shows a webhook; the demo workspace has none.
   "routes/_app.settings.webhooks_.$id": () => ["/settings/webhooks/new"],
+  "routes/_app.settings.triggers_.$id": () => ["/settings/triggers/new"],
   "routes/_app.settings.team_.$id.sessions": ({ agentId }) => [`/settings/team/${agentId}/sessions`],
   "routes/dev.mailbox.$id": ({ mailboxEmailId }) => [`/dev/mailbox/${mailboxEmailId}`],
   "routes/invite.$token": ({ inviteToken }) => [`/invite/${inviteToken}`],

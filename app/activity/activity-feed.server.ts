@@ -6,7 +6,8 @@ import { decodeCursor, encodeCursor, type Page } from "../pagination.server";
 export type ActivityItem = {
   id: number;
   action: string;
-  actor: { type: AuthorType; id: number | null; name: string };
+  /** `label` names the automation that acted as Conductor ("Trigger: Escalate VIP"), else null. */
+  actor: { type: AuthorType; id: number | null; name: string; label: string | null };
   entityType: string;
   entityId: number | null;
   ticket: { number: number; subject: string } | null;
@@ -30,6 +31,7 @@ export async function listActivity({ db, t }: TenantHandle, scope: Scope, option
       actorType: t.activityLogs.actorType,
       actorUserId: t.activityLogs.actorUserId,
       actorCustomerId: t.activityLogs.actorCustomerId,
+      actorLabel: t.activityLogs.actorLabel,
       actorUserName: t.users.name,
       entityType: t.activityLogs.entityType,
       entityId: t.activityLogs.entityId,
@@ -75,6 +77,7 @@ export async function listActivity({ db, t }: TenantHandle, scope: Scope, option
       id: row.actorType === "agent" ? row.actorUserId : row.actorType === "customer" ? row.actorCustomerId : null,
       name:
         row.actorType === "agent" ? (row.actorUserName ?? "A former member") : row.actorType === "customer" ? (row.customerName ?? "A customer") : "Conductor",
+      label: row.actorLabel,
     },
     entityType: row.entityType,
     entityId: row.entityId,

@@ -132,7 +132,7 @@ export function activityJson(item: ActivityItem): Json<typeof activitySchema> {
   return {
     id: item.id,
     action: item.action,
-    actor: { type: item.actor.type, id: item.actor.id, name: item.actor.name },
+    actor: { type: item.actor.type, id: item.actor.id, name: item.actor.label ?? item.actor.name },
     entityType: item.entityType,
     entityId: item.entityId,
     ticket: item.ticket ? { number: item.ticket.number, subject: item.ticket.subject } : null,

@@ -8,7 +8,8 @@ import { agentStatusLabel, type TicketStatusRecord } from "~/ticket-statuses/tic
 import { PRIORITY_LABELS } from "~/tickets/ticket-labels";
 import { RelativeTime } from "./relative-time";
 
-type Serialized = Omit<ActivityItem, "createdAt"> & { createdAt: Date | string };
+/** `actor.label` names an automation ("Trigger: Escalate VIP") that acted as Conductor. */
+type Serialized = Omit<ActivityItem, "createdAt" | "actor"> & { createdAt: Date | string; actor: ActivityItem["actor"] & { label?: string | null } };
 
 /** Who did what to which ticket or customer, newest first. */
 export function ActivityList({ items, emptyText = "Nothing has happened yet." }: { items: Serialized[]; emptyText?: string }) {
@@ -43,7 +44,7 @@ const label = (field: string, value: unknown, statuses: TicketStatusRecord[]): s
 };
 
 function describe(item: Serialized, statuses: TicketStatusRecord[]): ReactNode {
-  const who = <strong className="font-semibold">{item.actor.name}</strong>;
+  const who = <strong className="font-semibold">{item.actor.label ?? item.actor.name}</strong>;
   const ticket = item.ticket ? (
     <Link to={`/tickets/${item.ticket.number}`} className="font-medium text-brand-700 hover:underline">
       #{item.ticket.number} {item.ticket.subject}
@@ -116,6 +117,31 @@ function describe(item: Serialized, statuses: TicketStatusRecord[]): ReactNode {
       return (
         <>
           {describeSlaAlert({ kind, metric: alert.metric, dueAt: new Date(alert.dueAt), minutesLate: alert.minutesLate }, new Date(item.createdAt))} on {ticket}
+        </>
+      );
+    }
+    case "trigger.fired": {
+      const done = (change("trigger")?.to as { actions?: unknown } | undefined)?.actions;
+      const actions = Array.isArray(done) ? done.filter((entry): entry is string => typeof entry === "string") : [];
+      return (
+        <>
+          {who} ran on {ticket}
+          {actions.length ? `: ${actions.join(", ")}` : ""}
+        </>
+      );
+    }
+    case "trigger.loop_stopped":
+      return (
+        <>
+          {who} would have changed {ticket} again and was stopped: a trigger runs at most once per change, so triggers cannot undo each other in a loop
+        </>
+      );
+    case "trigger.chain_cut": {
+      const limit = (change("chain")?.to as { limit?: unknown } | undefined)?.limit;
+      return (
+        <>
+          Warning: the change {who} made to {ticket} fired no further triggers, since a chain of triggers stops after {typeof limit === "number" ? limit : 5}{" "}
+          steps
         </>
       );
     }

@@ -18,10 +18,13 @@ const AUTOMATIC_KINDS: Record<string, string> = {
   webhook_disabled: "auto-generated",
   new_device_sign_in: "auto-generated",
   two_factor_changed: "auto-generated",
+  // A trigger's emails are automatic: auto-responders must not answer them (RFC 3834).
+  trigger_customer_email: "auto-generated",
+  trigger_notice: "auto-generated",
 };
 
 // The emails a customer answers; agents' notices and sign-in codes are not part of a ticket's thread.
-const REPLYABLE_KINDS = new Set(["ticket_confirmation", "agent_reply"]);
+const REPLYABLE_KINDS = new Set(["ticket_confirmation", "agent_reply", "trigger_customer_email"]);
 
 /**
  * The message for one outbox row, through nodemailer's object API only (no raw headers), so every

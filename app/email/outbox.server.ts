@@ -26,7 +26,9 @@ export type OutboundEmail = {
     | "sla_breach_notice"
     | "webhook_disabled"
     | "new_device_sign_in"
-    | "two_factor_changed";
+    | "two_factor_changed"
+    | "trigger_customer_email"
+    | "trigger_notice";
   to: { address: string; name?: string | null };
   subject: string;
   text: string;

@@ -115,6 +115,7 @@ export async function processInboundEmail(handle: TenantHandle, options: Inbound
           joined,
           { type: "customer", customerId: customer.id },
           { customer: { id: customer.id }, subject, message: body, channel: "email" },
+          mailContext,
         );
         const [first] = await tx
           .select({ id: t.ticketMessages.id })

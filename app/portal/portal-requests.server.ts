@@ -38,6 +38,7 @@ export async function submitPortalRequest(
         joinTransaction(handle, tx),
         { type: "customer", customerId: customer.id },
         { customer: { id: customer.id }, subject: input.subject, message: input.message, channel: "portal", category: input.category ?? null },
+        { origin },
       );
       await tx.update(t.tickets).set({ idempotencyKey: input.idempotencyKey }).where(eq(t.tickets.id, ticket.id));
       await queueTicketConfirmation(

@@ -22,11 +22,12 @@ export default function SettingsLayout() {
     { to: "/settings/statuses", label: "Statuses", show: isAdmin },
     { to: "/settings/macros", label: "Macros", show: true },
     { to: "/settings/webhooks", label: "Webhooks", show: isAdmin },
+    { to: "/settings/triggers", label: "Triggers", show: isAdmin },
   ];
   return (
     <div className="mx-auto max-w-4xl">
       <h1 className="text-2xl font-bold text-slate-900">Settings</h1>
-      {/* Ten tabs are wider than a phone: the row scrolls sideways instead of the page. */}
+      {/* The tabs are wider than a phone: the row scrolls sideways instead of the page. */}
       <nav aria-label="Settings" className="mt-4 flex gap-2 overflow-x-auto border-b border-slate-200">
         {tabs
           .filter((tab) => tab.show)

@@ -115,7 +115,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return onAppError(
       async () => {
         const updated = pickProperties(
-          await updateTicket(context.db, agentActor(user), number, { ...changes, assigneeId: changes.assigneeId ?? null }, version),
+          await updateTicket(context.db, agentActor(user), number, { ...changes, assigneeId: changes.assigneeId ?? null }, version, {
+            origin: context.services.mail.originFor(context.tenant),
+          }),
         );
         await countMacroUse(context, user, form.get("macroId"));
         return { intent, updated };

@@ -68,7 +68,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
           : { addTag: input.tag };
   return onAppError(
     async () => {
-      const count = await bulkUpdateTickets(context.db, agentActor(user), input.numbers, change);
+      const count = await bulkUpdateTickets(context.db, agentActor(user), input.numbers, change, { origin: context.services.mail.originFor(context.tenant) });
       const back = new URL(request.url);
       back.searchParams.delete("index");
       back.searchParams.set("updated", String(count));

@@ -47,15 +47,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return replyOnAppError(
     submission,
     async () => {
-      const { number } = await createTicket(context.db, agentActor(user), {
-        customer: input.customerId ? { id: input.customerId } : { name: input.customerName!, email: input.customerEmail! },
-        subject: input.subject,
-        message: input.message,
-        priority: input.priority,
-        assigneeId: input.assigneeId ?? null,
-        tags: input.tags,
-        channel: "web",
-      });
+      const { number } = await createTicket(
+        context.db,
+        agentActor(user),
+        {
+          customer: input.customerId ? { id: input.customerId } : { name: input.customerName!, email: input.customerEmail! },
+          subject: input.subject,
+          message: input.message,
+          priority: input.priority,
+          assigneeId: input.assigneeId ?? null,
+          tags: input.tags,
+          channel: "web",
+        },
+        { origin: context.services.mail.originFor(context.tenant) },
+      );
       return redirect(`/tickets/${number}`);
     },
     { body: (result) => ({ result }) },

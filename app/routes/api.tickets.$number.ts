@@ -24,6 +24,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = requireUser(context);
   const number = ticketNumberParam(params.number);
   const { version, ...changes } = await readJsonBody(request, ticketChangesBody);
-  await updateTicket(context.db, agentActor(user), number, changes, version);
+  await updateTicket(context.db, agentActor(user), number, changes, version, { origin: context.services.mail.originFor(context.tenant) });
   return Response.json(ticketJson(await getTicket(context.db, number)));
 }

@@ -23,10 +23,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   allowMethods(request, METHODS);
   const user = requireUser(context);
   const { customerId, customer, ...input } = await readJsonBody(request, newTicketBody);
-  const { number } = await createTicket(context.db, agentActor(user), {
-    ...input,
-    customer: customerId !== undefined ? { id: customerId } : customer!,
-    channel: "api",
-  });
+  const { number } = await createTicket(
+    context.db,
+    agentActor(user),
+    { ...input, customer: customerId !== undefined ? { id: customerId } : customer!, channel: "api" },
+    { origin: context.services.mail.originFor(context.tenant) },
+  );
   return created(`/api/tickets/${number}`, ticketJson(await getTicket(context.db, number)));
 }

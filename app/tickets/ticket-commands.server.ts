@@ -8,6 +8,8 @@ import { customerExists, findOrCreateCustomer } from "../customers/customers.ser
 import type { MailContext } from "../email/notifications.server";
 import { queueTicketMessageEmails } from "../email/ticket-emails.server";
 import { trackTicketSla, type SlaChange } from "../service-levels/ticket-sla.server";
+import { newTriggerRun, runTriggers, type AutomatedActor, type TriggerOps, type TriggerRun } from "../triggers/run-triggers.server";
+import type { TriggerChanges } from "../triggers/trigger-rules";
 import { queueWebhookEvent } from "../webhooks/webhook-outbox.server";
 import { ticketEventData } from "../webhooks/webhook-payloads.server";
 import { builtInStatusKey } from "../ticket-statuses/ticket-status-catalog";
@@ -65,6 +67,12 @@ function versionConflict(row: TicketProperties): AppError {
   );
 }
 
+/** A person, Conductor, or one of the workspace's automations (a trigger) acting as Conductor under its own name. */
+type CommandActor = Actor | AutomatedActor;
+
+/** The actor columns of an activity entry, with the automation's name when it is one. */
+const activityActor = (actor: CommandActor) => ({ ...actorColumns(actor), actorLabel: "label" in actor ? actor.label : null });
+
 const FIELD_ACTIONS = {
   subject: "ticket.subject_changed",
   status: "ticket.status_changed",
@@ -78,7 +86,12 @@ const FIELD_ACTIONS = {
  * takes it down on their behalf), the customer when new, the counters and the activity entry:
  * all in one transaction.
  */
-export async function createTicket(handle: TenantHandle, actor: Actor, input: NewTicket): Promise<{ id: number; number: number; customerId: number }> {
+export async function createTicket(
+  handle: TenantHandle,
+  actor: Actor,
+  input: NewTicket,
+  mail?: MailContext,
+): Promise<{ id: number; number: number; customerId: number }> {
   const { t } = handle;
   assertTagCount(input.tags ?? [], []);
   return countersChanged(handle, async (tx) => {
@@ -126,13 +139,27 @@ export async function createTicket(handle: TenantHandle, actor: Actor, input: Ne
       },
     });
     await queueWebhookEvent({ tx, handle }, "ticket.created", () => ticketEventData(tx, t, ticket!.id));
+    await runTriggers(tx, handle, triggerOps(tx, handle), newTriggerRun(mail), {
+      event: "ticket_created",
+      ticketId: ticket!.id,
+      changes: {
+        subject: { from: null, to: input.subject },
+        status: { from: null, to: status.key },
+        priority: { from: null, to: input.priority ?? "normal" },
+        assigneeId: { from: null, to: assigneeId },
+        tags: { from: null, to: input.tags ?? [] },
+      },
+      messageBody: input.message,
+      depth: 1,
+    });
     return { id: ticket!.id, number: ticket!.number, customerId };
   });
 }
 
 /**
- * Applies property changes and records one activity entry per changed field. With
- * `expectedVersion`, refuses (`version_conflict`) when someone else changed the ticket first.
+ * Applies property changes and records one activity entry per changed field, then runs the
+ * `ticket_updated` triggers; returns the ticket as it is after them. With `expectedVersion`, refuses
+ * (`version_conflict`) when someone else changed the ticket first. With `mail`, triggers may send email.
  */
 export async function updateTicket(
   handle: TenantHandle,
@@ -140,8 +167,9 @@ export async function updateTicket(
   number: number,
   changes: TicketChanges,
   expectedVersion?: number,
+  mail?: MailContext,
 ): Promise<TicketProperties> {
-  return countersChanged(handle, (tx) => updateTicketInTransaction(tx, handle, actor, number, changes, expectedVersion));
+  return countersChanged(handle, (tx) => updateTicketInTransaction(tx, handle, actor, number, changes, expectedVersion, newTriggerRun(mail)));
 }
 
 async function updateTicketInTransaction(
@@ -150,8 +178,31 @@ async function updateTicketInTransaction(
   actor: Actor,
   number: number,
   changes: TicketChanges,
-  expectedVersion?: number,
+  expectedVersion: number | undefined,
+  run: TriggerRun,
 ): Promise<TicketProperties> {
+  const { current, next, diff } = await applyTicketChanges(tx, handle, actor, number, changes, expectedVersion);
+  if (Object.keys(diff).length === 0) return next;
+  await runTriggers(tx, handle, triggerOps(tx, handle), run, {
+    event: "ticket_updated",
+    ticketId: current.id,
+    changes: diff,
+    messageBody: null,
+    depth: 1,
+    ticket: { ...next, id: current.id, channel: current.channel },
+  });
+  return run.changed ? lockTicket(tx, handle.t, number) : next;
+}
+
+/** The update itself, without triggers: what a person's change and a trigger's change share. */
+async function applyTicketChanges(
+  tx: TenantTransaction,
+  handle: Pick<TenantHandle, "t" | "tenant">,
+  actor: CommandActor,
+  number: number,
+  changes: TicketChanges,
+  expectedVersion?: number,
+): Promise<{ current: LockedTicket; next: TicketProperties; diff: TriggerChanges }> {
   const { t } = handle;
   const current = await lockTicket(tx, t, number);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw versionConflict(current);
@@ -166,7 +217,7 @@ async function updateTicketInTransaction(
   if (!diff.status && current.statusCategory === "new" && diff.assigneeId && changes.assigneeId != null) {
     diff.status = { from: current.status, to: builtInStatusKey("open") };
   }
-  if (Object.keys(diff).length === 0) return current;
+  if (Object.keys(diff).length === 0) return { current, next: current, diff };
   if (diff.assigneeId && changes.assigneeId != null) await assertAssignable(tx, t, changes.assigneeId);
   if (diff.tags) assertTagCount(changes.tags!, current.tags);
   const status = diff.status ? await resolveStatusForChange(tx, t, diff.status.to as string) : { key: current.status, category: current.statusCategory };
@@ -197,7 +248,7 @@ async function updateTicketInTransaction(
   if (slaChanges.length > 0) await trackTicketSla(tx, t, current.id, slaChanges);
   for (const [field, change] of Object.entries(diff)) {
     await recordActivity(tx, t, {
-      ...actorColumns(actor),
+      ...activityActor(actor),
       action: FIELD_ACTIONS[field as keyof typeof FIELD_ACTIONS],
       entityType: "ticket",
       entityId: current.id,
@@ -206,7 +257,17 @@ async function updateTicketInTransaction(
     });
   }
   await queueWebhookEvent({ tx, handle }, "ticket.updated", async () => ({ ...(await ticketEventData(tx, t, current.id)), changes: diff }));
-  return next;
+  return { current, next, diff };
+}
+
+/** What triggers change through: the same in-transaction commands, which do not run triggers themselves (the runner chains them). */
+function triggerOps(tx: TenantTransaction, handle: Pick<TenantHandle, "t" | "tenant">): TriggerOps {
+  return {
+    applyChanges: async (actor, number, changes) => (await applyTicketChanges(tx, handle, actor, number, changes)).diff,
+    addNote: async (actor, number, body) => {
+      await addMessageInTransaction(tx, handle, actor, number, { body, internal: true });
+    },
+  };
 }
 
 export type NewMessage = { body: string; internal?: boolean };
@@ -224,59 +285,83 @@ export async function addMessage(
   input: NewMessage,
   mail?: MailContext,
 ): Promise<{ id: number; createdAt: Date }> {
-  const { t } = handle;
   if (actor.type === "customer" && input.internal) throw new AppError("forbidden", "Customers cannot write internal notes.");
   return countersChanged(handle, async (tx) => {
-    const current = await lockTicket(tx, t, number);
-    if (actor.type === "customer" && current.customerId !== actor.customerId) throw notFound("That ticket");
-    const internal = Boolean(input.internal);
-    const [message] = await tx
-      .insert(t.ticketMessages)
-      .values({
-        ticketId: current.id,
-        authorType: actor.type,
-        authorUserId: actor.type === "agent" ? actor.userId : null,
-        authorCustomerId: actor.type === "customer" ? actor.customerId : null,
-        internal,
-        body: input.body,
-      })
-      .returning({ id: t.ticketMessages.id, createdAt: t.ticketMessages.createdAt });
-    const firstResponse = actor.type === "agent" && !internal && current.firstResponseAt === null;
-    // A customer's reply reopens a solved ticket so it is not missed; an agent's public reply takes a new one on.
-    const reopen = actor.type === "customer" && isSolved(current.statusCategory);
-    const takenOn = actor.type === "agent" && !internal && current.statusCategory === "new";
-    const moveTo = reopen || takenOn ? await resolveBuiltIn(tx, t, "open") : null;
-    await tx
-      .update(t.tickets)
-      .set({
-        updatedAt: sql`now()`,
-        searchDocument: sql`${t.tickets.searchDocument} || ${bodyDocument(input.body)}`,
-        ...(firstResponse ? { firstResponseAt: sql`now()` } : {}),
-        ...(moveTo ? { statusKey: moveTo.key, statusCategory: moveTo.category, solvedAt: null, version: current.version + 1 } : {}),
-      })
-      .where(eq(t.tickets.id, current.id));
-    const action = actor.type === "customer" ? "ticket.customer_replied" : internal ? "ticket.note_added" : "ticket.replied";
-    await recordActivity(tx, t, { ...actorColumns(actor), action, entityType: "message", entityId: message!.id, ticketId: current.id });
-    if (moveTo) {
-      await moveTicketCount(tx, t, current, { statusCategory: moveTo.category, assigneeId: current.assigneeId, priority: current.priority });
-      await recordActivity(tx, t, {
-        ...actorColumns(actor),
-        action: "ticket.status_changed",
-        entityType: "ticket",
-        entityId: current.id,
-        ticketId: current.id,
-        changes: { status: { from: current.status, to: moveTo.key } },
+    const { message, ticketId, statusChange } = await addMessageInTransaction(tx, handle, actor, number, input, mail);
+    // Replies fire their own event; internal notes and Conductor's messages fire none.
+    const event = actor.type === "customer" ? "customer_replied" : actor.type === "agent" && !input.internal ? "agent_replied" : null;
+    if (event) {
+      await runTriggers(tx, handle, triggerOps(tx, handle), newTriggerRun(mail), {
+        event,
+        ticketId,
+        changes: statusChange ? { status: statusChange } : {},
+        messageBody: input.body,
+        depth: 1,
       });
     }
-    if (actor.type === "customer") await trackTicketSla(tx, t, current.id, reopen ? ["status_changed", "customer_message"] : ["customer_message"]);
-    else if (!internal) await trackTicketSla(tx, t, current.id, takenOn ? ["status_changed", "agent_public_reply"] : ["agent_public_reply"]);
-    if (mail) await queueTicketMessageEmails(tx, handle, mail, { actor, ticket: current, message: { id: message!.id, body: input.body, internal } });
-    await queueWebhookEvent({ tx, handle }, "message.created", async () => ({
-      ticket: await ticketEventData(tx, t, current.id),
-      message: { id: message!.id, authorType: actor.type, internal, body: input.body, createdAt: message!.createdAt.toISOString() },
-    }));
-    return message!;
+    return message;
   });
+}
+
+async function addMessageInTransaction(
+  tx: TenantTransaction,
+  handle: Pick<TenantHandle, "t" | "tenant">,
+  actor: CommandActor,
+  number: number,
+  input: NewMessage,
+  mail?: MailContext,
+): Promise<{ message: { id: number; createdAt: Date }; ticketId: number; statusChange: { from: string; to: string } | null }> {
+  const { t } = handle;
+  const current = await lockTicket(tx, t, number);
+  if (actor.type === "customer" && current.customerId !== actor.customerId) throw notFound("That ticket");
+  const internal = Boolean(input.internal);
+  const [message] = await tx
+    .insert(t.ticketMessages)
+    .values({
+      ticketId: current.id,
+      authorType: actor.type,
+      authorUserId: actor.type === "agent" ? actor.userId : null,
+      authorCustomerId: actor.type === "customer" ? actor.customerId : null,
+      internal,
+      body: input.body,
+    })
+    .returning({ id: t.ticketMessages.id, createdAt: t.ticketMessages.createdAt });
+  const firstResponse = actor.type === "agent" && !internal && current.firstResponseAt === null;
+  // A customer's reply reopens a solved ticket so it is not missed; an agent's public reply takes a new one on.
+  const reopen = actor.type === "customer" && isSolved(current.statusCategory);
+  const takenOn = actor.type === "agent" && !internal && current.statusCategory === "new";
+  const moveTo = reopen || takenOn ? await resolveBuiltIn(tx, t, "open") : null;
+  await tx
+    .update(t.tickets)
+    .set({
+      updatedAt: sql`now()`,
+      searchDocument: sql`${t.tickets.searchDocument} || ${bodyDocument(input.body)}`,
+      ...(firstResponse ? { firstResponseAt: sql`now()` } : {}),
+      ...(moveTo ? { statusKey: moveTo.key, statusCategory: moveTo.category, solvedAt: null, version: current.version + 1 } : {}),
+    })
+    .where(eq(t.tickets.id, current.id));
+  const action = actor.type === "customer" ? "ticket.customer_replied" : internal ? "ticket.note_added" : "ticket.replied";
+  await recordActivity(tx, t, { ...activityActor(actor), action, entityType: "message", entityId: message!.id, ticketId: current.id });
+  if (moveTo) {
+    await moveTicketCount(tx, t, current, { statusCategory: moveTo.category, assigneeId: current.assigneeId, priority: current.priority });
+    await recordActivity(tx, t, {
+      ...activityActor(actor),
+      action: "ticket.status_changed",
+      entityType: "ticket",
+      entityId: current.id,
+      ticketId: current.id,
+      changes: { status: { from: current.status, to: moveTo.key } },
+    });
+  }
+  if (actor.type === "customer") await trackTicketSla(tx, t, current.id, reopen ? ["status_changed", "customer_message"] : ["customer_message"]);
+  else if (!internal) await trackTicketSla(tx, t, current.id, takenOn ? ["status_changed", "agent_public_reply"] : ["agent_public_reply"]);
+  if (mail && actor.type !== "system")
+    await queueTicketMessageEmails(tx, handle, mail, { actor, ticket: current, message: { id: message!.id, body: input.body, internal } });
+  await queueWebhookEvent({ tx, handle }, "message.created", async () => ({
+    ticket: await ticketEventData(tx, t, current.id),
+    message: { id: message!.id, authorType: actor.type, internal, body: input.body, createdAt: message!.createdAt.toISOString() },
+  }));
+  return { message: message!, ticketId: current.id, statusChange: moveTo ? { from: current.status, to: moveTo.key } : null };
 }
 
 export type BulkChange = { assigneeId: number | null } | { status: string } | { priority: TicketPriority } | { addTag: string };
@@ -285,7 +370,7 @@ export type BulkChange = { assigneeId: number | null } | { status: string } | { 
  * One change to many tickets in one transaction: all of them or none. Missing numbers are a 404;
  * adding a tag to tickets that already have the most they may have is refused, naming them.
  */
-export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numbers: number[], change: BulkChange): Promise<number> {
+export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numbers: number[], change: BulkChange, mail?: MailContext): Promise<number> {
   const { t } = handle;
   const unique = [...new Set(numbers)].sort((a, b) => a - b);
   return countersChanged(handle, async (tx) => {
@@ -310,7 +395,8 @@ export async function bulkUpdateTickets(handle: TenantHandle, actor: Actor, numb
     for (const ticket of found) {
       const changes: TicketChanges =
         "addTag" in change ? { tags: ticket.tags.includes(change.addTag) ? ticket.tags : [...ticket.tags, change.addTag] } : change;
-      await updateTicketInTransaction(tx, handle, actor, ticket.number, changes);
+      // Each ticket's change is its own originating change for triggers.
+      await updateTicketInTransaction(tx, handle, actor, ticket.number, changes, undefined, newTriggerRun(mail));
     }
     return found.length;
   });
@@ -323,11 +409,11 @@ function assertTagCount(next: string[], current: string[]): void {
   }
 }
 
-type LockedTicket = TicketProperties & { id: number; customerId: number; firstResponseAt: Date | null };
+type LockedTicket = TicketProperties & { id: number; customerId: number; channel: TicketChannel; firstResponseAt: Date | null };
 
 async function lockTicket(tx: TenantTransaction, t: TenantTables, number: number): Promise<LockedTicket> {
   const [ticket] = await tx
-    .select({ ...ticketPropertyColumns(t), customerId: t.tickets.customerId, firstResponseAt: t.tickets.firstResponseAt })
+    .select({ ...ticketPropertyColumns(t), customerId: t.tickets.customerId, channel: t.tickets.channel, firstResponseAt: t.tickets.firstResponseAt })
     .from(t.tickets)
     .where(eq(t.tickets.number, number))
     .for("update");
