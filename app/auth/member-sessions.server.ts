@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { and, desc, eq, gt, ne, sql } from "drizzle-orm";
+import * as z from "zod";
 import type { TenantHandle } from "../../tenancy/connection-router";
 import { recordActivity } from "../activity/activity-log.server";
 import { actorColumns, type Actor } from "../activity/actor";
@@ -21,6 +22,9 @@ export type MemberSession = {
   lastActiveAt: Date;
   current: boolean;
 };
+
+/** A handle as handleOf writes it: 22 base64url characters. */
+const sessionHandleSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
 
 const handleOf = (sessionId: string) => createHash("sha256").update(`session-handle:${sessionId}`).digest("base64url").slice(0, 22);
 
@@ -59,6 +63,7 @@ export async function listMemberSessions({ db, t }: Pick<TenantHandle, "db" | "t
 /** Signs one of the member's sessions out; another member's handle is not found. */
 export async function endMemberSession(handle: TenantHandle, actor: Actor, userId: number, sessionHandle: string): Promise<void> {
   const { t } = handle;
+  if (!sessionHandleSchema.safeParse(sessionHandle).success) throw notFound("That session");
   await handle.transaction(async (tx) => {
     const sessions = await tx.select({ id: t.sessions.id }).from(t.sessions).where(eq(t.sessions.userId, userId));
     const target = sessions.find((session) => handleOf(session.id) === sessionHandle);
