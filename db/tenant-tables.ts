@@ -177,6 +177,10 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       version: integer("version").notNull().default(1),
       firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
       solvedAt: timestamp("solved_at", { withTimezone: true }),
+      /** When the status category last changed: automations measure "pending for 3 days" from it. */
+      statusChangedAt: timestamp("status_changed_at", { withTimezone: true }).notNull().defaultNow(),
+      lastCustomerReplyAt: timestamp("last_customer_reply_at", { withTimezone: true }),
+      lastAgentReplyAt: timestamp("last_agent_reply_at", { withTimezone: true }),
       /** A workspace-defined portal category, when the customer chose one. */
       category: text("category"),
       /** The portal form's one-time key: a resubmitted form finds its ticket instead of creating another. */
@@ -197,6 +201,7 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       index("tickets_customer_idx").on(t.customerId, t.updatedAt.desc()),
       index("tickets_assignee_idx").on(t.assigneeId, t.statusCategory, t.updatedAt.desc(), t.id.desc()),
       index("tickets_solved_at_idx").on(t.solvedAt),
+      index("tickets_status_changed_idx").on(t.statusCategory, t.statusChangedAt),
       index("tickets_tags_idx").using("gin", t.tags),
       index("tickets_search_idx").using("gin", t.searchDocument),
       uniqueIndex("tickets_idempotency_key")
@@ -454,6 +459,9 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
       /** The first characters of the token, shown in lists so a user can tell tokens apart. */
       tokenPrefix: text("token_prefix").notNull(),
       lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+      lastUsedIp: text("last_used_ip"),
+      /** Optional: the token stops working at this moment. */
+      expiresAt: timestamp("expires_at", { withTimezone: true }),
       revokedAt: timestamp("revoked_at", { withTimezone: true }),
       createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     },
@@ -699,6 +707,134 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     ],
   );
 
+  /** Time-based rules, run by a job every few minutes over tickets matching their time conditions. */
+  const automations = table(
+    "automations",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text("name").notNull(),
+      position: integer("position").notNull(),
+      active: boolean("active").notNull().default(false),
+      match: text("match").$type<"all" | "any">().notNull().default("all"),
+      conditions: jsonb("conditions")
+        .$type<unknown[]>()
+        .notNull()
+        .default(sql`'[]'::jsonb`),
+      actions: jsonb("actions")
+        .$type<unknown[]>()
+        .notNull()
+        .default(sql`'[]'::jsonb`),
+      ...timestamps,
+    },
+    (t) => [
+      uniqueIndex("automations_name_key").on(sql`lower(${t.name})`),
+      index("automations_position_idx").on(t.position),
+      check("automations_match_check", sql`${t.match} in ('all', 'any')`),
+    ],
+  );
+
+  /** An automation fired on a ticket for one qualifying period (the moment its time condition started counting). */
+  const automationRuns = table(
+    "automation_runs",
+    {
+      automationId: bigint("automation_id", { mode: "number" })
+        .notNull()
+        .references(() => automations.id, { onDelete: "cascade" }),
+      ticketId: bigint("ticket_id", { mode: "number" })
+        .notNull()
+        .references(() => tickets.id, { onDelete: "cascade" }),
+      periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
+      ranAt: timestamp("ran_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [primaryKey({ columns: [t.automationId, t.ticketId, t.periodStart] }), index("automation_runs_ticket_idx").on(t.ticketId)],
+  );
+
+  /** Workspace sign-in policy, set by admins on /settings/security; no row means the defaults. */
+  const securitySettings = table(
+    "security_settings",
+    {
+      singleton: boolean("singleton").primaryKey().default(true),
+      /** off, admins (admins must use two-factor), everyone. */
+      requireTwoFactor: text("require_two_factor").$type<"off" | "admins" | "everyone">().notNull().default("off"),
+      /** Ask for the second factor after an SSO sign-in too. */
+      twoFactorAfterSso: boolean("two_factor_after_sso").notNull().default(false),
+      /** Within the deployment's maximums; null means the deployment's value. */
+      sessionIdleMinutes: integer("session_idle_minutes"),
+      sessionMaxHours: integer("session_max_hours"),
+      allowedSignInMethods: text("allowed_sign_in_methods")
+        .array()
+        .notNull()
+        .default(sql`array['password', 'sso', 'passkey']::text[]`),
+      updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [
+      check("security_settings_singleton_check", sql`${t.singleton}`),
+      check("security_settings_require_check", sql`${t.requireTwoFactor} in ('off', 'admins', 'everyone')`),
+      check(
+        "security_settings_methods_check",
+        sql`${t.allowedSignInMethods} <@ array['password', 'sso', 'passkey']::text[] and cardinality(${t.allowedSignInMethods}) > 0`,
+      ),
+      check("security_settings_idle_check", sql`${t.sessionIdleMinutes} is null or ${t.sessionIdleMinutes} > 0`),
+      check("security_settings_max_check", sql`${t.sessionMaxHours} is null or ${t.sessionMaxHours} > 0`),
+    ],
+  );
+
+  /** WebAuthn credentials (passkeys) a member registered; the relying party is the workspace's host. */
+  const memberPasskeys = table(
+    "member_passkeys",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      userId: bigint("user_id", { mode: "number" })
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      /** base64url, as the browser reports it. */
+      credentialId: text("credential_id").notNull(),
+      publicKey: bytea("public_key").notNull(),
+      signCount: bigint("sign_count", { mode: "number" }).notNull().default(0),
+      transports: text("transports")
+        .array()
+        .notNull()
+        .default(sql`'{}'::text[]`),
+      deviceType: text("device_type").notNull().default("singleDevice"),
+      backedUp: boolean("backed_up").notNull().default(false),
+      name: text("name").notNull(),
+      lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [uniqueIndex("member_passkeys_credential_key").on(t.credentialId), index("member_passkeys_user_idx").on(t.userId)],
+  );
+
+  /**
+   * Security-relevant events for admins (/settings/audit). Append-only: the application has no update or
+   * delete path and a trigger (migration 0013) refuses both; member ids carry no foreign key so that
+   * removing a member never rewrites the record.
+   */
+  const auditEvents = table(
+    "audit_events",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+      event: text("event").notNull(),
+      actorUserId: bigint("actor_user_id", { mode: "number" }),
+      /** Who acted, as shown at the time (name and email, or "Conductor" for the system). */
+      actorLabel: text("actor_label").notNull(),
+      targetUserId: bigint("target_user_id", { mode: "number" }),
+      targetLabel: text("target_label"),
+      ipAddress: text("ip_address"),
+      userAgent: text("user_agent"),
+      details: jsonb("details")
+        .$type<Record<string, unknown>>()
+        .notNull()
+        .default(sql`'{}'::jsonb`),
+    },
+    (t) => [
+      index("audit_events_occurred_idx").on(t.occurredAt.desc(), t.id.desc()),
+      index("audit_events_event_idx").on(t.event, t.occurredAt.desc()),
+      index("audit_events_actor_idx").on(t.actorUserId, t.occurredAt.desc()),
+      index("audit_events_target_idx").on(t.targetUserId, t.occurredAt.desc()),
+    ],
+  );
+
   /** SLA policies, tried in `position` order: the first whose conditions match a ticket applies. */
   const slaPolicies = table(
     "sla_policies",
@@ -827,6 +963,11 @@ export function defineTenantTables<TSchema extends string | undefined>(table: Pg
     webhooks,
     webhookDeliveries,
     triggers,
+    automations,
+    automationRuns,
+    securitySettings,
+    memberPasskeys,
+    auditEvents,
   };
 }
 

@@ -34,4 +34,9 @@ export const {
   webhooks,
   webhookDeliveries,
   triggers,
+  automations,
+  automationRuns,
+  securitySettings,
+  memberPasskeys,
+  auditEvents,
 } = templateTables();
